@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Static checks: formatting, clippy for native and wasm32, and the runtime line
+# (pure modules must not use the `worker` crate).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+bash scripts/runtime-line.sh

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The runtime line: only glue modules may use the `worker` crate. Pure domain
+# modules are compiled and tested natively, so a `worker` import there fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pure=(src/config.rs src/crypto.rs src/http/error.rs src/http/route.rs src/identity src/mcp src/oauth src/projects)
+hits=$(grep -rlE '\bworker::|use worker\b|#\[durable_object\]' "${pure[@]}" 2>/dev/null || true)
+if [ -n "$hits" ]; then
+  echo "runtime line crossed: these pure modules use the worker crate:"; echo "$hits"; exit 1
+fi
+echo "runtime line: ok"

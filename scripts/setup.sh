@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, idempotently: the wasm32 Rust target, the
+# wasm-bindgen CLI pinned to the version in Cargo.lock, worker-build, and the npm
+# packages (wrangler, Node 22, binaryen's wasm-opt, esbuild, test clients).
+# Nothing is downloaded from outside the package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding Rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+fi
+
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+cargo_install() { # name version binary
+  local have
+  have=$("$3" --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$2" ]; then
+    say "installing $1 $2 (found: ${have:-none})"
+    # --locked first; a lock entry the registry no longer serves falls back to a fresh resolve.
+    cargo install --quiet --locked "$1" --version "$2" || cargo install --quiet "$1" --version "$2"
+  fi
+}
+cargo_install wasm-bindgen-cli "$bindgen_version" wasm-bindgen
+cargo_install worker-build "$WORKER_BUILD_VERSION" worker-build
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,298 @@
+//! Configuration, parsed once per request from the Worker's vars and secrets
+//! into one typed [`Config`]. Parsing is pure (it takes a lookup function), so
+//! it is tested without `Env`. A missing or malformed setting is a
+//! [`ConfigError`] that names every culprit; the edge turns it into a 503,
+//! never a panic.
+
+use std::fmt;
+
+/// Default idle lifetime of a Studio session: 7 days without a request ends it.
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 7 * 24 * 3600;
+/// Default absolute lifetime of a Studio session: 30 days after sign-in.
+pub const DEFAULT_SESSION_MAX_SECS: u64 = 30 * 24 * 3600;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Canonical origin (`https://mcp.example.com`, no trailing slash). Issuer,
+    /// resource and link URLs are built from it, never from the Host header.
+    pub public_url: String,
+    /// Ed25519 seed for access tokens (`JWT_SIGNING_KEY`, base64url, 32 bytes).
+    pub jwt_signing_key: [u8; 32],
+    /// Earlier signing seeds still accepted for verification (`JWT_PREVIOUS_KEYS`,
+    /// comma-separated), for key rotation with an overlap.
+    pub jwt_previous_keys: Vec<[u8; 32]>,
+    /// Key material for HMACs and encryption at rest (`SECRETS_KEY`, >= 32 bytes).
+    pub secrets_key: Vec<u8>,
+    /// Needed to create the first account of an empty instance; `None` means
+    /// bootstrap signup is closed.
+    pub bootstrap_secret: Option<String>,
+    /// Extra `Origin` values accepted on MCP endpoints.
+    pub allowed_origins: Vec<String>,
+    /// Local dev and tests only: outbound fetches may reach loopback.
+    pub allow_loopback_upstreams: bool,
+    pub session_idle_secs: u64,
+    pub session_max_secs: u64,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ConfigError {
+    pub missing: Vec<&'static str>,
+    pub invalid: Vec<(&'static str, String)>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            parts.push(format!("missing settings: {}", self.missing.join(", ")));
+        }
+        for (name, why) in &self.invalid {
+            parts.push(format!("{name} is invalid: {why}"));
+        }
+        write!(f, "Dockyard is not configured: {}", parts.join("; "))
+    }
+}
+
+impl Config {
+    /// Parses every setting; `lookup` returns a var's or secret's value.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut err = ConfigError::default();
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let public_url = match get("PUBLIC_URL") {
+            None => {
+                err.missing.push("PUBLIC_URL");
+                String::new()
+            }
+            Some(raw) => parse_public_url(&raw).unwrap_or_else(|why| {
+                err.invalid.push(("PUBLIC_URL", why));
+                String::new()
+            }),
+        };
+        let jwt_signing_key = match get("JWT_SIGNING_KEY") {
+            None => {
+                err.missing.push("JWT_SIGNING_KEY");
+                [0; 32]
+            }
+            Some(raw) => parse_seed(&raw).unwrap_or_else(|why| {
+                err.invalid.push(("JWT_SIGNING_KEY", why));
+                [0; 32]
+            }),
+        };
+        let mut jwt_previous_keys = Vec::new();
+        for part in get("JWT_PREVIOUS_KEYS").unwrap_or_default().split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            match parse_seed(part) {
+                Ok(seed) => jwt_previous_keys.push(seed),
+                Err(why) => err.invalid.push(("JWT_PREVIOUS_KEYS", why)),
+            }
+        }
+        let secrets_key = match get("SECRETS_KEY") {
+            None => {
+                err.missing.push("SECRETS_KEY");
+                Vec::new()
+            }
+            Some(raw) if raw.len() < 32 => {
+                err.invalid
+                    .push(("SECRETS_KEY", "must be at least 32 characters".into()));
+                Vec::new()
+            }
+            Some(raw) => raw.into_bytes(),
+        };
+        let allowed_origins = get("ALLOWED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        let allow_loopback_upstreams = match get("ALLOW_LOOPBACK_UPSTREAMS").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                err.invalid.push((
+                    "ALLOW_LOOPBACK_UPSTREAMS",
+                    format!("expected true or false, got {other:?}"),
+                ));
+                false
+            }
+        };
+        let mut seconds = |name: &'static str, default: u64| match get(name) {
+            None => default,
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    err.invalid
+                        .push((name, "expected a positive number of seconds".into()));
+                    default
+                }
+            },
+        };
+        let session_idle_secs = seconds("SESSION_IDLE_SECONDS", DEFAULT_SESSION_IDLE_SECS);
+        let session_max_secs = seconds("SESSION_MAX_SECONDS", DEFAULT_SESSION_MAX_SECS);
+
+        if !err.missing.is_empty() || !err.invalid.is_empty() {
+            return Err(err);
+        }
+        Ok(Config {
+            public_url,
+            jwt_signing_key,
+            jwt_previous_keys,
+            secrets_key,
+            bootstrap_secret: get("BOOTSTRAP_SECRET"),
+            allowed_origins,
+            allow_loopback_upstreams,
+            session_idle_secs,
+            session_max_secs,
+        })
+    }
+
+    /// True when the instance runs on plain HTTP on a loopback host (local dev):
+    /// only then may cookies drop `Secure`.
+    pub fn is_local_http(&self) -> bool {
+        let Ok(url) = url::Url::parse(&self.public_url) else {
+            return false;
+        };
+        url.scheme() == "http"
+            && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    }
+}
+
+/// An origin: http(s), a host, an optional port, nothing else.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err("must be an http(s) URL".into());
+    }
+    if url.host_str().is_none()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(
+            "must be an origin such as https://mcp.example.com (no path, query or fragment)".into(),
+        );
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn parse_seed(raw: &str) -> Result<[u8; 32], String> {
+    let bytes = crate::crypto::b64url_decode(raw).ok_or("must be base64url without padding")?;
+    bytes
+        .try_into()
+        .map_err(|_| "must decode to exactly 32 bytes".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const SEED: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("PUBLIC_URL", "https://mcp.example.com/"),
+            ("JWT_SIGNING_KEY", SEED),
+            ("SECRETS_KEY", "0123456789abcdef0123456789abcdef"),
+        ]
+    }
+
+    #[test]
+    fn parses_a_complete_configuration() {
+        let mut vars = base();
+        vars.push(("ALLOWED_ORIGINS", "https://claude.ai/, https://chatgpt.com"));
+        vars.push(("BOOTSTRAP_SECRET", "s3cret"));
+        let cfg = parse(&vars).unwrap();
+        assert_eq!(cfg.public_url, "https://mcp.example.com");
+        assert_eq!(cfg.jwt_signing_key[31], 31);
+        assert_eq!(
+            cfg.allowed_origins,
+            vec!["https://claude.ai", "https://chatgpt.com"]
+        );
+        assert_eq!(cfg.bootstrap_secret.as_deref(), Some("s3cret"));
+        assert_eq!(cfg.session_idle_secs, DEFAULT_SESSION_IDLE_SECS);
+        assert!(!cfg.allow_loopback_upstreams);
+        assert!(!cfg.is_local_http());
+    }
+
+    #[test]
+    fn names_every_missing_secret() {
+        let err = parse(&[("PUBLIC_URL", "https://x.example")]).unwrap_err();
+        assert_eq!(err.missing, vec!["JWT_SIGNING_KEY", "SECRETS_KEY"]);
+        let text = err.to_string();
+        assert!(
+            text.contains("JWT_SIGNING_KEY") && text.contains("SECRETS_KEY"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn empty_values_count_as_missing() {
+        let mut vars = base();
+        vars[1] = ("JWT_SIGNING_KEY", "  ");
+        assert_eq!(parse(&vars).unwrap_err().missing, vec!["JWT_SIGNING_KEY"]);
+    }
+
+    #[test]
+    fn refuses_malformed_values() {
+        for (name, value) in [
+            ("PUBLIC_URL", "mcp.example.com"),
+            ("PUBLIC_URL", "https://mcp.example.com/base"),
+            ("PUBLIC_URL", "ftp://mcp.example.com"),
+            ("PUBLIC_URL", "https://user:pw@mcp.example.com"),
+            ("JWT_SIGNING_KEY", "short"),
+            ("JWT_SIGNING_KEY", "!!!!"),
+            ("SECRETS_KEY", "too-short"),
+            ("ALLOW_LOOPBACK_UPSTREAMS", "yes"),
+            ("SESSION_IDLE_SECONDS", "-5"),
+            ("JWT_PREVIOUS_KEYS", "AAAA"),
+        ] {
+            let mut vars = base();
+            vars.retain(|(k, _)| *k != name);
+            vars.push((name, value));
+            let err = parse(&vars).unwrap_err();
+            assert_eq!(err.invalid.len(), 1, "{name}={value}: {err:?}");
+            assert_eq!(err.invalid[0].0, name);
+        }
+    }
+
+    #[test]
+    fn local_http_only_on_loopback() {
+        for (url, local) in [
+            ("http://localhost:8787", true),
+            ("http://127.0.0.1:9000", true),
+            ("http://example.com", false),
+            ("https://localhost", false),
+        ] {
+            let mut vars = base();
+            vars[0] = ("PUBLIC_URL", url);
+            assert_eq!(parse(&vars).unwrap().is_local_http(), local, "{url}");
+        }
+    }
+
+    #[test]
+    fn previous_keys_are_a_list() {
+        let mut vars = base();
+        let two: &'static str = format!("{SEED}, {SEED}").leak();
+        vars.push(("JWT_PREVIOUS_KEYS", two));
+        assert_eq!(parse(&vars).unwrap().jwt_previous_keys.len(), 2);
+    }
+}

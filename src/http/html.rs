@@ -1,0 +1,73 @@
+//! HTML output: every string that reaches a page goes through [`escape`]
+//! (text and attribute values alike), and every page carries headers that keep
+//! it out of frames and stop content sniffing.
+
+/// Escapes `& < > " '` so the text is safe in element content and in quoted
+/// attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Security headers for every HTML page.
+pub const PAGE_HEADERS: [(&str, &str); 5] = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+];
+
+/// A whole page around `body` (already-escaped HTML). `title` is escaped here.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · Dockyard</title><style>{STYLE}</style></head>\
+         <body><main><h1>{}</h1>{body}</main></body></html>",
+        escape(title),
+        escape(title)
+    )
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1d2330;margin:0}\
+main{max-width:28rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 4px #0002}\
+label{display:block;margin:1rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;box-sizing:border-box}\
+button{margin-top:1.25rem;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem}\
+.error{background:#fee2e2;color:#991b1b;padding:.75rem;border-radius:6px}.muted{color:#5b6478}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<script>alert('x')</script>"),
+            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
+        );
+        assert_eq!(escape("a\"b&c"), "a&quot;b&amp;c");
+        assert_eq!(escape("plain ünïcode"), "plain ünïcode");
+    }
+
+    #[test]
+    fn page_escapes_its_title() {
+        let html = page("<b>x</b>", "<p>ok</p>");
+        assert!(html.contains("<title>&lt;b&gt;x&lt;/b&gt; · Dockyard</title>"));
+        assert!(html.contains("<p>ok</p>"));
+        assert!(!html.contains("<b>x</b>"));
+    }
+}

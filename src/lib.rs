@@ -1,0 +1,38 @@
+//! Dockyard: MCP servers for organizations, on Cloudflare Workers.
+//!
+//! The runtime line: `config`, `crypto`, `http` (route, error, body, html),
+//! `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
+//! test` runs them natively (`scripts/runtime-line.sh` enforces it). The glue
+//! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
+//! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
+
+pub mod config;
+pub mod crypto;
+pub mod http;
+pub mod identity;
+pub mod oauth;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod objects;
+#[cfg(target_arch = "wasm32")]
+mod store;
+#[cfg(target_arch = "wasm32")]
+mod studio;
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    req: worker::Request,
+    env: worker::Env,
+    ctx: worker::Context,
+) -> worker::Result<worker::Response> {
+    app::handle(req, env, ctx).await
+}

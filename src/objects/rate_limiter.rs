@@ -1,0 +1,47 @@
+//! RateLimiter: one object per key (`login:acct:<email>`, `login:ip:<ip>`).
+//! The object runs one request at a time, so check-and-count is serialized
+//! without a transaction. Logic: `identity::ratelimit` (pure, clock passed in).
+
+use crate::identity::ratelimit::{self, Decision, Limit, Window};
+use worker::*;
+
+#[durable_object]
+pub struct RateLimiter {
+    state: State,
+}
+
+impl DurableObject for RateLimiter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let cmd = super::read_command(&mut req).await?;
+        let limit = Limit {
+            max: cmd["max"].as_u64().unwrap_or(10) as u32,
+            window_secs: cmd["window_secs"].as_u64().unwrap_or(900),
+        };
+        let now = cmd["now"].as_u64().unwrap_or(0);
+        let storage = self.state.storage();
+        let window: Window = storage.get("window").await?.unwrap_or_default();
+        match cmd["action"].as_str() {
+            Some("check") => match ratelimit::check(&window, limit, now) {
+                Decision::Allow => Response::from_json(&serde_json::json!({"allowed": true})),
+                Decision::Deny { retry_after } => Response::from_json(
+                    &serde_json::json!({"allowed": false, "retry_after": retry_after}),
+                ),
+            },
+            Some("fail") => {
+                storage
+                    .put("window", ratelimit::record_failure(window, limit, now))
+                    .await?;
+                Response::from_json(&serde_json::json!({"recorded": true}))
+            }
+            Some("reset") => {
+                storage.delete("window").await?;
+                Response::from_json(&serde_json::json!({"reset": true}))
+            }
+            _ => Response::error("unknown command", 400),
+        }
+    }
+}

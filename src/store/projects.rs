@@ -1,0 +1,69 @@
+//! `projects`: slug, name and settings (visibility) of each project.
+
+use super::{all, first, run, Arg};
+use crate::http::ApiError;
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Project {
+    pub id: String,
+    pub org_id: String,
+    pub slug: String,
+    pub name: String,
+    pub visibility: String,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, org_id, slug, name, visibility, created_at";
+
+pub async fn by_slug(
+    db: &D1Database,
+    org_id: &str,
+    slug: &str,
+) -> Result<Option<Project>, ApiError> {
+    first(
+        db,
+        &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 AND slug = ?2"),
+        &[org_id.into(), slug.into()],
+    )
+    .await
+}
+
+pub async fn for_org(db: &D1Database, org_id: &str) -> Result<Vec<Project>, ApiError> {
+    all(
+        db,
+        &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 ORDER BY slug"),
+        &[org_id.into()],
+    )
+    .await
+}
+
+pub async fn insert(db: &D1Database, p: &Project, created_by: &str) -> Result<(), ApiError> {
+    run(
+        db,
+        "INSERT INTO projects (id, org_id, slug, name, visibility, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            (&p.id).into(),
+            (&p.org_id).into(),
+            (&p.slug).into(),
+            (&p.name).into(),
+            (&p.visibility).into(),
+            created_by.into(),
+            Arg::Int(p.created_at),
+        ],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn update(db: &D1Database, p: &Project) -> Result<(), ApiError> {
+    run(
+        db,
+        "UPDATE projects SET name = ?2, visibility = ?3 WHERE id = ?1",
+        &[(&p.id).into(), (&p.name).into(), (&p.visibility).into()],
+    )
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,68 @@
+//! Pushes membership changes to every authoritative store that answers "may
+//! this grant do X now": the hub of each of the org's projects. Callers push
+//! *before* writing D1, so if a push fails the change is refused and D1 still
+//! matches; if D1 then fails, the hubs are stricter than D1, never looser.
+
+use crate::app::Ctx;
+use crate::http::ApiError;
+use crate::identity::roles::Role;
+use crate::oauth::grants::{MemberAccess, MembershipChange};
+use crate::store::{orgs, projects};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<worker::Stub, ApiError> {
+    let ns = ctx
+        .env
+        .durable_object("PROJECT_HUB")
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    ns.get_by_name(&format!("{org_slug}/{project_slug}"))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Sets (`Some`) or removes (`None`) one member's access in every project hub.
+pub async fn push_member(
+    ctx: &Ctx,
+    org_id: &str,
+    org_slug: &str,
+    user_id: &str,
+    role: Option<&Role>,
+) -> Result<(), ApiError> {
+    let change = match role {
+        Some(r) => MembershipChange::Set {
+            user_id: user_id.into(),
+            access: MemberAccess::from(r),
+        },
+        None => MembershipChange::Removed {
+            user_id: user_id.into(),
+        },
+    };
+    let body = json!({ "change": change, "now": ctx.now });
+    for p in projects::for_org(&ctx.db, org_id).await? {
+        crate::objects::call(&hub(ctx, org_slug, &p.slug)?, "/members/apply", &body).await?;
+    }
+    Ok(())
+}
+
+/// Gives a (new) project's hub the full current member snapshot.
+pub async fn push_all_members(
+    ctx: &Ctx,
+    org_id: &str,
+    org_slug: &str,
+    project_slug: &str,
+) -> Result<(), ApiError> {
+    let mut members = BTreeMap::new();
+    for m in orgs::members(&ctx.db, org_id).await? {
+        if let Some(role) = orgs::resolve_role(&ctx.db, org_id, &m.role).await? {
+            members.insert(m.user_id, MemberAccess::from(&role));
+        }
+    }
+    let body = json!({ "members": members, "now": ctx.now });
+    crate::objects::call(
+        &hub(ctx, org_slug, project_slug)?,
+        "/members/replace",
+        &body,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! The Studio: the management JSON API (`/api/v1`) and server-rendered pages
+//! (`/studio`). wasm32 glue over the pure identity rules and the D1 store.
+
+pub mod access_sync;
+pub mod account;
+pub mod auth;
+pub mod orgs;
+pub mod pages;
+pub mod projects;

@@ -1,0 +1,125 @@
+//! Projects and their settings (`/api/v1/orgs/<org>/projects`). The draft,
+//! publish and versions routes come with the projects issue.
+
+use super::access_sync;
+use super::orgs::{authorize, require_permission};
+use crate::app::{json, Ctx, Incoming};
+use crate::crypto;
+use crate::http::ApiError;
+use crate::identity::roles::Permission;
+use crate::identity::validate;
+use crate::store::{self, projects};
+use serde_json::json;
+
+fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
+    let base = format!("{}/{org_slug}/{}", ctx.config.public_url, p.slug);
+    json!({
+        "id": p.id, "slug": p.slug, "name": p.name, "visibility": p.visibility, "created_at": p.created_at,
+        "endpoints": { "draft": format!("{base}/draft"), "production": base },
+    })
+}
+
+pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::Response, ApiError> {
+    let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let list: Vec<_> = projects::for_org(&ctx.db, &org.id)
+        .await?
+        .iter()
+        .map(|p| view(ctx, &org.slug, p))
+        .collect();
+    json(200, &json!({ "projects": list }))
+}
+
+pub async fn create(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+) -> Result<worker::Response, ApiError> {
+    let (caller, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let mut b = inc.json().await?;
+    let slug = b
+        .string("slug", 100)
+        .filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
+    let name = b
+        .string("name", 200)
+        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    b.finish()?;
+    let (Some(slug), Some(name)) = (slug, name) else {
+        return Err(ApiError::Internal("validated fields missing".into()));
+    };
+    let taken = || {
+        ApiError::Conflict(format!(
+            "the project slug {slug:?} is taken in {}",
+            org.slug
+        ))
+    };
+    if projects::by_slug(&ctx.db, &org.id, &slug).await?.is_some() {
+        return Err(taken());
+    }
+    let p = projects::Project {
+        id: crypto::new_id("prj"),
+        org_id: org.id.clone(),
+        slug: slug.clone(),
+        name,
+        visibility: "private".into(),
+        created_at: ctx.now,
+    };
+    // The hub gets the member snapshot first, so the project is never served
+    // without one.
+    access_sync::push_all_members(ctx, &org.id, &org.slug, &slug).await?;
+    match projects::insert(&ctx.db, &p, &caller.user.id).await {
+        Err(e) if store::is_unique_violation(&e) => Err(taken()),
+        Err(e) => Err(e),
+        Ok(()) => json(201, &json!({ "project": view(ctx, &org.slug, &p) })),
+    }
+}
+
+async fn find(ctx: &Ctx, org_id: &str, slug: &str) -> Result<projects::Project, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no project {slug:?} in this organization"));
+    validate::validate_slug("project", slug).map_err(|_| not_found())?;
+    projects::by_slug(&ctx.db, org_id, slug)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub async fn get(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+) -> Result<worker::Response, ApiError> {
+    let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let p = find(ctx, &org.id, project).await?;
+    json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
+}
+
+pub async fn update(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+) -> Result<worker::Response, ApiError> {
+    let (_, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let mut p = find(ctx, &org.id, project).await?;
+    let mut b = inc.json().await?;
+    let name = b
+        .opt_string("name", 200)
+        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    let visibility = b.opt_string("visibility", 20);
+    if let Some(v) = &visibility {
+        if v != "private" && v != "public" {
+            b.error("visibility", "must be \"private\" or \"public\"");
+        }
+    }
+    b.finish()?;
+    if let Some(v) = visibility {
+        if v != p.visibility {
+            require_permission(&role, Permission::OrgManage)?;
+        }
+        p.visibility = v;
+    }
+    if let Some(n) = name {
+        p.name = n;
+    }
+    projects::update(&ctx.db, &p).await?;
+    json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
+}

@@ -1,0 +1,164 @@
+// End-to-end harness: starts the built Worker under `wrangler dev` (real
+// workerd, local D1 and Durable Objects) on a free port with fresh, isolated
+// state, and offers API helpers. Every later suite reuses it.
+//
+//   const w = await startWorker();          // in before()
+//   const owner = await w.bootstrapOwner(); // first account, via BOOTSTRAP_SECRET
+//   await w.stop();                          // in after(); always kills workerd
+//
+// scripts/test.sh builds once and sets DOCKYARD_SKIP_BUILD=1 so wrangler does
+// not rebuild for every worker started here.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+const run = promisify(execFile);
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const rand = (n = 32) => randomBytes(n).toString('base64url');
+
+/** Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS). */
+export async function startWorker({ vars = {} } = {}) {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
+  const url = `http://127.0.0.1:${port}`;
+  const settings = {
+    PUBLIC_URL: url,
+    JWT_SIGNING_KEY: rand(32),
+    SECRETS_KEY: rand(32),
+    BOOTSTRAP_SECRET: rand(24),
+    ALLOW_LOOPBACK_UPSTREAMS: 'true',
+    ...vars,
+  };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
+  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], { cwd: ROOT, env });
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
+    '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  for (const [k, v] of Object.entries(settings)) {
+    if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
+  }
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+
+  const stop = async () => {
+    if (!exited) {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      await new Promise((r) => { if (exited) r(); else child.once('exit', r); setTimeout(r, 5000); });
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) { await stop(); throw new Error(`wrangler dev exited early:\n${output}`); }
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200 || res.status === 503) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { await stop(); throw new Error(`worker did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  const worker = {
+    url, port, dir, settings, stop,
+    output: () => output,
+    client: (opts) => new Client(url, opts),
+    /** Signs up the instance's first account (owner of nothing yet) and signs it in. */
+    async bootstrapOwner(email = 'owner@example.test', password = 'correct horse battery') {
+      const c = new Client(url);
+      const r = await c.post('/api/v1/signup', { email, password, name: 'Owner', bootstrap_secret: settings.BOOTSTRAP_SECRET });
+      if (r.status !== 201) throw new Error(`bootstrap signup: ${r.status} ${JSON.stringify(r.body)}`);
+      await c.login(email, password);
+      c.user = r.body.user;
+      return c;
+    },
+    /** Invites `email` into `org` with `role` (as `admin`), signs the invitee up and in. */
+    async addMember(admin, org, email, role, password = 'member password 1') {
+      const inv = await admin.post(`/api/v1/orgs/${org}/invitations`, { email, role });
+      if (inv.status !== 201) throw new Error(`invite: ${inv.status} ${JSON.stringify(inv.body)}`);
+      const c = new Client(url);
+      const r = await c.post('/api/v1/signup', { email, password, name: email.split('@')[0], invitation: inv.body.token });
+      if (r.status !== 201) throw new Error(`member signup: ${r.status} ${JSON.stringify(r.body)}`);
+      await c.login(email, password);
+      c.user = r.body.user;
+      return c;
+    },
+  };
+  return worker;
+}
+
+/**
+ * A user agent with a cookie jar. Cookie-authenticated writes send the
+ * instance's Origin, as a browser on the Studio would (CSRF check).
+ */
+export class Client {
+  constructor(url, { origin = url, token = null, ip = null } = {}) {
+    this.url = url;
+    this.origin = origin;
+    this.token = token;
+    this.ip = ip;
+    this.cookies = new Map();
+  }
+
+  cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(method, path, { body, headers = {}, raw = false } = {}) {
+    const h = { ...headers };
+    if (body !== undefined && !raw) h['content-type'] ??= 'application/json';
+    if (this.origin && !('origin' in h)) h.origin = this.origin;
+    if (this.cookies.size && !('cookie' in h)) h.cookie = this.cookieHeader();
+    if (this.token && !('authorization' in h)) h.authorization = `Bearer ${this.token}`;
+    if (this.ip) h['cf-connecting-ip'] = this.ip;
+    const res = await fetch(this.url + path, {
+      method, headers: h, redirect: 'manual',
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      const expired = attrs.some((a) => /max-age=0\b/i.test(a.trim())) || value === '';
+      if (expired) this.cookies.delete(name.trim()); else this.cookies.set(name.trim(), value);
+    }
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    return { status: res.status, headers: res.headers, body: json, text };
+  }
+
+  get(path, opts) { return this.request('GET', path, opts); }
+  post(path, body, opts) { return this.request('POST', path, { ...opts, body }); }
+  patch(path, body, opts) { return this.request('PATCH', path, { ...opts, body }); }
+  put(path, body, opts) { return this.request('PUT', path, { ...opts, body }); }
+  delete(path, opts) { return this.request('DELETE', path, opts); }
+
+  async login(email, password) {
+    const r = await this.post('/api/v1/login', { email, password });
+    if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  }
+}
