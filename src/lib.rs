@@ -10,7 +10,9 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod identity;
+pub mod mcp;
 pub mod oauth;
+pub mod projects;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -33,13 +33,10 @@ pub enum Permission {
 }
 
 impl Permission {
+    #[rustfmt::skip]
     pub const ALL: [Permission; 6] = [
-        Permission::OrgManage,
-        Permission::ProjectEdit,
-        Permission::ProjectPublish,
-        Permission::EndpointDraft,
-        Permission::EndpointProduction,
-        Permission::AuditRead,
+        Self::OrgManage, Self::ProjectEdit, Self::ProjectPublish,
+        Self::EndpointDraft, Self::EndpointProduction, Self::AuditRead,
     ];
 
     /// The wire name, identical to the serde name.
@@ -113,41 +110,26 @@ impl Role {
     }
 }
 
-pub const BUILTIN_ROLE_NAMES: [&str; 7] = [
-    "owner",
-    "admin",
-    "developer",
-    "editor",
-    "viewer",
-    "mcp_user",
-    "mcp_developer",
-];
+#[rustfmt::skip]
+pub const BUILTIN_ROLE_NAMES: [&str; 7] =
+    ["owner", "admin", "developer", "editor", "viewer", "mcp_user", "mcp_developer"];
 
-/// The built-in role called `name`, or `None`.
+/// The built-in role called `name`, or `None`. Scopes `None` below means
+/// [`ScopeGrant::All`].
 pub fn builtin(name: &str) -> Option<Role> {
     use Permission::*;
+    const TOOLS: &[&str] = &["tools:read", "tools:call"];
+    #[rustfmt::skip]
+    const DEVELOPER: &[Permission] =
+        &[ProjectEdit, ProjectPublish, EndpointDraft, EndpointProduction, AuditRead];
+    const EDITOR: &[Permission] = &[ProjectEdit, EndpointDraft, EndpointProduction];
     let (permissions, scopes): (&[Permission], Option<&[&str]>) = match name {
         "owner" | "admin" => (&Permission::ALL, None),
-        "developer" => (
-            &[
-                ProjectEdit,
-                ProjectPublish,
-                EndpointDraft,
-                EndpointProduction,
-                AuditRead,
-            ],
-            None,
-        ),
-        "editor" => (
-            &[ProjectEdit, EndpointDraft, EndpointProduction],
-            Some(&["tools:read", "tools:call"]),
-        ),
+        "developer" => (DEVELOPER, None),
+        "editor" => (EDITOR, Some(TOOLS)),
         "viewer" => (&[EndpointProduction], Some(&["tools:read"])),
-        "mcp_user" => (&[EndpointProduction], Some(&["tools:read", "tools:call"])),
-        "mcp_developer" => (
-            &[EndpointProduction, EndpointDraft],
-            Some(&["tools:read", "tools:call"]),
-        ),
+        "mcp_user" => (&[EndpointProduction], Some(TOOLS)),
+        "mcp_developer" => (&[EndpointProduction, EndpointDraft], Some(TOOLS)),
         _ => return None,
     };
     Some(Role {
@@ -178,44 +160,34 @@ pub fn custom_role(
     if let Err(e) = validate_role_name("name", name) {
         errors.push(e);
     } else if BUILTIN_ROLE_NAMES.contains(&name) {
-        errors.push(FieldError::new(
-            "name",
-            format!("'{name}' is a built-in role"),
-        ));
+        let message = format!("'{name}' is a built-in role");
+        errors.push(FieldError::new("name", message));
     }
     let mut scope_set = BTreeSet::new();
     if scopes.len() > MAX_CUSTOM_ROLE_SCOPES {
         errors.push(FieldError::new("scopes", "must list at most 64 scopes"));
     } else {
         for (i, scope) in scopes.iter().enumerate() {
-            match validate_scope(&format!("scopes[{i}]"), scope) {
-                Ok(()) => {
-                    scope_set.insert(scope.clone());
-                }
-                Err(e) => errors.push(e),
+            if let Err(e) = validate_scope(&format!("scopes[{i}]"), scope) {
+                errors.push(e);
+            } else {
+                scope_set.insert(scope.clone());
             }
         }
     }
     let mut permission_set = BTreeSet::new();
     if permissions.len() > MAX_CUSTOM_ROLE_SCOPES {
-        errors.push(FieldError::new(
-            "permissions",
-            "must list at most 64 permissions",
-        ));
+        let message = "must list at most 64 permissions";
+        errors.push(FieldError::new("permissions", message));
     } else {
+        let known = Permission::ALL.map(Permission::as_str).join(", ");
         for (i, raw) in permissions.iter().enumerate() {
-            match Permission::parse(raw) {
-                Some(p) => {
-                    permission_set.insert(p);
-                }
-                None => errors.push(FieldError::new(
-                    format!("permissions[{i}]"),
-                    format!(
-                        "unknown permission '{raw}'; expected one of {}",
-                        Permission::ALL.map(Permission::as_str).join(", ")
-                    ),
-                )),
-            }
+            let Some(permission) = Permission::parse(raw) else {
+                let message = format!("unknown permission '{raw}'; expected one of {known}");
+                errors.push(FieldError::new(format!("permissions[{i}]"), message));
+                continue;
+            };
+            permission_set.insert(permission);
         }
     }
     if !errors.is_empty() {
@@ -302,6 +274,14 @@ mod tests {
         list.iter().map(|s| s.to_string()).collect()
     }
 
+    fn effective(token: &[&str], role_name: &str) -> Vec<String> {
+        effective_scopes(&strings(token), &role(role_name))
+    }
+
+    fn grantable(requested: &[&str], role_name: &str) -> Vec<String> {
+        grantable_scopes(&strings(requested), &role(role_name))
+    }
+
     #[test]
     fn permission_names_roundtrip_through_serde_and_parse() {
         for p in Permission::ALL {
@@ -316,139 +296,101 @@ mod tests {
     }
 
     #[test]
-    fn builtin_permission_matrix() {
-        // Columns: org.manage, project.edit, project.publish, endpoint.draft,
-        // endpoint.production, audit.read.
-        let table: [(&str, [bool; 6]); 7] = [
-            ("owner", [true, true, true, true, true, true]),
-            ("admin", [true, true, true, true, true, true]),
-            ("developer", [false, true, true, true, true, true]),
-            ("editor", [false, true, false, true, true, false]),
-            ("viewer", [false, false, false, false, true, false]),
-            ("mcp_user", [false, false, false, false, true, false]),
-            ("mcp_developer", [false, false, false, true, true, false]),
+    fn builtin_roles_match_the_contract_table() {
+        const T: bool = true;
+        const F: bool = false;
+        // Permission columns: org.manage, project.edit, project.publish,
+        // endpoint.draft, endpoint.production, audit.read. Scopes: "*" = all.
+        let table: [(&str, [bool; 6], &[&str]); 7] = [
+            ("owner", [T, T, T, T, T, T], &["*"]),
+            ("admin", [T, T, T, T, T, T], &["*"]),
+            ("developer", [F, T, T, T, T, T], &["*"]),
+            ("editor", [F, T, F, T, T, F], &["tools:call", "tools:read"]),
+            ("viewer", [F, F, F, F, T, F], &["tools:read"]),
+            (
+                "mcp_user",
+                [F, F, F, F, T, F],
+                &["tools:call", "tools:read"],
+            ),
+            (
+                "mcp_developer",
+                [F, F, F, T, T, F],
+                &["tools:call", "tools:read"],
+            ),
         ];
-        for (name, expected) in table {
+        for (name, expected, scopes) in table {
             let r = role(name);
-            assert!(r.builtin);
-            assert_eq!(r.name, name);
+            assert!(r.builtin && r.name == name);
             for (p, want) in Permission::ALL.into_iter().zip(expected) {
                 assert_eq!(r.allows(p), want, "{name} {}", p.as_str());
             }
+            assert_eq!(r.to_json()["scopes"], json!(scopes), "{name}");
+            let all = scopes == ["*"];
+            assert_eq!(r.scopes == ScopeGrant::All, all, "{name}");
+            assert_eq!(r.has_scope("billing.refund"), all, "{name}");
+            assert!(r.has_scope("tools:read"), "{name}");
+            assert_eq!(r.has_scope("tools:call"), name != "viewer", "{name}");
         }
-        let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = table.iter().map(|(n, _, _)| *n).collect();
         assert_eq!(names, BUILTIN_ROLE_NAMES);
         assert_eq!(builtin("superuser"), None);
         assert_eq!(builtin("Owner"), None);
     }
 
     #[test]
-    fn builtin_scope_grants() {
-        for name in ["owner", "admin", "developer"] {
-            assert_eq!(role(name).scopes, ScopeGrant::All, "{name}");
-            assert!(role(name).has_scope("billing.refund"));
-        }
-        let both = strings(&["tools:call", "tools:read"]);
-        for name in ["editor", "mcp_user", "mcp_developer"] {
-            let r = role(name);
-            assert!(
-                r.has_scope("tools:read") && r.has_scope("tools:call"),
-                "{name}"
-            );
-            assert!(!r.has_scope("billing.refund"), "{name}");
-            assert_eq!(grantable_scopes(&[], &r), both);
-        }
-        let viewer = role("viewer");
-        assert!(viewer.has_scope("tools:read"));
-        assert!(!viewer.has_scope("tools:call"));
-        assert_eq!(grantable_scopes(&[], &viewer), strings(&["tools:read"]));
-    }
-
-    #[test]
     fn to_json_shape() {
-        assert_eq!(
-            role("viewer").to_json(),
-            json!({"name": "viewer", "builtin": true, "scopes": ["tools:read"],
-                   "permissions": ["endpoint.production"]})
-        );
-        assert_eq!(role("owner").to_json()["scopes"], json!(["*"]));
-        assert_eq!(
-            role("owner").to_json()["permissions"]
-                .as_array()
-                .map(Vec::len),
-            Some(6)
-        );
+        let viewer = json!({"name": "viewer", "builtin": true, "scopes": ["tools:read"],
+                            "permissions": ["endpoint.production"]});
+        assert_eq!(role("viewer").to_json(), viewer);
+        let owner = role("owner").to_json();
+        assert_eq!(owner["scopes"], json!(["*"]));
+        assert_eq!(owner["permissions"].as_array().map(Vec::len), Some(6));
     }
 
     #[test]
     fn effective_scopes_intersect_sort_and_dedup() {
-        let token = strings(&["tools:call", "billing.refund", "tools:read", "tools:call"]);
-        assert_eq!(
-            effective_scopes(&token, &role("viewer")),
-            strings(&["tools:read"])
-        );
-        assert_eq!(
-            effective_scopes(&token, &role("mcp_user")),
-            strings(&["tools:call", "tools:read"])
-        );
-        assert_eq!(
-            effective_scopes(&token, &role("developer")),
-            strings(&["billing.refund", "tools:call", "tools:read"])
-        );
-        assert!(effective_scopes(&[], &role("owner")).is_empty());
+        let token = ["tools:call", "billing.refund", "tools:read", "tools:call"];
+        assert_eq!(effective(&token, "viewer"), ["tools:read"]);
+        assert_eq!(effective(&token, "mcp_user"), ["tools:call", "tools:read"]);
+        let all = ["billing.refund", "tools:call", "tools:read"];
+        assert_eq!(effective(&token, "developer"), all);
+        assert!(effective(&[], "owner").is_empty());
     }
 
     #[test]
     fn grantable_scopes_cap_requests_at_the_role() {
-        let asked = strings(&["billing.refund", "tools:call"]);
-        assert_eq!(
-            grantable_scopes(&asked, &role("viewer")),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            grantable_scopes(&asked, &role("editor")),
-            strings(&["tools:call"])
-        );
-        assert_eq!(
-            grantable_scopes(&asked, &role("admin")),
-            strings(&["billing.refund", "tools:call"])
-        );
-        assert_eq!(
-            grantable_scopes(&[], &role("admin")),
-            strings(&["tools:call", "tools:read"])
-        );
+        let asked = ["billing.refund", "tools:call"];
+        assert!(grantable(&asked, "viewer").is_empty());
+        assert_eq!(grantable(&asked, "editor"), ["tools:call"]);
+        assert_eq!(grantable(&asked, "admin"), ["billing.refund", "tools:call"]);
+        // Nothing requested: the base scopes the role has.
+        assert_eq!(grantable(&[], "admin"), ["tools:call", "tools:read"]);
+        assert_eq!(grantable(&[], "mcp_user"), ["tools:call", "tools:read"]);
+        assert_eq!(grantable(&[], "viewer"), ["tools:read"]);
         let custom = custom_role("billing", &strings(&["billing.refund"]), &[]).expect("valid");
         assert!(grantable_scopes(&[], &custom).is_empty());
     }
 
     #[test]
     fn custom_role_valid_and_deduplicated() {
-        let r = custom_role(
-            "support",
-            &strings(&["tools:read", "tickets.close", "tools:read"]),
-            &strings(&["audit.read", "endpoint.production", "audit.read"]),
-        )
-        .expect("valid");
+        let scopes = strings(&["tools:read", "tickets.close", "tools:read"]);
+        let permissions = strings(&["audit.read", "endpoint.production", "audit.read"]);
+        let r = custom_role("support", &scopes, &permissions).expect("valid");
         assert!(!r.builtin);
         assert_eq!(
             r.to_json()["scopes"],
             json!(["tickets.close", "tools:read"])
         );
-        assert_eq!(
-            r.to_json()["permissions"],
-            json!(["endpoint.production", "audit.read"])
-        );
+        let permissions = json!(["endpoint.production", "audit.read"]);
+        assert_eq!(r.to_json()["permissions"], permissions);
         assert!(r.allows(Permission::AuditRead) && !r.allows(Permission::OrgManage));
     }
 
     #[test]
     fn custom_role_reports_every_error_with_its_path() {
-        let errors = custom_role(
-            "Support!",
-            &strings(&["tools:read", "Bad Scope", "*"]),
-            &strings(&["audit.read", "root"]),
-        )
-        .expect_err("invalid");
+        let scopes = strings(&["tools:read", "Bad Scope", "*"]);
+        let permissions = strings(&["audit.read", "root"]);
+        let errors = custom_role("Support!", &scopes, &permissions).expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "scopes[1]", "scopes[2]", "permissions[1]"]);
         assert!(errors[3].message.contains("unknown permission 'root'"));
@@ -457,14 +399,14 @@ mod tests {
         let errors = custom_role("admin", &[], &[]).expect_err("builtin name");
         assert_eq!(
             errors,
-            vec![FieldError::new("name", "'admin' is a built-in role")]
+            [FieldError::new("name", "'admin' is a built-in role")]
         );
 
         let many: Vec<String> = (0..65).map(|i| format!("s{i}")).collect();
         let errors = custom_role("big", &many, &[]).expect_err("too many");
         assert_eq!(
             errors,
-            vec![FieldError::new("scopes", "must list at most 64 scopes")]
+            [FieldError::new("scopes", "must list at most 64 scopes")]
         );
         assert!(custom_role("big", &many[..64], &[]).is_ok());
     }

@@ -101,29 +101,11 @@ pub fn normalize_email(field: &str, raw: &str) -> Result<String, FieldError> {
 
 /// Slugs that would collide with routes, well-known paths or obvious
 /// impersonation targets.
+#[rustfmt::skip]
 pub const RESERVED_SLUGS: &[&str] = &[
-    "draft",
-    "api",
-    "oauth",
-    ".well-known",
-    "well-known",
-    "studio",
-    "healthz",
-    "static",
-    "assets",
-    "admin",
-    "login",
-    "logout",
-    "signup",
-    "www",
-    "mcp",
-    "authorize",
-    "token",
-    "register",
-    "revoke",
-    "jwks",
-    "settings",
-    "new",
+    "draft", "api", "oauth", ".well-known", "well-known", "studio", "healthz", "static",
+    "assets", "admin", "login", "logout", "signup", "www", "mcp", "authorize", "token",
+    "register", "revoke", "jwks", "settings", "new",
 ];
 
 /// Slug pattern `[a-z0-9][a-z0-9-]{0,62}` and not in [`RESERVED_SLUGS`].
@@ -242,41 +224,35 @@ pub fn validate_token_name(field: &str, s: &str) -> Result<String, FieldError> {
 mod tests {
     use super::*;
 
+    /// The message of a rejection (panics if the input was accepted).
+    fn rejected<T: fmt::Debug>(result: Result<T, FieldError>) -> String {
+        result.expect_err("should be rejected").message
+    }
+
     fn email_msg(raw: &str) -> String {
-        match normalize_email("email", raw) {
-            Ok(v) => panic!("{raw:?} accepted as {v:?}"),
-            Err(e) => {
-                assert_eq!(e.field, "email");
-                e.message
-            }
-        }
+        let err = normalize_email("email", raw).expect_err(raw);
+        assert_eq!(err.field, "email");
+        err.message
     }
 
     #[test]
     fn field_error_display_and_json() {
         let e = FieldError::new("scopes[2]", "must be short");
         assert_eq!(e.to_string(), "scopes[2]: must be short");
-        assert_eq!(
-            serde_json::to_value(&e).expect("serializes"),
-            serde_json::json!({"field": "scopes[2]", "message": "must be short"})
-        );
+        let expected = serde_json::json!({"field": "scopes[2]", "message": "must be short"});
+        assert_eq!(serde_json::to_value(&e).expect("serializes"), expected);
     }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {
         let ok = |raw: &str| normalize_email("email", raw).expect(raw);
         assert_eq!(ok("  Alice@Example.COM \n"), "alice@example.com");
-        assert_eq!(
-            ok("o'brien+tag@mail.example.co.uk"),
-            "o'brien+tag@mail.example.co.uk"
-        );
+        let apostrophe = "o'brien+tag@mail.example.co.uk";
+        assert_eq!(ok(apostrophe), apostrophe);
         assert_eq!(ok("x@a-b.io"), "x@a-b.io");
         assert_eq!(ok("x@example.xn--p1ai"), "x@example.xn--p1ai");
-        let local = "a".repeat(64);
-        assert_eq!(
-            ok(&format!("{local}@example.com")),
-            format!("{local}@example.com")
-        );
+        let longest_local = format!("{}@example.com", "a".repeat(64));
+        assert_eq!(ok(&longest_local), longest_local);
     }
 
     #[test]
@@ -293,18 +269,9 @@ mod tests {
         assert_eq!(email_msg("@example.com"), "needs a name before the '@'");
         assert!(email_msg(&format!("{}@example.com", "a".repeat(65))).contains("64"));
         assert!(email_msg("a@localhost").contains("must contain a dot"));
-        for bad_domain in [
-            "a@-ex.com",
-            "a@ex-.com",
-            "a@ex..com",
-            "a@.ex.com",
-            "a@ex.com.",
-            "a@e_x.com",
-        ] {
-            assert!(
-                email_msg(bad_domain).contains("may only contain"),
-                "{bad_domain}"
-            );
+        let bad_domains = ["a@-ex.com", "a@ex-.com", "a@ex..com", "a@.ex.com"];
+        for bad in bad_domains.into_iter().chain(["a@ex.com.", "a@e_x.com"]) {
+            assert!(email_msg(bad).contains("may only contain"), "{bad}");
         }
         assert!(email_msg("a@example.c").contains("top-level"));
         assert!(email_msg("a@example.c0m").contains("top-level"));
@@ -312,19 +279,13 @@ mod tests {
 
     #[test]
     fn slug_pattern_exactly() {
-        for ok in [
-            "a",
-            "0",
-            "acme",
-            "acme-corp",
-            "a-",
-            "9lives",
-            &"a".repeat(63),
-        ] {
+        let longest = "a".repeat(63);
+        for ok in ["a", "0", "acme", "acme-corp", "a-", "9lives", &longest] {
             assert_eq!(validate_slug("slug", ok), Ok(()), "{ok}");
         }
-        let pattern_msg =
+        let pattern =
             "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit";
+        let too_long = "a".repeat(64);
         for bad in [
             "",
             "-a",
@@ -332,22 +293,17 @@ mod tests {
             "acme_corp",
             "acme corp",
             "ácme",
-            &"a".repeat(64),
+            &too_long,
         ] {
-            assert_eq!(
-                validate_slug("slug", bad),
-                Err(FieldError::new("slug", pattern_msg)),
-                "{bad:?}"
-            );
+            let expected = Err(FieldError::new("slug", pattern));
+            assert_eq!(validate_slug("slug", bad), expected, "{bad:?}");
         }
     }
 
     #[test]
     fn reserved_slugs_are_refused_by_name() {
-        assert_eq!(
-            validate_slug("org", "api"),
-            Err(FieldError::new("org", "'api' is reserved"))
-        );
+        let expected = Err(FieldError::new("org", "'api' is reserved"));
+        assert_eq!(validate_slug("org", "api"), expected);
         for reserved in RESERVED_SLUGS {
             assert!(validate_slug("slug", reserved).is_err(), "{reserved}");
         }
@@ -357,57 +313,44 @@ mod tests {
 
     #[test]
     fn display_name_trims_and_counts_characters() {
-        assert_eq!(
-            validate_display_name("name", "  Ada  ", 10),
-            Ok("Ada".to_string())
-        );
-        assert_eq!(
-            validate_display_name("name", "ééééé", 5),
-            Ok("ééééé".to_string())
-        );
-        assert_eq!(
-            validate_display_name("name", "éééééé", 5),
-            Err(FieldError::new("name", "must be at most 5 characters"))
-        );
-        assert_eq!(
-            validate_display_name("name", " \t ", 5),
-            Err(FieldError::new("name", "is required"))
-        );
+        let check = |s: &str, max: usize| validate_display_name("name", s, max);
+        assert_eq!(check("  Ada  ", 10), Ok("Ada".to_string()));
+        assert_eq!(check("ééééé", 5), Ok("ééééé".to_string()));
+        assert_eq!(rejected(check("éééééé", 5)), "must be at most 5 characters");
+        assert_eq!(rejected(check(" \t ", 5)), "is required");
         for bad in ["a\u{0}b", "a\nb", "evil\u{202E}txt.exe", "a\u{2066}b"] {
-            assert_eq!(
-                validate_display_name("name", bad, 50),
-                Err(FieldError::new(
-                    "name",
-                    "must not contain control characters"
-                )),
-                "{bad:?}"
-            );
+            let message = rejected(check(bad, 50));
+            assert_eq!(message, "must not contain control characters", "{bad:?}");
         }
+        assert_eq!(check("a", 5).map_err(|e| e.field), Ok("a".to_string()));
+        assert_eq!(check("", 5).map_err(|e| e.field), Err("name".to_string()));
     }
 
     #[test]
     fn password_rules() {
-        assert_eq!(validate_password("password", "0123456789"), Ok(()));
-        assert_eq!(validate_password("password", "ééééééééé\u{e9}"), Ok(()));
+        let check = |s: &str| validate_password("password", s);
+        assert_eq!(check("0123456789"), Ok(()));
+        assert_eq!(check("éééééééééé"), Ok(()), "10 characters, 20 bytes");
         assert_eq!(
-            validate_password("password", "012345678"),
-            Err(FieldError::new(
-                "password",
-                "must be at least 10 characters"
-            ))
+            rejected(check("012345678")),
+            "must be at least 10 characters"
         );
-        assert_eq!(validate_password("password", &"x".repeat(256)), Ok(()));
+        assert_eq!(check(&"x".repeat(256)), Ok(()));
         assert_eq!(
-            validate_password("password", &"x".repeat(257)),
-            Err(FieldError::new("password", "must be at most 256 bytes"))
+            rejected(check(&"x".repeat(257))),
+            "must be at most 256 bytes"
         );
         // 129 two-byte characters = 258 bytes.
-        assert!(validate_password("password", &"é".repeat(129)).is_err());
         assert_eq!(
-            validate_password("password", &" ".repeat(12)),
-            Err(FieldError::new("password", "must not be only whitespace"))
+            rejected(check(&"é".repeat(129))),
+            "must be at most 256 bytes"
         );
-        assert_eq!(validate_password("password", "  pass phrase  "), Ok(()));
+        assert_eq!(
+            rejected(check(&" ".repeat(12))),
+            "must not be only whitespace"
+        );
+        assert_eq!(check("  pass phrase  "), Ok(()));
+        assert_eq!(check("0").map_err(|e| e.field), Err("password".to_string()));
     }
 
     #[test]
@@ -416,20 +359,15 @@ mod tests {
             assert_eq!(validate_role_name("name", ok), Ok(()), "{ok}");
         }
         for bad in ["", "2team", "_x", "Team", "a-b", &"a".repeat(33)] {
-            let err = validate_role_name("name", bad).expect_err(bad);
-            assert!(err.message.starts_with("must be 1-32 characters"), "{bad}");
+            let message = rejected(validate_role_name("name", bad));
+            assert!(message.starts_with("must be 1-32 characters"), "{bad}");
         }
     }
 
     #[test]
     fn scope_pattern() {
-        for ok in [
-            "tools:read",
-            "billing.refund",
-            "a",
-            "x-y_z:1",
-            &"a".repeat(64),
-        ] {
+        let longest = "a".repeat(64);
+        for ok in ["tools:read", "billing.refund", "a", "x-y_z:1", &longest] {
             assert_eq!(validate_scope("scopes[0]", ok), Ok(()), "{ok}");
         }
         for bad in ["", "Tools:read", "tools read", "*", "a/b", &"a".repeat(65)] {
@@ -440,15 +378,13 @@ mod tests {
 
     #[test]
     fn token_name_is_a_short_display_name() {
+        let check = |s: &str| validate_token_name("name", s);
+        assert_eq!(check(" ci bot "), Ok("ci bot".to_string()));
+        assert_eq!(check(&"t".repeat(64)), Ok("t".repeat(64)));
         assert_eq!(
-            validate_token_name("name", " ci bot "),
-            Ok("ci bot".to_string())
+            rejected(check(&"t".repeat(65))),
+            "must be at most 64 characters"
         );
-        assert_eq!(
-            validate_token_name("name", &"t".repeat(64)),
-            Ok("t".repeat(64))
-        );
-        assert!(validate_token_name("name", &"t".repeat(65)).is_err());
-        assert!(validate_token_name("name", "").is_err());
+        assert_eq!(rejected(check("")), "is required");
     }
 }
