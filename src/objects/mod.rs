@@ -2,6 +2,8 @@
 //! function, encode the answer. Each module says which guarantee its
 //! one-request-at-a-time execution gives.
 
+pub mod hub_api;
+pub mod listeners;
 pub mod project_hub;
 pub mod rate_limiter;
 

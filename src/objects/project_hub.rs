@@ -1,60 +1,258 @@
-//! ProjectHub: one object per project (`id_from_name("<org>/<project>")`).
-//! It holds what must be strongly consistent for that project: the member
-//! access snapshot and the grants (`oauth::grants::HubAccess`), and, with the
-//! projects issue, the draft and the production pointer. One request at a
-//! time: a membership change and a grant check never interleave, so the next
-//! request after a change sees it.
+//! ProjectHub: one object per project (`get_by_name("<org>/<project>")`). It
+//! holds what must be strongly consistent for the project, in its SQLite
+//! storage: the project settings (visibility: the kill switch), the draft
+//! working copy with its revision counter, the production pointer, the member
+//! access snapshot and grants, and the open SSE listeners.
+//!
+//! The object runs one request at a time, so: two draft edits never interleave
+//! (each bumps the revision once), a publish's pointer move is a compare-and-set
+//! that cannot race another, and the next request after any change sees it.
 
+use super::hub_api::{Draft, EndpointView, HubProject, ProductionPointer};
+use super::listeners::Listeners;
 use crate::oauth::grants::{HubAccess, MemberAccess, MembershipChange};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use worker::*;
 
 #[durable_object]
 pub struct ProjectHub {
     state: State,
+    listeners: Listeners,
+}
+
+fn reply(status: u16, body: Value) -> Result<Response> {
+    Ok(Response::from_json(&body)?.with_status(status))
+}
+
+fn refuse(status: u16, code: &str, message: impl Into<String>) -> Result<Response> {
+    reply(status, json!({ "error": code, "message": message.into() }))
 }
 
 impl ProjectHub {
-    async fn load(&self) -> Result<HubAccess> {
-        Ok(self
-            .state
-            .storage()
-            .get("access")
-            .await?
-            .unwrap_or_default())
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
     }
 
-    async fn save(&self, access: &HubAccess) -> Result<()> {
-        self.state.storage().put("access", access).await
+    fn migrate(&self) -> Result<()> {
+        let sql = self.sql();
+        sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
+        sql.exec("CREATE TABLE IF NOT EXISTS types (name TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)?;
+        Ok(())
     }
+
+    fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let rows: Vec<Row> = self.sql().exec("SELECT value FROM meta WHERE key = ?", vec![key.into()])?.to_array()?;
+        match rows.into_iter().next() {
+            None => Ok(None),
+            Some(r) => Ok(Some(serde_json::from_str(&r.value)?)),
+        }
+    }
+
+    fn set_meta<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value)?;
+        self.sql().exec(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            vec![key.into(), text.into()],
+        )?;
+        Ok(())
+    }
+
+    fn revision(&self) -> Result<i64> {
+        Ok(self.meta("revision")?.unwrap_or(0))
+    }
+
+    fn bump_revision(&self) -> Result<i64> {
+        let next = self.revision()? + 1;
+        self.set_meta("revision", &next)?;
+        Ok(next)
+    }
+
+    fn draft(&self) -> Result<Draft> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            doc: String,
+        }
+        let rows: Vec<Row> = self.sql().exec("SELECT doc FROM types ORDER BY name", None)?.to_array()?;
+        let types = rows.iter().map(|r| serde_json::from_str(&r.doc)).collect::<serde_json::Result<Vec<Value>>>()?;
+        Ok(Draft {
+            revision: self.revision()?,
+            instructions: self.meta("instructions")?.unwrap_or_default(),
+            types,
+        })
+    }
+
+    /// Optimistic concurrency: a stale `if_revision` is refused.
+    fn stale(&self, cmd: &Value) -> Result<Option<Response>> {
+        if let Some(expected) = cmd.get("if_revision").and_then(Value::as_i64) {
+            let current = self.revision()?;
+            if expected != current {
+                return Ok(Some(refuse(
+                    409,
+                    "stale_revision",
+                    format!("the draft is at revision {current}, not {expected}; reload and retry"),
+                )?));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn access(&self) -> Result<HubAccess> {
+        Ok(self.meta("access")?.unwrap_or_default())
+    }
+
+    async fn draft_changed(&self) -> Result<()> {
+        self.listeners.notify("draft").await;
+        Ok(())
+    }
+}
+
+fn field<T: DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
+    serde_json::from_value(cmd.get(name).cloned().unwrap_or(Value::Null))
+        .map_err(|e| Error::RustError(format!("hub command field {name}: {e}")))
 }
 
 impl DurableObject for ProjectHub {
     fn new(state: State, _env: Env) -> Self {
-        Self { state }
+        Self { state, listeners: Listeners::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        self.migrate()?;
         let path = req.path();
-        let cmd = super::read_command(&mut req).await?;
+        let cmd: Value = req.json().await?;
         let now = cmd["now"].as_i64().unwrap_or(0);
         match path.as_str() {
+            "/init" => {
+                let project: HubProject = field(&cmd, "project")?;
+                let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
+                let mut access = self.access().await?;
+                access.replace_members(members, now);
+                self.set_meta("access", &access)?;
+                self.set_meta("project", &project)?;
+                reply(200, json!({ "ok": true }))
+            }
+            "/settings" => {
+                let Some(mut project) = self.meta::<HubProject>("project")? else {
+                    return refuse(404, "not_found", "the project is not initialized");
+                };
+                project.visibility = field(&cmd, "visibility")?;
+                self.set_meta("project", &project)?;
+                // Production listeners of a project that went private must re-check access.
+                if project.visibility == "private" {
+                    self.listeners.close_channel("production");
+                }
+                reply(200, json!({ "project": project }))
+            }
             "/members/apply" => {
-                let change: MembershipChange = serde_json::from_value(cmd["change"].clone())?;
-                let mut access = self.load().await?;
+                let change: MembershipChange = field(&cmd, "change")?;
+                let mut access = self.access().await?;
                 let revoked = access.apply(change, now);
-                self.save(&access).await?;
-                Response::from_json(&serde_json::json!({ "revoked": revoked }))
+                self.set_meta("access", &access)?;
+                reply(200, json!({ "revoked": revoked }))
             }
             "/members/replace" => {
-                let members: BTreeMap<String, MemberAccess> =
-                    serde_json::from_value(cmd["members"].clone())?;
-                let mut access = self.load().await?;
+                let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
+                let mut access = self.access().await?;
                 let revoked = access.replace_members(members, now);
-                self.save(&access).await?;
-                Response::from_json(&serde_json::json!({ "revoked": revoked }))
+                self.set_meta("access", &access)?;
+                reply(200, json!({ "revoked": revoked }))
             }
-            _ => Response::error("unknown command", 404),
+            "/draft/get" => reply(200, json!(self.draft()?)),
+            "/draft/put-type" => {
+                if let Some(r) = self.stale(&cmd)? {
+                    return Ok(r);
+                }
+                let name: String = field(&cmd, "name")?;
+                let doc: Value = field(&cmd, "doc")?;
+                let existed = self.sql().exec("SELECT name FROM types WHERE name = ?", vec![name.clone().into()])?;
+                let created = existed.to_array::<Value>()?.is_empty();
+                self.sql().exec(
+                    "INSERT INTO types (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+                    vec![name.into(), doc.to_string().into()],
+                )?;
+                let revision = self.bump_revision()?;
+                self.draft_changed().await?;
+                reply(if created { 201 } else { 200 }, json!({ "revision": revision, "created": created }))
+            }
+            "/draft/delete-type" => {
+                if let Some(r) = self.stale(&cmd)? {
+                    return Ok(r);
+                }
+                let name: String = field(&cmd, "name")?;
+                let gone = self.sql().exec("DELETE FROM types WHERE name = ? RETURNING name", vec![name.clone().into()])?;
+                if gone.to_array::<Value>()?.is_empty() {
+                    return refuse(404, "not_found", format!("the draft has no Type named {name:?}"));
+                }
+                let revision = self.bump_revision()?;
+                self.draft_changed().await?;
+                reply(200, json!({ "revision": revision }))
+            }
+            "/draft/put-instructions" => {
+                if let Some(r) = self.stale(&cmd)? {
+                    return Ok(r);
+                }
+                let text: String = field(&cmd, "instructions")?;
+                self.set_meta("instructions", &text)?;
+                let revision = self.bump_revision()?;
+                self.draft_changed().await?;
+                reply(200, json!({ "revision": revision }))
+            }
+            "/production/get" => {
+                let pointer: Option<ProductionPointer> = self.meta("production")?;
+                reply(200, json!({ "production": pointer }))
+            }
+            "/production/set" => {
+                // Compare-and-set: refuse when production moved since the caller read it.
+                let expected: Option<ProductionPointer> = field(&cmd, "expected")?;
+                let next: ProductionPointer = field(&cmd, "next")?;
+                let current: Option<ProductionPointer> = self.meta("production")?;
+                if current != expected {
+                    return refuse(409, "production_moved", "production changed while this publish ran; retry");
+                }
+                self.set_meta("production", &next)?;
+                self.listeners.notify("production").await;
+                reply(200, json!({ "production": next }))
+            }
+            "/endpoint" => {
+                let channel: String = field(&cmd, "channel")?;
+                let view = EndpointView {
+                    project: self.meta("project")?,
+                    production: self.meta("production")?,
+                    draft: if channel == "draft" { Some(self.draft()?) } else { None },
+                };
+                reply(200, json!(view))
+            }
+            "/listen" => {
+                let channel: String = field(&cmd, "channel")?;
+                let first: Vec<String> = field(&cmd, "first")?;
+                let subscription: Value = cmd.get("subscription_id").cloned().unwrap_or(Value::Null);
+                let resp = self.listeners.open(&channel, subscription, first)?;
+                self.ensure_keepalive().await?;
+                Ok(resp)
+            }
+            _ => refuse(404, "not_found", format!("unknown hub command {path}")),
         }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if self.listeners.keepalive().await > 0 {
+            self.state.storage().set_alarm(super::listeners::KEEPALIVE_MS).await?;
+        }
+        Response::ok("ok")
+    }
+}
+
+impl ProjectHub {
+    async fn ensure_keepalive(&self) -> Result<()> {
+        if self.state.storage().get_alarm().await?.is_none() {
+            self.state.storage().set_alarm(super::listeners::KEEPALIVE_MS).await?;
+        }
+        Ok(())
     }
 }

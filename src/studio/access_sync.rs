@@ -6,12 +6,13 @@
 use crate::app::Ctx;
 use crate::http::ApiError;
 use crate::identity::roles::Role;
+use crate::objects::hub_api::HubProject;
 use crate::oauth::grants::{MemberAccess, MembershipChange};
 use crate::store::{orgs, projects};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<worker::Stub, ApiError> {
+pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<worker::Stub, ApiError> {
     let ns = ctx
         .env
         .durable_object("PROJECT_HUB")
@@ -44,25 +45,25 @@ pub async fn push_member(
     Ok(())
 }
 
-/// Gives a (new) project's hub the full current member snapshot.
-pub async fn push_all_members(
-    ctx: &Ctx,
-    org_id: &str,
-    org_slug: &str,
-    project_slug: &str,
-) -> Result<(), ApiError> {
+/// Initializes a new project's hub: its settings and the full current member
+/// snapshot, before the project row exists in D1 (so it is never served
+/// without them).
+pub async fn init_hub(ctx: &Ctx, org_slug: &str, project: &HubProject) -> Result<(), ApiError> {
     let mut members = BTreeMap::new();
-    for m in orgs::members(&ctx.db, org_id).await? {
-        if let Some(role) = orgs::resolve_role(&ctx.db, org_id, &m.role).await? {
+    for m in orgs::members(&ctx.db, &project.org_id).await? {
+        if let Some(role) = orgs::resolve_role(&ctx.db, &project.org_id, &m.role).await? {
             members.insert(m.user_id, MemberAccess::from(&role));
         }
     }
-    let body = json!({ "members": members, "now": ctx.now });
-    crate::objects::call(
-        &hub(ctx, org_slug, project_slug)?,
-        "/members/replace",
-        &body,
-    )
-    .await?;
+    let body = json!({ "project": project, "members": members, "now": ctx.now });
+    crate::objects::call(&hub(ctx, org_slug, &project.slug)?, "/init", &body).await?;
+    Ok(())
+}
+
+/// Pushes a visibility change (the kill switch) to the hub, which the MCP hot
+/// path reads on every request.
+pub async fn push_visibility(ctx: &Ctx, org_slug: &str, project_slug: &str, visibility: &str) -> Result<(), ApiError> {
+    let body = json!({ "visibility": visibility, "now": ctx.now });
+    crate::objects::call(&hub(ctx, org_slug, project_slug)?, "/settings", &body).await?;
     Ok(())
 }

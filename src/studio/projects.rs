@@ -8,6 +8,7 @@ use crate::crypto;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::identity::validate;
+use crate::objects::hub_api::HubProject;
 use crate::store::{self, projects};
 use serde_json::json;
 
@@ -65,7 +66,14 @@ pub async fn create(
     };
     // The hub gets the member snapshot first, so the project is never served
     // without one.
-    access_sync::push_all_members(ctx, &org.id, &org.slug, &slug).await?;
+    let hub_project = HubProject {
+        id: p.id.clone(),
+        org_id: org.id.clone(),
+        org_slug: org.slug.clone(),
+        slug: slug.clone(),
+        visibility: p.visibility.clone(),
+    };
+    access_sync::init_hub(ctx, &org.slug, &hub_project).await?;
     match projects::insert(&ctx.db, &p, &caller.user.id).await {
         Err(e) if store::is_unique_violation(&e) => Err(taken()),
         Err(e) => Err(e),
@@ -111,15 +119,26 @@ pub async fn update(
         }
     }
     b.finish()?;
+    let mut changed_visibility = None;
     if let Some(v) = visibility {
         if v != p.visibility {
             require_permission(&role, Permission::OrgManage)?;
+            changed_visibility = Some(v.clone());
         }
         p.visibility = v;
     }
     if let Some(n) = name {
         p.name = n;
     }
+    // The MCP hot path reads visibility in the hub. Closing (-> private) goes
+    // to the hub first, opening (-> public) last: a failure in between leaves
+    // the project closed, never open.
+    if changed_visibility.as_deref() == Some("private") {
+        access_sync::push_visibility(ctx, &org.slug, &p.slug, "private").await?;
+    }
     projects::update(&ctx.db, &p).await?;
+    if changed_visibility.as_deref() == Some("public") {
+        access_sync::push_visibility(ctx, &org.slug, &p.slug, "public").await?;
+    }
     json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
 }
