@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::http::body::{self, Body};
 use crate::http::route::{resolve, Route};
 use crate::http::ApiError;
-use crate::studio::{account, orgs, pages, projects};
+use crate::studio::{account, draft, orgs, pages, projects, releases};
 use worker::{Context, D1Database, Env, Headers, Method, Request, Response};
 
 /// The crate version and the build's git sha (set by scripts/build.sh).
@@ -35,20 +35,11 @@ pub struct Incoming {
 
 impl Incoming {
     async fn bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
-        let declared = self
-            .headers
-            .get("Content-Length")
-            .ok()
-            .flatten()
-            .and_then(|v| v.parse::<usize>().ok());
+        let declared = self.headers.get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(ApiError::PayloadTooLarge { limit });
         }
-        let bytes = self
-            .req
-            .bytes()
-            .await
-            .map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
+        let bytes = self.req.bytes().await.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
         if bytes.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
@@ -57,33 +48,34 @@ impl Incoming {
 
     /// A JSON object body (content type, size cap, UTF-8, object).
     pub async fn json(&mut self) -> Result<Body, ApiError> {
+        self.json_limited(body::DEFAULT_LIMIT).await
+    }
+
+    /// Like [`Incoming::json`] with another size cap.
+    pub async fn json_limited(&mut self, limit: usize) -> Result<Body, ApiError> {
+        let bytes = self.json_bytes(limit).await?;
+        Body::parse(&bytes, limit)
+    }
+
+    /// The raw bytes of a JSON body (content type and size checked), for
+    /// documents validated elsewhere.
+    pub async fn json_bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
         body::check_json_content_type(self.headers.get("Content-Type").ok().flatten().as_deref())?;
-        let bytes = self.bytes(body::DEFAULT_LIMIT).await?;
-        Body::parse(&bytes, body::DEFAULT_LIMIT)
+        self.bytes(limit).await
     }
 
     /// An `application/x-www-form-urlencoded` body (the Studio forms).
     pub async fn form(&mut self) -> Result<Vec<(String, String)>, ApiError> {
-        let ct = self
-            .headers
-            .get("Content-Type")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let ct = self.headers.get("Content-Type").ok().flatten().unwrap_or_default();
         if !ct.starts_with("application/x-www-form-urlencoded") {
-            return Err(ApiError::UnsupportedMediaType(
-                "send the form as application/x-www-form-urlencoded".into(),
-            ));
+            return Err(ApiError::UnsupportedMediaType("send the form as application/x-www-form-urlencoded".into()));
         }
         let bytes = self.bytes(body::DEFAULT_LIMIT).await?;
         Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
     }
 
     pub fn query(&self, name: &str) -> Option<String> {
-        self.url
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+        self.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 }
 
@@ -95,31 +87,14 @@ pub async fn handle(req: Request, env: Env, _ctx: Context) -> worker::Result<Res
 }
 
 async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
-    let url = req
-        .url()
-        .map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
+    let url = req.url().map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
     let route = resolve(req.method().as_ref(), url.path())?;
     let config = load_config(&env)?;
-    let db = env
-        .d1("DB")
-        .map_err(|e| ApiError::Misconfigured(format!("the D1 binding DB is missing: {e}")))?;
-    let ctx = Ctx {
-        env,
-        config,
-        db,
-        now: (worker::Date::now().as_millis() / 1000) as i64,
-    };
-    let mut inc = Incoming {
-        method: req.method(),
-        headers: req.headers().clone(),
-        url,
-        req,
-    };
+    let db = env.d1("DB").map_err(|e| ApiError::Misconfigured(format!("the D1 binding DB is missing: {e}")))?;
+    let ctx = Ctx { env, config, db, now: (worker::Date::now().as_millis() / 1000) as i64 };
+    let mut inc = Incoming { method: req.method(), headers: req.headers().clone(), url, req };
     match route {
-        Route::Healthz => json(
-            200,
-            &serde_json::json!({"ok": true, "version": VERSION, "build": BUILD}),
-        ),
+        Route::Healthz => json(200, &serde_json::json!({"ok": true, "version": VERSION, "build": BUILD})),
         Route::Signup => account::signup(&ctx, &mut inc).await,
         Route::Login => account::login(&ctx, &mut inc).await,
         Route::Logout => account::logout(&ctx, &mut inc).await,
@@ -136,9 +111,7 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
         Route::RemoveMember { org, user } => orgs::remove_member(&ctx, &mut inc, &org, &user).await,
         Route::ListInvitations { org } => orgs::list_invitations(&ctx, &mut inc, &org).await,
         Route::CreateInvitation { org } => orgs::create_invitation(&ctx, &mut inc, &org).await,
-        Route::RevokeInvitation { org, id } => {
-            orgs::revoke_invitation(&ctx, &mut inc, &org, &id).await
-        }
+        Route::RevokeInvitation { org, id } => orgs::revoke_invitation(&ctx, &mut inc, &org, &id).await,
         Route::ListRoles { org } => orgs::list_roles(&ctx, &mut inc, &org).await,
         Route::CreateRole { org } => orgs::create_role(&ctx, &mut inc, &org).await,
         Route::UpdateRole { org, name } => orgs::update_role(&ctx, &mut inc, &org, &name).await,
@@ -146,9 +119,19 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
         Route::ListProjects { org } => projects::list(&ctx, &mut inc, &org).await,
         Route::CreateProject { org } => projects::create(&ctx, &mut inc, &org).await,
         Route::GetProject { org, project } => projects::get(&ctx, &mut inc, &org, &project).await,
-        Route::UpdateProject { org, project } => {
-            projects::update(&ctx, &mut inc, &org, &project).await
+        Route::UpdateProject { org, project } => projects::update(&ctx, &mut inc, &org, &project).await,
+        Route::GetDraft { org, project } => draft::get(&ctx, &mut inc, &org, &project).await,
+        Route::PutType { org, project, name } => draft::put_type(&ctx, &mut inc, &org, &project, &name).await,
+        Route::DeleteType { org, project, name } => draft::delete_type(&ctx, &mut inc, &org, &project, &name).await,
+        Route::PutInstructions { org, project } => draft::put_instructions(&ctx, &mut inc, &org, &project).await,
+        Route::DraftDiff { org, project } => draft::diff(&ctx, &mut inc, &org, &project).await,
+        Route::Publish { org, project } => releases::publish(&ctx, &mut inc, &org, &project).await,
+        Route::ListVersions { org, project } => releases::list(&ctx, &mut inc, &org, &project).await,
+        Route::GetVersion { org, project, version } => releases::get(&ctx, &mut inc, &org, &project, &version).await,
+        Route::PromoteVersion { org, project, version } => {
+            releases::promote(&ctx, &mut inc, &org, &project, &version).await
         }
+        Route::Mcp { .. } => Err(ApiError::NotFound("MCP endpoints are not served yet".into())),
         Route::StudioHome => pages::home(&ctx, &mut inc).await,
         Route::StudioLoginPage => pages::login_page(&ctx, &mut inc).await,
         Route::StudioLoginSubmit => pages::login_submit(&ctx, &mut inc).await,
@@ -160,10 +143,7 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
 
 pub fn load_config(env: &Env) -> Result<Config, ApiError> {
     Config::from_lookup(|name| {
-        env.secret(name)
-            .map(|s| s.to_string())
-            .or_else(|_| env.var(name).map(|v| v.to_string()))
-            .ok()
+        env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
     })
     .map_err(|e| ApiError::Misconfigured(e.to_string()))
 }
@@ -177,9 +157,7 @@ pub fn json(status: u16, body: &serde_json::Value) -> Result<Response, ApiError>
 
 /// Adds a header to a response we built (cannot fail for valid names).
 pub fn with_header(resp: Response, name: &str, value: &str) -> Result<Response, ApiError> {
-    resp.headers()
-        .set(name, value)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    resp.headers().set(name, value).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }
 
@@ -187,8 +165,7 @@ pub fn error_response(err: &ApiError) -> Response {
     if let ApiError::Internal(detail) = err {
         worker::console_error!("internal error: {detail}");
     }
-    let resp = Response::from_json(&err.body())
-        .unwrap_or_else(|_| Response::empty().expect("an empty response"));
+    let resp = Response::from_json(&err.body()).unwrap_or_else(|_| Response::empty().expect("an empty response"));
     let resp = resp.with_status(err.status());
     for (name, value) in err.headers() {
         let _ = resp.headers().set(name, &value);

@@ -32,6 +32,10 @@ pub struct Config {
     pub allow_loopback_upstreams: bool,
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
+    /// Test-only failure injection (`DOCKYARD_FAULTS`, comma-separated names
+    /// such as `publish.pointer`): lets the end-to-end suite prove that a
+    /// failure half-way leaves state unchanged. Empty in every real deployment.
+    pub faults: Vec<String>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -57,11 +61,7 @@ impl Config {
     /// Parses every setting; `lookup` returns a var's or secret's value.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut err = ConfigError::default();
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
         let public_url = match get("PUBLIC_URL") {
             None => {
@@ -100,8 +100,7 @@ impl Config {
                 Vec::new()
             }
             Some(raw) if raw.len() < 32 => {
-                err.invalid
-                    .push(("SECRETS_KEY", "must be at least 32 characters".into()));
+                err.invalid.push(("SECRETS_KEY", "must be at least 32 characters".into()));
                 Vec::new()
             }
             Some(raw) => raw.into_bytes(),
@@ -116,10 +115,7 @@ impl Config {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => {
-                err.invalid.push((
-                    "ALLOW_LOOPBACK_UPSTREAMS",
-                    format!("expected true or false, got {other:?}"),
-                ));
+                err.invalid.push(("ALLOW_LOOPBACK_UPSTREAMS", format!("expected true or false, got {other:?}")));
                 false
             }
         };
@@ -128,8 +124,7 @@ impl Config {
             Some(raw) => match raw.parse::<u64>() {
                 Ok(n) if n > 0 => n,
                 _ => {
-                    err.invalid
-                        .push((name, "expected a positive number of seconds".into()));
+                    err.invalid.push((name, "expected a positive number of seconds".into()));
                     default
                 }
             },
@@ -150,7 +145,18 @@ impl Config {
             allow_loopback_upstreams,
             session_idle_secs,
             session_max_secs,
+            faults: get("DOCKYARD_FAULTS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect(),
         })
+    }
+
+    /// True when the named test fault is switched on.
+    pub fn fault(&self, name: &str) -> bool {
+        self.faults.iter().any(|f| f == name)
     }
 
     /// True when the instance runs on plain HTTP on a loopback host (local dev):
@@ -159,8 +165,7 @@ impl Config {
         let Ok(url) = url::Url::parse(&self.public_url) else {
             return false;
         };
-        url.scheme() == "http"
-            && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+        url.scheme() == "http" && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
     }
 }
 
@@ -170,14 +175,8 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
     if !matches!(url.scheme(), "https" | "http") {
         return Err("must be an http(s) URL".into());
     }
-    if url.host_str().is_none()
-        || url.path() != "/"
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(
-            "must be an origin such as https://mcp.example.com (no path, query or fragment)".into(),
-        );
+    if url.host_str().is_none() || url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("must be an origin such as https://mcp.example.com (no path, query or fragment)".into());
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("must not carry credentials".into());
@@ -187,9 +186,7 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
 
 fn parse_seed(raw: &str) -> Result<[u8; 32], String> {
     let bytes = crate::crypto::b64url_decode(raw).ok_or("must be base64url without padding")?;
-    bytes
-        .try_into()
-        .map_err(|_| "must decode to exactly 32 bytes".to_string())
+    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes".to_string())
 }
 
 #[cfg(test)]
@@ -200,10 +197,7 @@ mod tests {
     const SEED: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -223,10 +217,7 @@ mod tests {
         let cfg = parse(&vars).unwrap();
         assert_eq!(cfg.public_url, "https://mcp.example.com");
         assert_eq!(cfg.jwt_signing_key[31], 31);
-        assert_eq!(
-            cfg.allowed_origins,
-            vec!["https://claude.ai", "https://chatgpt.com"]
-        );
+        assert_eq!(cfg.allowed_origins, vec!["https://claude.ai", "https://chatgpt.com"]);
         assert_eq!(cfg.bootstrap_secret.as_deref(), Some("s3cret"));
         assert_eq!(cfg.session_idle_secs, DEFAULT_SESSION_IDLE_SECS);
         assert!(!cfg.allow_loopback_upstreams);
@@ -238,10 +229,7 @@ mod tests {
         let err = parse(&[("PUBLIC_URL", "https://x.example")]).unwrap_err();
         assert_eq!(err.missing, vec!["JWT_SIGNING_KEY", "SECRETS_KEY"]);
         let text = err.to_string();
-        assert!(
-            text.contains("JWT_SIGNING_KEY") && text.contains("SECRETS_KEY"),
-            "{text}"
-        );
+        assert!(text.contains("JWT_SIGNING_KEY") && text.contains("SECRETS_KEY"), "{text}");
     }
 
     #[test]

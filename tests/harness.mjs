@@ -9,7 +9,7 @@
 // scripts/test.sh builds once and sets DOCKYARD_SKIP_BUILD=1 so wrangler does
 // not rebuild for every worker started here.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -20,6 +20,26 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const run = promisify(execFile);
+
+/**
+ * The test config: wrangler.toml without its [build] section, in .tmp/ so that
+ * wrangler neither rebuilds nor watches src/ (an edit would restart workers
+ * mid-suite) and does not load the developer's .dev.vars.
+ */
+async function testConfig() {
+  const dir = join(ROOT, '.tmp');
+  await mkdir(dir, { recursive: true });
+  const source = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
+  const text = source
+    .replace(/^\[build\][\s\S]*?(?=^\[)/m, '')
+    .replace(/^main = "(.*)"$/m, 'main = "../$1"')
+    .replace(/^migrations_dir = "(.*)"$/m, 'migrations_dir = "../$1"');
+  const path = join(dir, 'wrangler.test.toml');
+  const tmp = `${path}.${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+  return path;
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -49,8 +69,9 @@ export async function startWorker({ vars = {} } = {}) {
     ...vars,
   };
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
-  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], { cwd: ROOT, env });
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
+  const config = await testConfig();
+  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', config], { cwd: ROOT, env });
+  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);

@@ -13,22 +13,13 @@ pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
 /// Checks the media type of a JSON body (`application/json`, any parameters).
 pub fn check_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
-    let essence = content_type
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim();
+    let essence = content_type.unwrap_or("").split(';').next().unwrap_or("").trim();
     if essence.eq_ignore_ascii_case("application/json") {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType(format!(
             "send the body as application/json (got {:?})",
-            if essence.is_empty() {
-                "nothing"
-            } else {
-                essence
-            }
+            if essence.is_empty() { "nothing" } else { essence }
         )))
     }
 }
@@ -49,34 +40,19 @@ impl Body {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| ApiError::bad_request("invalid_json", "the body is not valid UTF-8"))?;
         if text.trim().is_empty() {
-            return Err(ApiError::bad_request(
-                "invalid_json",
-                "the body is empty; send a JSON object",
-            ));
+            return Err(ApiError::bad_request("invalid_json", "the body is empty; send a JSON object"));
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
-        })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")))?;
         match value {
-            Value::Object(map) => Ok(Body {
-                map,
-                seen: BTreeSet::new(),
-                errors: Vec::new(),
-            }),
-            _ => Err(ApiError::bad_request(
-                "invalid_json",
-                "the body must be a JSON object",
-            )),
+            Value::Object(map) => Ok(Body { map, seen: BTreeSet::new(), errors: Vec::new() }),
+            _ => Err(ApiError::bad_request("invalid_json", "the body must be a JSON object")),
         }
     }
 
     /// An empty body, for routes whose body is optional.
     pub fn empty() -> Body {
-        Body {
-            map: Map::new(),
-            seen: BTreeSet::new(),
-            errors: Vec::new(),
-        }
+        Body { map: Map::new(), seen: BTreeSet::new(), errors: Vec::new() }
     }
 
     fn take(&mut self, field: &str) -> Option<Value> {
@@ -89,6 +65,11 @@ impl Body {
 
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
+    }
+
+    /// Records problems found by a validator of several fields at once.
+    pub fn errors(&mut self, errors: Vec<FieldError>) {
+        self.errors.extend(errors);
     }
 
     /// Records the outcome of a validator on an already-extracted value.
@@ -131,12 +112,7 @@ impl Body {
     }
 
     /// An optional array of strings, each at most `max_len` characters.
-    pub fn opt_string_array(
-        &mut self,
-        field: &str,
-        max_items: usize,
-        max_len: usize,
-    ) -> Option<Vec<String>> {
+    pub fn opt_string_array(&mut self, field: &str, max_items: usize, max_len: usize) -> Option<Vec<String>> {
         let items = match self.take(field)? {
             Value::Array(items) => items,
             _ => {
@@ -152,10 +128,9 @@ impl Body {
         for (i, item) in items.into_iter().enumerate() {
             match item {
                 Value::String(s) if s.chars().count() <= max_len => out.push(s),
-                Value::String(_) => self.error(
-                    &format!("{field}[{i}]"),
-                    format!("must be at most {max_len} characters"),
-                ),
+                Value::String(_) => {
+                    self.error(&format!("{field}[{i}]"), format!("must be at most {max_len} characters"))
+                }
                 _ => self.error(&format!("{field}[{i}]"), "must be a string"),
             }
         }
@@ -165,16 +140,10 @@ impl Body {
     /// Ends extraction: unknown fields and every collected problem become one
     /// 422 listing them all.
     pub fn finish(mut self) -> Result<(), ApiError> {
-        let unknown: Vec<String> = self
-            .map
-            .keys()
-            .filter(|k| !self.seen.contains(*k))
-            .cloned()
-            .collect();
+        let unknown: Vec<String> = self.map.keys().filter(|k| !self.seen.contains(*k)).cloned().collect();
         for k in unknown {
             let shown: String = k.chars().take(64).collect();
-            self.errors
-                .push(FieldError::new(&shown, "is not a known field"));
+            self.errors.push(FieldError::new(&shown, "is not a known field"));
         }
         if self.errors.is_empty() {
             Ok(())
@@ -208,36 +177,19 @@ mod tests {
     fn content_type_must_be_json() {
         assert!(check_json_content_type(Some("application/json; charset=utf-8")).is_ok());
         assert!(check_json_content_type(Some("Application/JSON")).is_ok());
-        assert_eq!(
-            check_json_content_type(Some("text/plain"))
-                .unwrap_err()
-                .status(),
-            415
-        );
+        assert_eq!(check_json_content_type(Some("text/plain")).unwrap_err().status(), 415);
         assert_eq!(check_json_content_type(None).unwrap_err().status(), 415);
     }
 
     #[test]
     fn collects_every_field_problem() {
-        let mut b = Body::parse(
-            br#"{"name": 5, "slug": "", "tags": ["a", 3], "extra": true}"#,
-            1000,
-        )
-        .unwrap();
+        let mut b = Body::parse(br#"{"name": 5, "slug": "", "tags": ["a", 3], "extra": true}"#, 1000).unwrap();
         assert_eq!(b.string("name", 10), None);
         assert_eq!(b.string("slug", 10), None);
         assert_eq!(b.string("email", 10), None);
-        assert_eq!(
-            b.opt_string_array("tags", 5, 5),
-            Some(vec!["a".to_string()])
-        );
-        let ApiError::Invalid(fields) = b.finish().unwrap_err() else {
-            panic!()
-        };
-        let got: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.message.as_str()))
-            .collect();
+        assert_eq!(b.opt_string_array("tags", 5, 5), Some(vec!["a".to_string()]));
+        let ApiError::Invalid(fields) = b.finish().unwrap_err() else { panic!() };
+        let got: Vec<(&str, &str)> = fields.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect();
         assert_eq!(
             got,
             vec![
@@ -255,9 +207,7 @@ mod tests {
         let mut b = Body::parse(br#"{"a": "abcdef", "b": null}"#, 1000).unwrap();
         assert_eq!(b.opt_string("a", 3), None);
         assert_eq!(b.opt_string("b", 3), None);
-        let ApiError::Invalid(fields) = b.finish().unwrap_err() else {
-            panic!()
-        };
+        let ApiError::Invalid(fields) = b.finish().unwrap_err() else { panic!() };
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].message, "must be at most 3 characters");
     }

@@ -38,10 +38,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest {
-            code,
-            message: message.into(),
-        }
+        ApiError::BadRequest { code, message: message.into() }
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
@@ -95,11 +92,7 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(message)
             | ApiError::TooManyRequests { message, .. }
             | ApiError::Misconfigured(message) => message.clone(),
-            ApiError::Invalid(fields) => fields
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
+            ApiError::Invalid(fields) => fields.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "),
             ApiError::MethodNotAllowed { allow } => {
                 format!("this route accepts {}", allow.join(", "))
             }
@@ -167,10 +160,7 @@ mod tests {
             ApiError::Gone("x".into()),
             ApiError::PayloadTooLarge { limit: 10 },
             ApiError::UnsupportedMediaType("x".into()),
-            ApiError::TooManyRequests {
-                retry_after: 3,
-                message: "x".into(),
-            },
+            ApiError::TooManyRequests { retry_after: 3, message: "x".into() },
         ] {
             assert!((400..500).contains(&e.status()), "{e:?}");
             assert_eq!(e.body()["error"], e.code());
@@ -185,22 +175,14 @@ mod tests {
         ]);
         let body = e.body();
         assert_eq!(body["fields"][1]["field"], "password");
-        assert!(body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("email: is not"));
+        assert!(body["message"].as_str().unwrap().starts_with("email: is not"));
     }
 
     #[test]
     fn method_not_allowed_sends_allow() {
-        let e = ApiError::MethodNotAllowed {
-            allow: vec!["GET", "POST"],
-        };
+        let e = ApiError::MethodNotAllowed { allow: vec!["GET", "POST"] };
         assert_eq!(e.headers(), vec![("Allow", "GET, POST".to_string())]);
-        let e = ApiError::TooManyRequests {
-            retry_after: 60,
-            message: "slow down".into(),
-        };
+        let e = ApiError::TooManyRequests { retry_after: 60, message: "slow down".into() };
         assert_eq!(e.headers(), vec![("Retry-After", "60".to_string())]);
         assert_eq!(e.body()["retry_after"], 60);
     }

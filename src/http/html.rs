@@ -55,10 +55,7 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape("<script>alert('x')</script>"),
-            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
-        );
+        assert_eq!(escape("<script>alert('x')</script>"), "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;");
         assert_eq!(escape("a\"b&c"), "a&quot;b&amp;c");
         assert_eq!(escape("plain ünïcode"), "plain ünïcode");
     }

@@ -14,27 +14,113 @@ pub enum Route {
     Me,
     ListTokens,
     CreateToken,
-    DeleteToken { id: String },
+    DeleteToken {
+        id: String,
+    },
     AcceptInvitation,
     // Organizations.
     ListOrgs,
     CreateOrg,
-    GetOrg { org: String },
-    ListMembers { org: String },
-    UpdateMember { org: String, user: String },
-    RemoveMember { org: String, user: String },
-    ListInvitations { org: String },
-    CreateInvitation { org: String },
-    RevokeInvitation { org: String, id: String },
-    ListRoles { org: String },
-    CreateRole { org: String },
-    UpdateRole { org: String, name: String },
-    DeleteRole { org: String, name: String },
+    GetOrg {
+        org: String,
+    },
+    ListMembers {
+        org: String,
+    },
+    UpdateMember {
+        org: String,
+        user: String,
+    },
+    RemoveMember {
+        org: String,
+        user: String,
+    },
+    ListInvitations {
+        org: String,
+    },
+    CreateInvitation {
+        org: String,
+    },
+    RevokeInvitation {
+        org: String,
+        id: String,
+    },
+    ListRoles {
+        org: String,
+    },
+    CreateRole {
+        org: String,
+    },
+    UpdateRole {
+        org: String,
+        name: String,
+    },
+    DeleteRole {
+        org: String,
+        name: String,
+    },
     // Projects.
-    ListProjects { org: String },
-    CreateProject { org: String },
-    GetProject { org: String, project: String },
-    UpdateProject { org: String, project: String },
+    ListProjects {
+        org: String,
+    },
+    CreateProject {
+        org: String,
+    },
+    GetProject {
+        org: String,
+        project: String,
+    },
+    UpdateProject {
+        org: String,
+        project: String,
+    },
+    GetDraft {
+        org: String,
+        project: String,
+    },
+    PutType {
+        org: String,
+        project: String,
+        name: String,
+    },
+    DeleteType {
+        org: String,
+        project: String,
+        name: String,
+    },
+    PutInstructions {
+        org: String,
+        project: String,
+    },
+    DraftDiff {
+        org: String,
+        project: String,
+    },
+    Publish {
+        org: String,
+        project: String,
+    },
+    ListVersions {
+        org: String,
+        project: String,
+    },
+    GetVersion {
+        org: String,
+        project: String,
+        version: String,
+    },
+    PromoteVersion {
+        org: String,
+        project: String,
+        version: String,
+    },
+    /// An MCP endpoint: production (`/<org>/<project>`) or draft (`.../draft`).
+    /// Every method reaches the engine, which answers per protocol era.
+    Mcp {
+        org: String,
+        project: String,
+        draft: bool,
+    },
     // Studio pages.
     StudioHome,
     StudioLoginPage,
@@ -44,47 +130,36 @@ pub enum Route {
     StudioLogoutSubmit,
 }
 
+const MCP_METHODS: &[&str] = &["POST", "GET", "DELETE", "OPTIONS"];
+
 /// Resolves a request line. `path` is the URL path without the query.
 pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
-    let trimmed = path
-        .strip_suffix('/')
-        .filter(|p| !p.is_empty())
-        .unwrap_or(path);
+    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     let segs: Vec<&str> = trimmed.split('/').skip(1).collect();
     // Each arm lists the methods the path accepts, in `Allow` order.
     let (allow, route): (&[&'static str], Option<Route>) = match segs.as_slice() {
         ["healthz"] => (&["GET"], get(method, Route::Healthz)),
         ["api", "v1", rest @ ..] => api_v1(method, rest),
         ["studio"] => (&["GET"], get(method, Route::StudioHome)),
-        ["studio", "login"] => (
-            &["GET", "POST"],
-            pick(
-                method,
-                Some(Route::StudioLoginPage),
-                Some(Route::StudioLoginSubmit),
-                None,
-                None,
-            ),
-        ),
-        ["studio", "signup"] => (
-            &["GET", "POST"],
-            pick(
-                method,
-                Some(Route::StudioSignupPage),
-                Some(Route::StudioSignupSubmit),
-                None,
-                None,
-            ),
-        ),
+        ["studio", "login"] => {
+            (&["GET", "POST"], pick(method, Some(Route::StudioLoginPage), Some(Route::StudioLoginSubmit), None, None))
+        }
+        ["studio", "signup"] => {
+            (&["GET", "POST"], pick(method, Some(Route::StudioSignupPage), Some(Route::StudioSignupSubmit), None, None))
+        }
         ["studio", "logout"] => (&["POST"], post(method, Route::StudioLogoutSubmit)),
+        [org, project] => {
+            (MCP_METHODS, Some(Route::Mcp { org: org.to_string(), project: project.to_string(), draft: false }))
+        }
+        [org, project, "draft"] => {
+            (MCP_METHODS, Some(Route::Mcp { org: org.to_string(), project: project.to_string(), draft: true }))
+        }
         _ => return Err(ApiError::NotFound(format!("no route for {path}"))),
     };
     if allow.is_empty() {
         return Err(ApiError::NotFound(format!("no route for {path}")));
     }
-    route.ok_or(ApiError::MethodNotAllowed {
-        allow: allow.to_vec(),
-    })
+    route.ok_or(ApiError::MethodNotAllowed { allow: allow.to_vec() })
 }
 
 fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route>) {
@@ -94,31 +169,10 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["login"] => (&["POST"], post(method, Route::Login)),
         ["logout"] => (&["POST"], post(method, Route::Logout)),
         ["me"] => (&["GET"], get(method, Route::Me)),
-        ["tokens"] => (
-            &["GET", "POST"],
-            pick(
-                method,
-                Some(Route::ListTokens),
-                Some(Route::CreateToken),
-                None,
-                None,
-            ),
-        ),
-        ["tokens", id] => (
-            &["DELETE"],
-            delete(method, Route::DeleteToken { id: o(id) }),
-        ),
+        ["tokens"] => (&["GET", "POST"], pick(method, Some(Route::ListTokens), Some(Route::CreateToken), None, None)),
+        ["tokens", id] => (&["DELETE"], delete(method, Route::DeleteToken { id: o(id) })),
         ["invitations", "accept"] => (&["POST"], post(method, Route::AcceptInvitation)),
-        ["orgs"] => (
-            &["GET", "POST"],
-            pick(
-                method,
-                Some(Route::ListOrgs),
-                Some(Route::CreateOrg),
-                None,
-                None,
-            ),
-        ),
+        ["orgs"] => (&["GET", "POST"], pick(method, Some(Route::ListOrgs), Some(Route::CreateOrg), None, None)),
         ["orgs", org] => (&["GET"], get(method, Route::GetOrg { org: o(org) })),
         ["orgs", org, "members"] => (&["GET"], get(method, Route::ListMembers { org: o(org) })),
         ["orgs", org, "members", user] => (
@@ -127,14 +181,8 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
                 method,
                 None,
                 None,
-                Some(Route::UpdateMember {
-                    org: o(org),
-                    user: o(user),
-                }),
-                Some(Route::RemoveMember {
-                    org: o(org),
-                    user: o(user),
-                }),
+                Some(Route::UpdateMember { org: o(org), user: o(user) }),
+                Some(Route::RemoveMember { org: o(org), user: o(user) }),
             ),
         ),
         ["orgs", org, "invitations"] => (
@@ -147,25 +195,12 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
                 None,
             ),
         ),
-        ["orgs", org, "invitations", id] => (
-            &["DELETE"],
-            delete(
-                method,
-                Route::RevokeInvitation {
-                    org: o(org),
-                    id: o(id),
-                },
-            ),
-        ),
+        ["orgs", org, "invitations", id] => {
+            (&["DELETE"], delete(method, Route::RevokeInvitation { org: o(org), id: o(id) }))
+        }
         ["orgs", org, "roles"] => (
             &["GET", "POST"],
-            pick(
-                method,
-                Some(Route::ListRoles { org: o(org) }),
-                Some(Route::CreateRole { org: o(org) }),
-                None,
-                None,
-            ),
+            pick(method, Some(Route::ListRoles { org: o(org) }), Some(Route::CreateRole { org: o(org) }), None, None),
         ),
         ["orgs", org, "roles", name] => (
             &["PATCH", "DELETE"],
@@ -173,14 +208,8 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
                 method,
                 None,
                 None,
-                Some(Route::UpdateRole {
-                    org: o(org),
-                    name: o(name),
-                }),
-                Some(Route::DeleteRole {
-                    org: o(org),
-                    name: o(name),
-                }),
+                Some(Route::UpdateRole { org: o(org), name: o(name) }),
+                Some(Route::DeleteRole { org: o(org), name: o(name) }),
             ),
         ),
         ["orgs", org, "projects"] => (
@@ -197,18 +226,39 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
             &["GET", "PATCH"],
             pick(
                 method,
-                Some(Route::GetProject {
-                    org: o(org),
-                    project: o(p),
-                }),
+                Some(Route::GetProject { org: o(org), project: o(p) }),
                 None,
-                Some(Route::UpdateProject {
-                    org: o(org),
-                    project: o(p),
-                }),
+                Some(Route::UpdateProject { org: o(org), project: o(p) }),
                 None,
             ),
         ),
+        ["orgs", org, "projects", p, rest @ ..] => project_routes(method, o(org), o(p), rest),
+        _ => (&[], None),
+    }
+}
+
+fn project_routes(
+    method: &str,
+    org: String,
+    project: String,
+    rest: &[&str],
+) -> (&'static [&'static str], Option<Route>) {
+    match rest {
+        ["draft"] => (&["GET"], get(method, Route::GetDraft { org, project })),
+        ["draft", "types", name] => {
+            let name = name.to_string();
+            let put = Route::PutType { org: org.clone(), project: project.clone(), name: name.clone() };
+            let del = Route::DeleteType { org, project, name };
+            (&["PUT", "DELETE"], if method == "PUT" { Some(put) } else { delete(method, del) })
+        }
+        ["draft", "instructions"] => (&["PUT"], (method == "PUT").then_some(Route::PutInstructions { org, project })),
+        ["draft", "diff"] => (&["GET"], get(method, Route::DraftDiff { org, project })),
+        ["publish"] => (&["POST"], post(method, Route::Publish { org, project })),
+        ["versions"] => (&["GET"], get(method, Route::ListVersions { org, project })),
+        ["versions", v] => (&["GET"], get(method, Route::GetVersion { org, project, version: v.to_string() })),
+        ["versions", v, "promote"] => {
+            (&["POST"], post(method, Route::PromoteVersion { org, project, version: v.to_string() }))
+        }
         _ => (&[], None),
     }
 }
@@ -250,37 +300,58 @@ mod tests {
         assert_eq!(resolve("POST", "/api/v1/signup"), Ok(Route::Signup));
         assert_eq!(
             resolve("PATCH", "/api/v1/orgs/acme/members/usr_1"),
-            Ok(Route::UpdateMember {
-                org: "acme".into(),
-                user: "usr_1".into()
-            })
+            Ok(Route::UpdateMember { org: "acme".into(), user: "usr_1".into() })
         );
         assert_eq!(
             resolve("DELETE", "/api/v1/orgs/acme/roles/auditor"),
-            Ok(Route::DeleteRole {
-                org: "acme".into(),
-                name: "auditor".into()
-            })
+            Ok(Route::DeleteRole { org: "acme".into(), name: "auditor".into() })
         );
         assert_eq!(
             resolve("GET", "/api/v1/orgs/acme/projects/demo"),
-            Ok(Route::GetProject {
-                org: "acme".into(),
-                project: "demo".into()
-            })
+            Ok(Route::GetProject { org: "acme".into(), project: "demo".into() })
+        );
+    }
+
+    #[test]
+    fn resolves_project_routes() {
+        let p = |name: &str| (String::from("acme"), String::from("demo"), name.to_string());
+        let (org, project, name) = p("show_order");
+        assert_eq!(
+            resolve("PUT", "/api/v1/orgs/acme/projects/demo/draft/types/show_order"),
+            Ok(Route::PutType { org: org.clone(), project: project.clone(), name: name.clone() })
+        );
+        assert_eq!(
+            resolve("DELETE", "/api/v1/orgs/acme/projects/demo/draft/types/show_order"),
+            Ok(Route::DeleteType { org: org.clone(), project: project.clone(), name })
+        );
+        assert_eq!(
+            resolve("POST", "/api/v1/orgs/acme/projects/demo/versions/1.2.0/promote"),
+            Ok(Route::PromoteVersion { org: org.clone(), project: project.clone(), version: "1.2.0".into() })
+        );
+        assert_eq!(
+            resolve("GET", "/api/v1/orgs/acme/projects/demo/draft/types/x").unwrap_err().headers(),
+            vec![("Allow", "PUT, DELETE".to_string())]
+        );
+        assert_eq!(resolve("GET", "/api/v1/orgs/acme/projects/demo/nothing").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn mcp_endpoints_take_every_method() {
+        for m in ["POST", "GET", "DELETE", "OPTIONS", "PUT"] {
+            assert_eq!(
+                resolve(m, "/acme/demo/draft"),
+                Ok(Route::Mcp { org: "acme".into(), project: "demo".into(), draft: true })
+            );
+        }
+        assert_eq!(
+            resolve("POST", "/acme/demo"),
+            Ok(Route::Mcp { org: "acme".into(), project: "demo".into(), draft: false })
         );
     }
 
     #[test]
     fn unknown_paths_are_404() {
-        for p in [
-            "/",
-            "/nope",
-            "/api/v2/orgs",
-            "/api/v1/orgs/a/b/c/d/e",
-            "//",
-            "/api/v1/",
-        ] {
+        for p in ["/", "/nope", "/api/v2/orgs", "/api/v1/orgs/a/b/c/d/e", "//", "/api/v1/"] {
             assert_eq!(resolve("GET", p).unwrap_err().status(), 404, "{p}");
         }
     }
@@ -290,12 +361,7 @@ mod tests {
         let e = resolve("DELETE", "/healthz").unwrap_err();
         assert_eq!(e, ApiError::MethodNotAllowed { allow: vec!["GET"] });
         let e = resolve("PUT", "/api/v1/orgs").unwrap_err();
-        assert_eq!(
-            e,
-            ApiError::MethodNotAllowed {
-                allow: vec!["GET", "POST"]
-            }
-        );
+        assert_eq!(e, ApiError::MethodNotAllowed { allow: vec!["GET", "POST"] });
         let e = resolve("GET", "/api/v1/login").unwrap_err();
         assert_eq!(e.headers(), vec![("Allow", "POST".to_string())]);
     }

@@ -37,10 +37,7 @@ impl KdfParams {
     /// True when these parameters are ones we are willing to compute:
     /// `1 <= p <= 4`, `1 <= t <= 10`, `8*p <= m_kib <= 65536` (64 MiB).
     pub fn within_bounds(&self) -> bool {
-        (1..=4).contains(&self.p)
-            && (1..=10).contains(&self.t)
-            && self.m_kib <= 65536
-            && self.m_kib >= 8 * self.p
+        (1..=4).contains(&self.p) && (1..=10).contains(&self.t) && self.m_kib <= 65536 && self.m_kib >= 8 * self.p
     }
 }
 
@@ -135,9 +132,8 @@ pub fn hash_password(password: &str, salt: &[u8; SALT_LEN], params: KdfParams) -
 
 /// Canonical decimal `u32`: digits only, no sign, no leading zeros.
 fn parse_decimal(name: &str, value: &str) -> Result<u32, KdfError> {
-    let canonical = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_digit())
-        && (value == "0" || !value.starts_with('0'));
+    let canonical =
+        !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && (value == "0" || !value.starts_with('0'));
     let parsed = if canonical { value.parse().ok() } else { None };
     parsed.ok_or_else(|| KdfError::InvalidParamValue(name.to_string()))
 }
@@ -160,18 +156,12 @@ fn parse_params(section: &str) -> Result<KdfParams, KdfError> {
         *slot = Some(parse_decimal(name, value)?);
     }
     let missing = KdfError::MissingParam;
-    let (m, t, p) = (
-        m.ok_or(missing("m"))?,
-        t.ok_or(missing("t"))?,
-        p.ok_or(missing("p"))?,
-    );
+    let (m, t, p) = (m.ok_or(missing("m"))?, t.ok_or(missing("t"))?, p.ok_or(missing("p"))?);
     Ok(KdfParams::new(m, t, p))
 }
 
 fn decode_b64(part: &'static str, b64: &str) -> Result<Vec<u8>, KdfError> {
-    STANDARD_NO_PAD
-        .decode(b64)
-        .map_err(|_| KdfError::InvalidBase64(part))
+    STANDARD_NO_PAD.decode(b64).map_err(|_| KdfError::InvalidBase64(part))
 }
 
 /// Decode and check a stored PHC string. Only `argon2id`, version 19, with
@@ -343,15 +333,9 @@ mod tests {
             (format!("{good}$extra"), Malformed),
             (alg("argon2i"), UnsupportedAlgorithm("argon2i".into())),
             (alg("argon2d"), UnsupportedAlgorithm("argon2d".into())),
-            (
-                alg("pbkdf2-sha256"),
-                UnsupportedAlgorithm("pbkdf2-sha256".into()),
-            ),
+            (alg("pbkdf2-sha256"), UnsupportedAlgorithm("pbkdf2-sha256".into())),
             (alg("ARGON2ID"), UnsupportedAlgorithm("ARGON2ID".into())),
-            (
-                good.replacen("v=19", "v=16", 1),
-                UnsupportedVersion("16".into()),
-            ),
+            (good.replacen("v=19", "v=16", 1), UnsupportedVersion("16".into())),
             (good.replacen("$v=19", "", 1), MissingVersion),
             (p("m=64,t=1"), MissingParam("p")),
             (p("t=1,p=1"), MissingParam("m")),
@@ -379,11 +363,7 @@ mod tests {
         ];
         for (stored, expected) in cases {
             assert_eq!(parse_phc(&stored), Err(expected.clone()), "{stored}");
-            assert_eq!(
-                verify_password("password", &stored),
-                Err(expected),
-                "{stored}"
-            );
+            assert_eq!(verify_password("password", &stored), Err(expected), "{stored}");
         }
     }
 
@@ -416,10 +396,7 @@ mod tests {
     #[test]
     fn errors_say_the_reason() {
         assert_eq!(MissingParam("m").to_string(), "missing parameter 'm'");
-        assert_eq!(
-            BadSaltLength(7).to_string(),
-            "salt is 7 bytes; expected 8-64"
-        );
+        assert_eq!(BadSaltLength(7).to_string(), "salt is 7 bytes; expected 8-64");
         let alg = UnsupportedAlgorithm("argon2i".into()).to_string();
         assert_eq!(alg, "unsupported algorithm 'argon2i'");
     }

@@ -31,15 +31,9 @@ pub struct Limit {
 }
 
 /// Per account (normalized email): 10 failures per 15 minutes.
-pub const PER_ACCOUNT: Limit = Limit {
-    max: 10,
-    window_secs: 900,
-};
+pub const PER_ACCOUNT: Limit = Limit { max: 10, window_secs: 900 };
 /// Per client IP: 50 failures per 15 minutes.
-pub const PER_IP: Limit = Limit {
-    max: 50,
-    window_secs: 900,
-};
+pub const PER_IP: Limit = Limit { max: 50, window_secs: 900 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -66,24 +60,16 @@ pub fn check(w: &Window, limit: Limit, now: u64) -> Decision {
     let end = w.start.saturating_add(limit.window_secs);
     // If the clock went backwards (now < start), never ask for more than one
     // full window.
-    Decision::Deny {
-        retry_after: (end - now).min(limit.window_secs).max(1),
-    }
+    Decision::Deny { retry_after: (end - now).min(limit.window_secs).max(1) }
 }
 
 /// The window after one more failure at `now`: a fresh window if the old one
 /// has ended, otherwise the same window with one more failure.
 pub fn record_failure(w: Window, limit: Limit, now: u64) -> Window {
     if is_expired(&w, limit, now) {
-        Window {
-            start: now,
-            count: 1,
-        }
+        Window { start: now, count: 1 }
     } else {
-        Window {
-            start: w.start,
-            count: w.count.saturating_add(1),
-        }
+        Window { start: w.start, count: w.count.saturating_add(1) }
     }
 }
 
@@ -97,10 +83,7 @@ mod tests {
     use super::*;
 
     const T0: u64 = 1_700_000_000;
-    const SMALL: Limit = Limit {
-        max: 3,
-        window_secs: 60,
-    };
+    const SMALL: Limit = Limit { max: 3, window_secs: 60 };
 
     fn fail_n(n: u32, limit: Limit, at: u64) -> Window {
         (0..n).fold(reset(), |w, _| record_failure(w, limit, at))
@@ -116,21 +99,9 @@ mod tests {
     #[test]
     fn first_failure_starts_window_at_now() {
         let w = record_failure(reset(), SMALL, T0);
-        assert_eq!(
-            w,
-            Window {
-                start: T0,
-                count: 1
-            }
-        );
+        assert_eq!(w, Window { start: T0, count: 1 });
         let w = record_failure(w, SMALL, T0 + 30);
-        assert_eq!(
-            w,
-            Window {
-                start: T0,
-                count: 2
-            }
-        );
+        assert_eq!(w, Window { start: T0, count: 2 });
     }
 
     #[test]
@@ -149,30 +120,15 @@ mod tests {
     fn failure_after_expiry_starts_fresh_window() {
         let w = fail_n(3, SMALL, T0);
         let w = record_failure(w, SMALL, T0 + 60);
-        assert_eq!(
-            w,
-            Window {
-                start: T0 + 60,
-                count: 1
-            }
-        );
+        assert_eq!(w, Window { start: T0 + 60, count: 1 });
         assert_eq!(check(&w, SMALL, T0 + 61), Decision::Allow);
     }
 
     #[test]
     fn recording_while_locked_does_not_extend_the_window() {
         let w = fail_n(5, SMALL, T0);
-        assert_eq!(
-            w,
-            Window {
-                start: T0,
-                count: 5
-            }
-        );
-        assert_eq!(
-            check(&w, SMALL, T0 + 10),
-            Decision::Deny { retry_after: 50 }
-        );
+        assert_eq!(w, Window { start: T0, count: 5 });
+        assert_eq!(check(&w, SMALL, T0 + 10), Decision::Deny { retry_after: 50 });
         assert_eq!(check(&w, SMALL, T0 + 60), Decision::Allow);
     }
 
@@ -181,16 +137,9 @@ mod tests {
         let nine = fail_n(9, PER_ACCOUNT, T0);
         assert_eq!(check(&nine, PER_ACCOUNT, T0 + 100), Decision::Allow);
         let ten = record_failure(nine, PER_ACCOUNT, T0 + 100);
-        assert_eq!(
-            check(&ten, PER_ACCOUNT, T0 + 100),
-            Decision::Deny { retry_after: 800 }
-        );
+        assert_eq!(check(&ten, PER_ACCOUNT, T0 + 100), Decision::Deny { retry_after: 800 });
         assert_eq!(check(&ten, PER_ACCOUNT, T0 + 900), Decision::Allow);
-        assert_eq!(
-            check(&ten, PER_IP, T0 + 100),
-            Decision::Allow,
-            "IP allows 50"
-        );
+        assert_eq!(check(&ten, PER_IP, T0 + 100), Decision::Allow, "IP allows 50");
     }
 
     #[test]
@@ -198,10 +147,7 @@ mod tests {
         let w = fail_n(49, PER_IP, T0);
         assert_eq!(check(&w, PER_IP, T0), Decision::Allow);
         let w = record_failure(w, PER_IP, T0 + 1);
-        assert_eq!(
-            check(&w, PER_IP, T0 + 1),
-            Decision::Deny { retry_after: 899 }
-        );
+        assert_eq!(check(&w, PER_IP, T0 + 1), Decision::Deny { retry_after: 899 });
     }
 
     #[test]
@@ -215,39 +161,21 @@ mod tests {
     #[test]
     fn clock_going_backwards_is_bounded() {
         let w = fail_n(3, SMALL, T0);
-        assert_eq!(
-            check(&w, SMALL, T0 - 1000),
-            Decision::Deny { retry_after: 60 }
-        );
+        assert_eq!(check(&w, SMALL, T0 - 1000), Decision::Deny { retry_after: 60 });
         let w = record_failure(w, SMALL, T0 - 1000);
-        assert_eq!(
-            w,
-            Window {
-                start: T0,
-                count: 4
-            }
-        );
+        assert_eq!(w, Window { start: T0, count: 4 });
     }
 
     #[test]
     fn extreme_values_do_not_overflow() {
-        let w = Window {
-            start: u64::MAX - 5,
-            count: u32::MAX,
-        };
+        let w = Window { start: u64::MAX - 5, count: u32::MAX };
         assert_eq!(record_failure(w, SMALL, u64::MAX - 1).count, u32::MAX);
-        assert!(matches!(
-            check(&w, SMALL, u64::MAX - 1),
-            Decision::Deny { .. }
-        ));
+        assert!(matches!(check(&w, SMALL, u64::MAX - 1), Decision::Deny { .. }));
     }
 
     #[test]
     fn window_serializes_as_plain_fields() {
-        let w = Window {
-            start: T0,
-            count: 2,
-        };
+        let w = Window { start: T0, count: 2 };
         let json = serde_json::to_value(w).expect("ser");
         assert_eq!(json, serde_json::json!({"start": T0, "count": 2}));
         let back: Window = serde_json::from_value(json).expect("de");

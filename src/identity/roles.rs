@@ -14,9 +14,7 @@ use serde_json::{json, Value};
 use super::validate::{validate_role_name, validate_scope, FieldError};
 
 /// Something a member may do in the organization's management plane.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Permission {
     #[serde(rename = "org.manage")]
     OrgManage,
@@ -151,11 +149,7 @@ pub const MAX_CUSTOM_ROLE_SCOPES: usize = 64;
 /// Duplicates are merged. Lists longer than 64 entries (counted as sent) are
 /// refused as a whole without checking each entry. Custom roles always have
 /// an explicit scope list: `"*"` is not a valid scope here.
-pub fn custom_role(
-    name: &str,
-    scopes: &[String],
-    permissions: &[String],
-) -> Result<Role, Vec<FieldError>> {
+pub fn custom_role(name: &str, scopes: &[String], permissions: &[String]) -> Result<Role, Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Err(e) = validate_role_name("name", name) {
         errors.push(e);
@@ -222,11 +216,7 @@ pub fn grantable_scopes(requested: &[String], role: &Role) -> Vec<String> {
 /// May `actor` give `new_role` to a member whose role is `target_current`
 /// (`None` for an invitation)? Needs `org.manage`; only an owner may grant
 /// the owner role or change an owner's role.
-pub fn may_assign(
-    actor: &Role,
-    target_current: Option<&Role>,
-    new_role: &Role,
-) -> Result<(), &'static str> {
+pub fn may_assign(actor: &Role, target_current: Option<&Role>, new_role: &Role) -> Result<(), &'static str> {
     if !actor.allows(Permission::OrgManage) {
         return Err("changing roles requires the org.manage permission");
     }
@@ -307,16 +297,8 @@ mod tests {
             ("developer", [F, T, T, T, T, T], &["*"]),
             ("editor", [F, T, F, T, T, F], &["tools:call", "tools:read"]),
             ("viewer", [F, F, F, F, T, F], &["tools:read"]),
-            (
-                "mcp_user",
-                [F, F, F, F, T, F],
-                &["tools:call", "tools:read"],
-            ),
-            (
-                "mcp_developer",
-                [F, F, F, T, T, F],
-                &["tools:call", "tools:read"],
-            ),
+            ("mcp_user", [F, F, F, F, T, F], &["tools:call", "tools:read"]),
+            ("mcp_developer", [F, F, F, T, T, F], &["tools:call", "tools:read"]),
         ];
         for (name, expected, scopes) in table {
             let r = role(name);
@@ -377,10 +359,7 @@ mod tests {
         let permissions = strings(&["audit.read", "endpoint.production", "audit.read"]);
         let r = custom_role("support", &scopes, &permissions).expect("valid");
         assert!(!r.builtin);
-        assert_eq!(
-            r.to_json()["scopes"],
-            json!(["tickets.close", "tools:read"])
-        );
+        assert_eq!(r.to_json()["scopes"], json!(["tickets.close", "tools:read"]));
         let permissions = json!(["endpoint.production", "audit.read"]);
         assert_eq!(r.to_json()["permissions"], permissions);
         assert!(r.allows(Permission::AuditRead) && !r.allows(Permission::OrgManage));
@@ -397,17 +376,11 @@ mod tests {
         assert!(errors[3].message.contains("org.manage"));
 
         let errors = custom_role("admin", &[], &[]).expect_err("builtin name");
-        assert_eq!(
-            errors,
-            [FieldError::new("name", "'admin' is a built-in role")]
-        );
+        assert_eq!(errors, [FieldError::new("name", "'admin' is a built-in role")]);
 
         let many: Vec<String> = (0..65).map(|i| format!("s{i}")).collect();
         let errors = custom_role("big", &many, &[]).expect_err("too many");
-        assert_eq!(
-            errors,
-            [FieldError::new("scopes", "must list at most 64 scopes")]
-        );
+        assert_eq!(errors, [FieldError::new("scopes", "must list at most 64 scopes")]);
         assert!(custom_role("big", &many[..64], &[]).is_ok());
     }
 

@@ -18,10 +18,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -54,10 +51,7 @@ pub fn normalize_email(field: &str, raw: &str) -> Result<String, FieldError> {
     if email.chars().count() > MAX_EMAIL_CHARS {
         return err("must be at most 254 characters");
     }
-    if email
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || EMAIL_FORBIDDEN.contains(&c))
-    {
+    if email.chars().any(|c| c.is_whitespace() || c.is_control() || EMAIL_FORBIDDEN.contains(&c)) {
         return err("must not contain spaces, control characters, quotes, brackets or commas");
     }
     if !email.is_ascii() {
@@ -81,18 +75,13 @@ pub fn normalize_email(field: &str, raw: &str) -> Result<String, FieldError> {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     });
     if !labels_ok {
-        return err(
-            "the domain may only contain a-z, 0-9, '-' and dots, and no part may start or end with '-'",
-        );
+        return err("the domain may only contain a-z, 0-9, '-' and dots, and no part may start or end with '-'");
     }
     let tld = domain.rsplit('.').next().unwrap_or_default();
-    let tld_ok =
-        (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase())) || tld.starts_with("xn--");
+    let tld_ok = (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase())) || tld.starts_with("xn--");
     if !tld_ok {
         return err("the domain must end in a top-level domain of at least 2 letters");
     }
@@ -114,9 +103,7 @@ pub fn validate_slug(field: &str, s: &str) -> Result<(), FieldError> {
     let bytes = s.as_bytes();
     let pattern_ok = matches!(bytes.first(), Some(b) if b.is_ascii_lowercase() || b.is_ascii_digit())
         && bytes.len() <= 63
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
     if !pattern_ok {
         return Err(FieldError::new(
             field,
@@ -143,19 +130,10 @@ pub fn validate_display_name(field: &str, s: &str, max_chars: usize) -> Result<S
         return Err(FieldError::new(field, "is required"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+        return Err(FieldError::new(field, format!("must be at most {max_chars} characters")));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() || is_bidi_control(c))
-    {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+    if trimmed.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err(FieldError::new(field, "must not contain control characters"));
     }
     Ok(trimmed.to_string())
 }
@@ -185,32 +163,22 @@ pub fn validate_role_name(field: &str, s: &str) -> Result<(), FieldError> {
     let bytes = s.as_bytes();
     let ok = matches!(bytes.first(), Some(b) if b.is_ascii_lowercase())
         && bytes.len() <= 32
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(
-            field,
-            "must be 1-32 characters of a-z, 0-9 and '_', starting with a letter",
-        ))
+        Err(FieldError::new(field, "must be 1-32 characters of a-z, 0-9 and '_', starting with a letter"))
     }
 }
 
 /// Scope pattern `[a-z0-9_.:-]+`, 1..=64 characters.
 pub fn validate_scope(field: &str, s: &str) -> Result<(), FieldError> {
     let ok = (1..=64).contains(&s.len())
-        && s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':' | b'-')
-        });
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':' | b'-'));
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(
-            field,
-            "must be 1-64 characters of a-z, 0-9, '_', '.', ':' and '-'",
-        ))
+        Err(FieldError::new(field, "must be 1-64 characters of a-z, 0-9, '_', '.', ':' and '-'"))
     }
 }
 
@@ -283,18 +251,9 @@ mod tests {
         for ok in ["a", "0", "acme", "acme-corp", "a-", "9lives", &longest] {
             assert_eq!(validate_slug("slug", ok), Ok(()), "{ok}");
         }
-        let pattern =
-            "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit";
+        let pattern = "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit";
         let too_long = "a".repeat(64);
-        for bad in [
-            "",
-            "-a",
-            "Acme",
-            "acme_corp",
-            "acme corp",
-            "ácme",
-            &too_long,
-        ] {
+        for bad in ["", "-a", "Acme", "acme_corp", "acme corp", "ácme", &too_long] {
             let expected = Err(FieldError::new("slug", pattern));
             assert_eq!(validate_slug("slug", bad), expected, "{bad:?}");
         }
@@ -331,24 +290,12 @@ mod tests {
         let check = |s: &str| validate_password("password", s);
         assert_eq!(check("0123456789"), Ok(()));
         assert_eq!(check("éééééééééé"), Ok(()), "10 characters, 20 bytes");
-        assert_eq!(
-            rejected(check("012345678")),
-            "must be at least 10 characters"
-        );
+        assert_eq!(rejected(check("012345678")), "must be at least 10 characters");
         assert_eq!(check(&"x".repeat(256)), Ok(()));
-        assert_eq!(
-            rejected(check(&"x".repeat(257))),
-            "must be at most 256 bytes"
-        );
+        assert_eq!(rejected(check(&"x".repeat(257))), "must be at most 256 bytes");
         // 129 two-byte characters = 258 bytes.
-        assert_eq!(
-            rejected(check(&"é".repeat(129))),
-            "must be at most 256 bytes"
-        );
-        assert_eq!(
-            rejected(check(&" ".repeat(12))),
-            "must not be only whitespace"
-        );
+        assert_eq!(rejected(check(&"é".repeat(129))), "must be at most 256 bytes");
+        assert_eq!(rejected(check(&" ".repeat(12))), "must not be only whitespace");
         assert_eq!(check("  pass phrase  "), Ok(()));
         assert_eq!(check("0").map_err(|e| e.field), Err("password".to_string()));
     }
@@ -381,10 +328,7 @@ mod tests {
         let check = |s: &str| validate_token_name("name", s);
         assert_eq!(check(" ci bot "), Ok("ci bot".to_string()));
         assert_eq!(check(&"t".repeat(64)), Ok("t".repeat(64)));
-        assert_eq!(
-            rejected(check(&"t".repeat(65))),
-            "must be at most 64 characters"
-        );
+        assert_eq!(rejected(check(&"t".repeat(65))), "must be at most 64 characters");
         assert_eq!(rejected(check("")), "is required");
     }
 }

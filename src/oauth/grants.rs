@@ -41,13 +41,8 @@ impl MemberAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MembershipChange {
-    Set {
-        user_id: String,
-        access: MemberAccess,
-    },
-    Removed {
-        user_id: String,
-    },
+    Set { user_id: String, access: MemberAccess },
+    Removed { user_id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,21 +109,10 @@ impl HubAccess {
 
     /// Replaces the whole member snapshot (a new project starts from the org's
     /// members); grants of people no longer present are revoked.
-    pub fn replace_members(
-        &mut self,
-        members: BTreeMap<String, MemberAccess>,
-        now: i64,
-    ) -> Vec<String> {
-        let gone: Vec<String> = self
-            .members
-            .keys()
-            .filter(|u| !members.contains_key(*u))
-            .cloned()
-            .collect();
+    pub fn replace_members(&mut self, members: BTreeMap<String, MemberAccess>, now: i64) -> Vec<String> {
+        let gone: Vec<String> = self.members.keys().filter(|u| !members.contains_key(*u)).cloned().collect();
         self.members = members;
-        gone.into_iter()
-            .flat_map(|user_id| self.apply(MembershipChange::Removed { user_id }, now))
-            .collect()
+        gone.into_iter().flat_map(|user_id| self.apply(MembershipChange::Removed { user_id }, now)).collect()
     }
 
     /// The keyed lookup the hot path makes: is the grant live, and with which
@@ -146,17 +130,10 @@ impl HubAccess {
         if !member.permissions.contains(&needed) {
             return Err(Denied::ChannelNotAllowed(needed));
         }
-        let mut effective: Vec<String> = token_scopes
-            .iter()
-            .filter(|s| member.has_scope(s))
-            .cloned()
-            .collect();
+        let mut effective: Vec<String> = token_scopes.iter().filter(|s| member.has_scope(s)).cloned().collect();
         effective.sort();
         effective.dedup();
-        Ok(Live {
-            user_id: grant.user_id.clone(),
-            effective_scopes: effective,
-        })
+        Ok(Live { user_id: grant.user_id.clone(), effective_scopes: effective })
     }
 }
 
@@ -183,20 +160,8 @@ mod tests {
 
     fn hub() -> HubAccess {
         let mut h = HubAccess::default();
-        h.apply(
-            MembershipChange::Set {
-                user_id: "alice".into(),
-                access: access("developer"),
-            },
-            0,
-        );
-        h.apply(
-            MembershipChange::Set {
-                user_id: "bob".into(),
-                access: access("mcp_user"),
-            },
-            0,
-        );
+        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("developer") }, 0);
+        h.apply(MembershipChange::Set { user_id: "bob".into(), access: access("mcp_user") }, 0);
         for g in [
             grant("g1", "alice", Channel::Draft),
             grant("g2", "alice", Channel::Production),
@@ -214,31 +179,14 @@ mod tests {
     #[test]
     fn removal_revokes_only_that_members_grants() {
         let mut h = hub();
-        let revoked = h.apply(
-            MembershipChange::Removed {
-                user_id: "alice".into(),
-            },
-            42,
-        );
+        let revoked = h.apply(MembershipChange::Removed { user_id: "alice".into() }, 42);
         assert_eq!(revoked, vec!["g1", "g2"]);
-        assert_eq!(
-            h.check("g1", &scopes(&["tools:read"])),
-            Err(Denied::Revoked)
-        );
+        assert_eq!(h.check("g1", &scopes(&["tools:read"])), Err(Denied::Revoked));
         assert_eq!(h.grants["g2"].revoked_at, Some(42));
         assert!(h.check("g3", &scopes(&["tools:read"])).is_ok());
         // Re-adding the member does not resurrect revoked grants.
-        h.apply(
-            MembershipChange::Set {
-                user_id: "alice".into(),
-                access: access("owner"),
-            },
-            43,
-        );
-        assert_eq!(
-            h.check("g2", &scopes(&["tools:read"])),
-            Err(Denied::Revoked)
-        );
+        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("owner") }, 43);
+        assert_eq!(h.check("g2", &scopes(&["tools:read"])), Err(Denied::Revoked));
     }
 
     #[test]
@@ -247,29 +195,12 @@ mod tests {
         let asked = scopes(&["tools:read", "tools:call", "orders:write"]);
         assert_eq!(
             h.check("g2", &asked).unwrap().effective_scopes,
-            asked
-                .iter()
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
+            asked.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>()
         );
-        h.apply(
-            MembershipChange::Set {
-                user_id: "alice".into(),
-                access: access("viewer"),
-            },
-            5,
-        );
-        assert_eq!(
-            h.check("g2", &asked).unwrap().effective_scopes,
-            scopes(&["tools:read"])
-        );
+        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("viewer") }, 5);
+        assert_eq!(h.check("g2", &asked).unwrap().effective_scopes, scopes(&["tools:read"]));
         // viewer has no draft access: the draft grant stops working.
-        assert_eq!(
-            h.check("g1", &asked),
-            Err(Denied::ChannelNotAllowed(Permission::EndpointDraft))
-        );
+        assert_eq!(h.check("g1", &asked), Err(Denied::ChannelNotAllowed(Permission::EndpointDraft)));
     }
 
     #[test]
@@ -293,10 +224,7 @@ mod tests {
 
     #[test]
     fn changes_round_trip_as_json() {
-        let c = MembershipChange::Set {
-            user_id: "u".into(),
-            access: access("editor"),
-        };
+        let c = MembershipChange::Set { user_id: "u".into(), access: access("editor") };
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.contains("\"kind\":\"set\""), "{text}");
         assert_eq!(serde_json::from_str::<MembershipChange>(&text).unwrap(), c);

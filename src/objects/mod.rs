@@ -12,31 +12,18 @@ use worker::{Method, Request, RequestInit, Stub};
 
 /// Sends a JSON command to an object and returns its JSON answer. A non-2xx
 /// answer carries an `ApiError` body, which is passed through.
-pub async fn call(
-    stub: &Stub,
-    path: &str,
-    body: &serde_json::Value,
-) -> Result<serde_json::Value, ApiError> {
+pub async fn call(stub: &Stub, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(body.to_string().into()));
+    init.with_method(Method::Post).with_body(Some(body.to_string().into()));
     let req = Request::new_with_init(&format!("https://do.internal{path}"), &init)
         .map_err(|e| ApiError::Internal(format!("DO request: {e}")))?;
-    let mut resp = stub
-        .fetch_with_request(req)
-        .await
-        .map_err(|e| ApiError::Internal(format!("DO fetch: {e}")))?;
+    let mut resp = stub.fetch_with_request(req).await.map_err(|e| ApiError::Internal(format!("DO fetch: {e}")))?;
     let status = resp.status_code();
-    let value: serde_json::Value = resp
-        .json()
-        .await
-        .map_err(|e| ApiError::Internal(format!("DO answer: {e}")))?;
+    let value: serde_json::Value = resp.json().await.map_err(|e| ApiError::Internal(format!("DO answer: {e}")))?;
     if (200..300).contains(&status) {
         Ok(value)
     } else {
-        Err(ApiError::Internal(format!(
-            "DO {path} answered {status}: {value}"
-        )))
+        Err(ApiError::Internal(format!("DO {path} answered {status}: {value}")))
     }
 }
 

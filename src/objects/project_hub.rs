@@ -80,11 +80,7 @@ impl ProjectHub {
         }
         let rows: Vec<Row> = self.sql().exec("SELECT doc FROM types ORDER BY name", None)?.to_array()?;
         let types = rows.iter().map(|r| serde_json::from_str(&r.doc)).collect::<serde_json::Result<Vec<Value>>>()?;
-        Ok(Draft {
-            revision: self.revision()?,
-            instructions: self.meta("instructions")?.unwrap_or_default(),
-            types,
-        })
+        Ok(Draft { revision: self.revision()?, instructions: self.meta("instructions")?.unwrap_or_default(), types })
     }
 
     /// Optimistic concurrency: a stale `if_revision` is refused.
@@ -185,7 +181,8 @@ impl DurableObject for ProjectHub {
                     return Ok(r);
                 }
                 let name: String = field(&cmd, "name")?;
-                let gone = self.sql().exec("DELETE FROM types WHERE name = ? RETURNING name", vec![name.clone().into()])?;
+                let gone =
+                    self.sql().exec("DELETE FROM types WHERE name = ? RETURNING name", vec![name.clone().into()])?;
                 if gone.to_array::<Value>()?.is_empty() {
                     return refuse(404, "not_found", format!("the draft has no Type named {name:?}"));
                 }

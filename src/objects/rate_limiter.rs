@@ -27,14 +27,12 @@ impl DurableObject for RateLimiter {
         match cmd["action"].as_str() {
             Some("check") => match ratelimit::check(&window, limit, now) {
                 Decision::Allow => Response::from_json(&serde_json::json!({"allowed": true})),
-                Decision::Deny { retry_after } => Response::from_json(
-                    &serde_json::json!({"allowed": false, "retry_after": retry_after}),
-                ),
+                Decision::Deny { retry_after } => {
+                    Response::from_json(&serde_json::json!({"allowed": false, "retry_after": retry_after}))
+                }
             },
             Some("fail") => {
-                storage
-                    .put("window", ratelimit::record_failure(window, limit, now))
-                    .await?;
+                storage.put("window", ratelimit::record_failure(window, limit, now)).await?;
                 Response::from_json(&serde_json::json!({"recorded": true}))
             }
             Some("reset") => {

@@ -30,32 +30,17 @@ pub async fn create_session(
 }
 
 pub async fn session(db: &D1Database, id_hash: &str) -> Result<Option<SessionRow>, ApiError> {
-    first(
-        db,
-        "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?1",
-        &[id_hash.into()],
-    )
-    .await
+    first(db, "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?1", &[id_hash.into()]).await
 }
 
 pub async fn touch_session(db: &D1Database, id_hash: &str, now: i64) -> Result<(), ApiError> {
-    run(
-        db,
-        "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1",
-        &[id_hash.into(), Arg::Int(now)],
-    )
-    .await
-    .map(|_| ())
+    run(db, "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1", &[id_hash.into(), Arg::Int(now)])
+        .await
+        .map(|_| ())
 }
 
 pub async fn delete_session(db: &D1Database, id_hash: &str) -> Result<(), ApiError> {
-    run(
-        db,
-        "DELETE FROM sessions WHERE id_hash = ?1",
-        &[id_hash.into()],
-    )
-    .await
-    .map(|_| ())
+    run(db, "DELETE FROM sessions WHERE id_hash = ?1", &[id_hash.into()]).await.map(|_| ())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,22 +76,11 @@ pub async fn create_token(
 }
 
 pub async fn token_by_hash(db: &D1Database, hash: &str) -> Result<Option<TokenOwner>, ApiError> {
-    first(
-        db,
-        "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = ?1",
-        &[hash.into()],
-    )
-    .await
+    first(db, "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = ?1", &[hash.into()]).await
 }
 
 pub async fn touch_token(db: &D1Database, id: &str, now: i64) -> Result<(), ApiError> {
-    run(
-        db,
-        "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
-        &[id.into(), Arg::Int(now)],
-    )
-    .await
-    .map(|_| ())
+    run(db, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", &[id.into(), Arg::Int(now)]).await.map(|_| ())
 }
 
 pub async fn list_tokens(db: &D1Database, user_id: &str) -> Result<Vec<ApiToken>, ApiError> {
@@ -120,11 +94,5 @@ pub async fn list_tokens(db: &D1Database, user_id: &str) -> Result<Vec<ApiToken>
 
 /// Deletes one of the user's tokens; false when there is no such token.
 pub async fn delete_token(db: &D1Database, user_id: &str, id: &str) -> Result<bool, ApiError> {
-    Ok(run(
-        db,
-        "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
-        &[id.into(), user_id.into()],
-    )
-    .await?
-        == 1)
+    Ok(run(db, "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2", &[id.into(), user_id.into()]).await? == 1)
 }

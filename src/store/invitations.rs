@@ -36,8 +36,7 @@ impl Invitation {
     }
 }
 
-const COLUMNS: &str =
-    "id, org_id, email, role, created_by, created_at, expires_at, accepted_at, revoked_at";
+const COLUMNS: &str = "id, org_id, email, role, created_by, created_at, expires_at, accepted_at, revoked_at";
 
 pub async fn insert(db: &D1Database, inv: &Invitation, token_hash: &str) -> Result<(), ApiError> {
     run(
@@ -60,20 +59,13 @@ pub async fn insert(db: &D1Database, inv: &Invitation, token_hash: &str) -> Resu
 }
 
 pub async fn by_token_hash(db: &D1Database, hash: &str) -> Result<Option<Invitation>, ApiError> {
-    first(
-        db,
-        &format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1"),
-        &[hash.into()],
-    )
-    .await
+    first(db, &format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1"), &[hash.into()]).await
 }
 
 pub async fn for_org(db: &D1Database, org_id: &str) -> Result<Vec<Invitation>, ApiError> {
     all(
         db,
-        &format!(
-            "SELECT {COLUMNS} FROM invitations WHERE org_id = ?1 ORDER BY created_at DESC, id"
-        ),
+        &format!("SELECT {COLUMNS} FROM invitations WHERE org_id = ?1 ORDER BY created_at DESC, id"),
         &[org_id.into()],
     )
     .await
@@ -82,12 +74,7 @@ pub async fn for_org(db: &D1Database, org_id: &str) -> Result<Vec<Invitation>, A
 /// Marks the invitation used, only if it is still pending at `now`: the
 /// statement is the single-use guard (run it in the same batch as the writes
 /// it allows, and check it changed one row).
-pub fn accept(
-    db: &D1Database,
-    id: &str,
-    user_id: &str,
-    now: i64,
-) -> Result<D1PreparedStatement, ApiError> {
+pub fn accept(db: &D1Database, id: &str, user_id: &str, now: i64) -> Result<D1PreparedStatement, ApiError> {
     stmt(
         db,
         "UPDATE invitations SET accepted_at = ?3, accepted_by = ?2

@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod orgs;
 pub mod projects;
 pub mod users;
+pub mod versions;
 
 use crate::http::ApiError;
 use serde::de::DeserializeOwned;
@@ -60,28 +61,12 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedSt
     db.prepare(sql).bind(&values).map_err(internal)
 }
 
-pub async fn first<T: DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    args: &[Arg<'_>],
-) -> Result<Option<T>, ApiError> {
-    stmt(db, sql, args)?
-        .first::<T>(None)
-        .await
-        .map_err(internal)
+pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>, ApiError> {
+    stmt(db, sql, args)?.first::<T>(None).await.map_err(internal)
 }
 
-pub async fn all<T: DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    args: &[Arg<'_>],
-) -> Result<Vec<T>, ApiError> {
-    stmt(db, sql, args)?
-        .all()
-        .await
-        .map_err(internal)?
-        .results::<T>()
-        .map_err(internal)
+pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>, ApiError> {
+    stmt(db, sql, args)?.all().await.map_err(internal)?.results::<T>().map_err(internal)
 }
 
 /// Runs a write; returns the number of rows it changed.
@@ -91,10 +76,7 @@ pub async fn run(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<usize, 
 }
 
 /// Runs statements atomically (D1 batches are transactions).
-pub async fn batch(
-    db: &D1Database,
-    stmts: Vec<D1PreparedStatement>,
-) -> Result<Vec<usize>, ApiError> {
+pub async fn batch(db: &D1Database, stmts: Vec<D1PreparedStatement>) -> Result<Vec<usize>, ApiError> {
     let results = db.batch(stmts).await.map_err(internal)?;
     Ok(results.iter().map(changes).collect())
 }

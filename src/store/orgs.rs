@@ -33,21 +33,11 @@ pub struct Member {
 }
 
 pub async fn by_slug(db: &D1Database, slug: &str) -> Result<Option<Org>, ApiError> {
-    first(
-        db,
-        "SELECT id, slug, name, created_at FROM orgs WHERE slug = ?1",
-        &[slug.into()],
-    )
-    .await
+    first(db, "SELECT id, slug, name, created_at FROM orgs WHERE slug = ?1", &[slug.into()]).await
 }
 
 pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<Org>, ApiError> {
-    first(
-        db,
-        "SELECT id, slug, name, created_at FROM orgs WHERE id = ?1",
-        &[id.into()],
-    )
-    .await
+    first(db, "SELECT id, slug, name, created_at FROM orgs WHERE id = ?1", &[id.into()]).await
 }
 
 pub async fn for_user(db: &D1Database, user_id: &str) -> Result<Vec<OrgWithRole>, ApiError> {
@@ -61,22 +51,12 @@ pub async fn for_user(db: &D1Database, user_id: &str) -> Result<Vec<OrgWithRole>
 }
 
 /// The org and its creator's owner membership, as statements for one batch.
-pub fn insert_with_owner(
-    db: &D1Database,
-    org: &Org,
-    owner_id: &str,
-) -> Result<Vec<D1PreparedStatement>, ApiError> {
+pub fn insert_with_owner(db: &D1Database, org: &Org, owner_id: &str) -> Result<Vec<D1PreparedStatement>, ApiError> {
     Ok(vec![
         stmt(
             db,
             "INSERT INTO orgs (id, slug, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[
-                (&org.id).into(),
-                (&org.slug).into(),
-                (&org.name).into(),
-                owner_id.into(),
-                Arg::Int(org.created_at),
-            ],
+            &[(&org.id).into(), (&org.slug).into(), (&org.name).into(), owner_id.into(), Arg::Int(org.created_at)],
         )?,
         add_member(db, &org.id, owner_id, "owner", org.created_at)?,
     ])
@@ -97,11 +77,7 @@ pub fn add_member(
     )
 }
 
-pub async fn role_name_of(
-    db: &D1Database,
-    org_id: &str,
-    user_id: &str,
-) -> Result<Option<String>, ApiError> {
+pub async fn role_name_of(db: &D1Database, org_id: &str, user_id: &str) -> Result<Option<String>, ApiError> {
     #[derive(Deserialize)]
     struct R {
         role: String,
@@ -141,12 +117,7 @@ pub async fn count_role(db: &D1Database, org_id: &str, role: &str) -> Result<usi
 
 /// Changes a role; the `WHERE` guard keeps at least one owner even under a
 /// race between two demotions. Returns false when nothing changed.
-pub async fn set_role(
-    db: &D1Database,
-    org_id: &str,
-    user_id: &str,
-    role: &str,
-) -> Result<bool, ApiError> {
+pub async fn set_role(db: &D1Database, org_id: &str, user_id: &str, role: &str) -> Result<bool, ApiError> {
     let n = run(
         db,
         "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2
@@ -185,21 +156,14 @@ fn role_from_row(row: RoleRow) -> Result<Role, ApiError> {
 }
 
 pub async fn custom_roles(db: &D1Database, org_id: &str) -> Result<Vec<Role>, ApiError> {
-    let rows: Vec<RoleRow> = all(
-        db,
-        "SELECT name, scopes, permissions FROM roles WHERE org_id = ?1 ORDER BY name",
-        &[org_id.into()],
-    )
-    .await?;
+    let rows: Vec<RoleRow> =
+        all(db, "SELECT name, scopes, permissions FROM roles WHERE org_id = ?1 ORDER BY name", &[org_id.into()])
+            .await?;
     rows.into_iter().map(role_from_row).collect()
 }
 
 /// Resolves a role name in an org: built-in first, then the org's custom roles.
-pub async fn resolve_role(
-    db: &D1Database,
-    org_id: &str,
-    name: &str,
-) -> Result<Option<Role>, ApiError> {
+pub async fn resolve_role(db: &D1Database, org_id: &str, name: &str) -> Result<Option<Role>, ApiError> {
     if let Some(r) = roles::builtin(name) {
         return Ok(Some(r));
     }
@@ -223,16 +187,17 @@ fn permissions_json(role: &Role) -> String {
     serde_json::to_string(&role.permissions).unwrap_or_else(|_| "[]".into())
 }
 
-pub async fn insert_role(
-    db: &D1Database,
-    org_id: &str,
-    role: &Role,
-    now: i64,
-) -> Result<(), ApiError> {
+pub async fn insert_role(db: &D1Database, org_id: &str, role: &Role, now: i64) -> Result<(), ApiError> {
     run(
         db,
         "INSERT INTO roles (org_id, name, scopes, permissions, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &[org_id.into(), (&role.name).into(), (&scopes_json(role)).into(), (&permissions_json(role)).into(), Arg::Int(now)],
+        &[
+            org_id.into(),
+            (&role.name).into(),
+            (&scopes_json(role)).into(),
+            (&permissions_json(role)).into(),
+            Arg::Int(now),
+        ],
     )
     .await
     .map(|_| ())
@@ -242,23 +207,14 @@ pub async fn update_role(db: &D1Database, org_id: &str, role: &Role) -> Result<b
     Ok(run(
         db,
         "UPDATE roles SET scopes = ?3, permissions = ?4 WHERE org_id = ?1 AND name = ?2",
-        &[
-            org_id.into(),
-            (&role.name).into(),
-            (&scopes_json(role)).into(),
-            (&permissions_json(role)).into(),
-        ],
+        &[org_id.into(), (&role.name).into(), (&scopes_json(role)).into(), (&permissions_json(role)).into()],
     )
     .await?
         == 1)
 }
 
 /// Deletes a custom role that no member holds; false when it is in use or absent.
-pub async fn delete_unused_role(
-    db: &D1Database,
-    org_id: &str,
-    name: &str,
-) -> Result<bool, ApiError> {
+pub async fn delete_unused_role(db: &D1Database, org_id: &str, name: &str) -> Result<bool, ApiError> {
     Ok(run(
         db,
         "DELETE FROM roles WHERE org_id = ?1 AND name = ?2
@@ -271,20 +227,13 @@ pub async fn delete_unused_role(
         == 1)
 }
 
-pub async fn members_with_role(
-    db: &D1Database,
-    org_id: &str,
-    role: &str,
-) -> Result<Vec<String>, ApiError> {
+pub async fn members_with_role(db: &D1Database, org_id: &str, role: &str) -> Result<Vec<String>, ApiError> {
     #[derive(Deserialize)]
     struct U {
         user_id: String,
     }
-    let rows: Vec<U> = all(
-        db,
-        "SELECT user_id FROM memberships WHERE org_id = ?1 AND role = ?2",
-        &[org_id.into(), role.into()],
-    )
-    .await?;
+    let rows: Vec<U> =
+        all(db, "SELECT user_id FROM memberships WHERE org_id = ?1 AND role = ?2", &[org_id.into(), role.into()])
+            .await?;
     Ok(rows.into_iter().map(|u| u.user_id).collect())
 }

@@ -17,26 +17,13 @@ pub struct Project {
 
 const COLUMNS: &str = "id, org_id, slug, name, visibility, created_at";
 
-pub async fn by_slug(
-    db: &D1Database,
-    org_id: &str,
-    slug: &str,
-) -> Result<Option<Project>, ApiError> {
-    first(
-        db,
-        &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 AND slug = ?2"),
-        &[org_id.into(), slug.into()],
-    )
-    .await
+pub async fn by_slug(db: &D1Database, org_id: &str, slug: &str) -> Result<Option<Project>, ApiError> {
+    first(db, &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 AND slug = ?2"), &[org_id.into(), slug.into()])
+        .await
 }
 
 pub async fn for_org(db: &D1Database, org_id: &str) -> Result<Vec<Project>, ApiError> {
-    all(
-        db,
-        &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 ORDER BY slug"),
-        &[org_id.into()],
-    )
-    .await
+    all(db, &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 ORDER BY slug"), &[org_id.into()]).await
 }
 
 pub async fn insert(db: &D1Database, p: &Project, created_by: &str) -> Result<(), ApiError> {

@@ -24,48 +24,24 @@ pub async fn count(db: &D1Database) -> Result<i64, ApiError> {
     struct N {
         n: i64,
     }
-    Ok(first::<N>(db, "SELECT COUNT(*) AS n FROM users", &[])
-        .await?
-        .map_or(0, |r| r.n))
+    Ok(first::<N>(db, "SELECT COUNT(*) AS n FROM users", &[]).await?.map_or(0, |r| r.n))
 }
 
-pub async fn credentials_by_email(
-    db: &D1Database,
-    email: &str,
-) -> Result<Option<UserCredentials>, ApiError> {
-    first(
-        db,
-        "SELECT id, password_hash FROM users WHERE email = ?1",
-        &[email.into()],
-    )
-    .await
+pub async fn credentials_by_email(db: &D1Database, email: &str) -> Result<Option<UserCredentials>, ApiError> {
+    first(db, "SELECT id, password_hash FROM users WHERE email = ?1", &[email.into()]).await
 }
 
 pub async fn by_id(db: &D1Database, id: &str) -> Result<Option<User>, ApiError> {
-    first(
-        db,
-        "SELECT id, email, name, created_at FROM users WHERE id = ?1",
-        &[id.into()],
-    )
-    .await
+    first(db, "SELECT id, email, name, created_at FROM users WHERE id = ?1", &[id.into()]).await
 }
 
 pub async fn by_email(db: &D1Database, email: &str) -> Result<Option<User>, ApiError> {
-    first(
-        db,
-        "SELECT id, email, name, created_at FROM users WHERE email = ?1",
-        &[email.into()],
-    )
-    .await
+    first(db, "SELECT id, email, name, created_at FROM users WHERE email = ?1", &[email.into()]).await
 }
 
 /// Bootstrap insert: only succeeds while the instance has no account at all,
 /// so two racing bootstrap signups cannot both win.
-pub async fn insert_first(
-    db: &D1Database,
-    user: &User,
-    password_hash: &str,
-) -> Result<bool, ApiError> {
+pub async fn insert_first(db: &D1Database, user: &User, password_hash: &str) -> Result<bool, ApiError> {
     let n = run(
         db,
         "INSERT INTO users (id, email, name, password_hash, created_at)
@@ -83,11 +59,5 @@ pub async fn insert_first(
 }
 
 pub async fn set_password_hash(db: &D1Database, id: &str, hash: &str) -> Result<(), ApiError> {
-    run(
-        db,
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        &[id.into(), hash.into()],
-    )
-    .await
-    .map(|_| ())
+    run(db, "UPDATE users SET password_hash = ?2 WHERE id = ?1", &[id.into(), hash.into()]).await.map(|_| ())
 }

@@ -6,19 +6,15 @@
 use crate::app::Ctx;
 use crate::http::ApiError;
 use crate::identity::roles::Role;
-use crate::objects::hub_api::HubProject;
 use crate::oauth::grants::{MemberAccess, MembershipChange};
+use crate::objects::hub_api::HubProject;
 use crate::store::{orgs, projects};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<worker::Stub, ApiError> {
-    let ns = ctx
-        .env
-        .durable_object("PROJECT_HUB")
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    ns.get_by_name(&format!("{org_slug}/{project_slug}"))
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    let ns = ctx.env.durable_object("PROJECT_HUB").map_err(|e| ApiError::Internal(e.to_string()))?;
+    ns.get_by_name(&format!("{org_slug}/{project_slug}")).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Sets (`Some`) or removes (`None`) one member's access in every project hub.
@@ -30,13 +26,8 @@ pub async fn push_member(
     role: Option<&Role>,
 ) -> Result<(), ApiError> {
     let change = match role {
-        Some(r) => MembershipChange::Set {
-            user_id: user_id.into(),
-            access: MemberAccess::from(r),
-        },
-        None => MembershipChange::Removed {
-            user_id: user_id.into(),
-        },
+        Some(r) => MembershipChange::Set { user_id: user_id.into(), access: MemberAccess::from(r) },
+        None => MembershipChange::Removed { user_id: user_id.into() },
     };
     let body = json!({ "change": change, "now": ctx.now });
     for p in projects::for_org(&ctx.db, org_id).await? {

@@ -22,33 +22,16 @@ pub struct SignupInput {
 pub async fn signup(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     auth::refuse_foreign_origin(ctx, &inc.headers)?;
     let mut b = inc.json().await?;
-    let email = b
-        .string("email", 320)
-        .and_then(|e| b.check(validate::normalize_email("email", &e)));
-    let pass = b.string("password", 1024).filter(|p| {
-        b.check(validate::validate_password("password", p))
-            .is_some()
-    });
-    let name = b
-        .string("name", 200)
-        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    let email = b.string("email", 320).and_then(|e| b.check(validate::normalize_email("email", &e)));
+    let pass = b.string("password", 1024).filter(|p| b.check(validate::validate_password("password", p)).is_some());
+    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let invitation = b.opt_string("invitation", 200);
     let bootstrap_secret = b.opt_string("bootstrap_secret", 500);
     b.finish()?;
     let (Some(email), Some(password), Some(name)) = (email, pass, name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let user = create_account(
-        ctx,
-        SignupInput {
-            email,
-            password,
-            name,
-            invitation,
-            bootstrap_secret,
-        },
-    )
-    .await?;
+    let user = create_account(ctx, SignupInput { email, password, name, invitation, bootstrap_secret }).await?;
     json(201, &json!({ "user": user }))
 }
 
@@ -68,15 +51,11 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
                 "this invitation is for an existing account: sign in, then accept it".into(),
             ));
         }
-        let hash = password::hash_password(
-            &input.password,
-            &crypto::random_bytes::<16>(),
-            password::KdfParams::CURRENT,
-        );
+        let hash =
+            password::hash_password(&input.password, &crypto::random_bytes::<16>(), password::KdfParams::CURRENT);
         // Single use: the guarded UPDATE runs first; the inserts only happen if
         // it marked the invitation as accepted by this new user.
-        let accepted_by_me =
-            "EXISTS (SELECT 1 FROM invitations WHERE id = ?1 AND accepted_by = ?2)";
+        let accepted_by_me = "EXISTS (SELECT 1 FROM invitations WHERE id = ?1 AND accepted_by = ?2)";
         let stmts = vec![
             invitations::accept(&ctx.db, &inv.id, &user.id, ctx.now)?,
             store::stmt(
@@ -96,52 +75,34 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
         ];
         let changed = store::batch(&ctx.db, stmts).await?;
         if changed.first() != Some(&1) {
-            return Err(ApiError::Gone(
-                "this invitation was just used or revoked".into(),
-            ));
+            return Err(ApiError::Gone("this invitation was just used or revoked".into()));
         }
         push_new_member(ctx, &inv.org_id, &user.id, &inv.role).await?;
         return Ok(user);
     }
     let Some(expected) = &ctx.config.bootstrap_secret else {
-        return Err(ApiError::Forbidden(
-            "signing up needs an invitation from an organization".into(),
-        ));
+        return Err(ApiError::Forbidden("signing up needs an invitation from an organization".into()));
     };
     let Some(given) = &input.bootstrap_secret else {
-        return Err(ApiError::Forbidden(
-            "signing up needs an invitation from an organization".into(),
-        ));
+        return Err(ApiError::Forbidden("signing up needs an invitation from an organization".into()));
     };
     if !crypto::ct_eq(given.as_bytes(), expected.as_bytes()) {
-        return Err(ApiError::Forbidden(
-            "the bootstrap secret is not correct".into(),
-        ));
+        return Err(ApiError::Forbidden("the bootstrap secret is not correct".into()));
     }
     if users::count(&ctx.db).await? > 0 {
         return Err(ApiError::Forbidden(
             "this instance already has accounts: signing up needs an invitation from an organization".into(),
         ));
     }
-    let hash = password::hash_password(
-        &input.password,
-        &crypto::random_bytes::<16>(),
-        password::KdfParams::CURRENT,
-    );
+    let hash = password::hash_password(&input.password, &crypto::random_bytes::<16>(), password::KdfParams::CURRENT);
     if !users::insert_first(&ctx.db, &user, &hash).await? {
-        return Err(ApiError::Forbidden(
-            "this instance already has accounts".into(),
-        ));
+        return Err(ApiError::Forbidden("this instance already has accounts".into()));
     }
     Ok(user)
 }
 
 /// Looks up an invitation token and checks it is pending and for `email`.
-async fn pending_invitation_for(
-    ctx: &Ctx,
-    token: &str,
-    email: &str,
-) -> Result<invitations::Invitation, ApiError> {
+async fn pending_invitation_for(ctx: &Ctx, token: &str, email: &str) -> Result<invitations::Invitation, ApiError> {
     let inv = invitations::by_token_hash(&ctx.db, &crypto::sha256_hex(token.as_bytes()))
         .await?
         .ok_or_else(|| ApiError::invalid_field("invitation", "is not a valid invitation"))?;
@@ -149,26 +110,15 @@ async fn pending_invitation_for(
         "pending" => {}
         "accepted" => return Err(ApiError::Gone("this invitation was already used".into())),
         "revoked" => return Err(ApiError::Gone("this invitation was revoked".into())),
-        _ => {
-            return Err(ApiError::Gone(
-                "this invitation has expired; ask for a new one".into(),
-            ))
-        }
+        _ => return Err(ApiError::Gone("this invitation has expired; ask for a new one".into())),
     }
     if !crypto::ct_eq(inv.email.as_bytes(), email.as_bytes()) {
-        return Err(ApiError::Forbidden(
-            "this invitation was sent to a different email address".into(),
-        ));
+        return Err(ApiError::Forbidden("this invitation was sent to a different email address".into()));
     }
     Ok(inv)
 }
 
-async fn push_new_member(
-    ctx: &Ctx,
-    org_id: &str,
-    user_id: &str,
-    role_name: &str,
-) -> Result<(), ApiError> {
+async fn push_new_member(ctx: &Ctx, org_id: &str, user_id: &str, role_name: &str) -> Result<(), ApiError> {
     let Some(org) = orgs::by_id(&ctx.db, org_id).await? else {
         return Ok(());
     };
@@ -179,9 +129,7 @@ async fn push_new_member(
 pub async fn login(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     auth::refuse_foreign_origin(ctx, &inc.headers)?;
     let mut b = inc.json().await?;
-    let email = b
-        .string("email", 320)
-        .and_then(|e| b.check(validate::normalize_email("email", &e)));
+    let email = b.string("email", 320).and_then(|e| b.check(validate::normalize_email("email", &e)));
     let pass = b.string("password", validate::MAX_PASSWORD_BYTES);
     b.finish()?;
     let (Some(email), Some(pass)) = (email, pass) else {
@@ -194,16 +142,17 @@ pub async fn login(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, Ap
 }
 
 pub async fn logout(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
-    if auth::identify(ctx, &inc.method, &inc.headers).await.is_ok() {
-        let cookie = auth::end_session(ctx, &inc.headers).await?;
-        return with_header(json(200, &json!({ "ok": true }))?, "Set-Cookie", &cookie);
+    match auth::identify(ctx, &inc.method, &inc.headers).await {
+        Ok(Some(_)) => {
+            let cookie = auth::end_session(ctx, &inc.headers).await?;
+            return with_header(json(200, &json!({ "ok": true }))?, "Set-Cookie", &cookie);
+        }
+        // A failed CSRF check must not look like a successful logout.
+        Err(e @ ApiError::Forbidden(_)) => return Err(e),
+        _ => {}
     }
-    // An expired or unknown session: nothing to end server-side; clear the cookie.
-    with_header(
-        json(200, &json!({ "ok": true }))?,
-        "Set-Cookie",
-        &auth::session_cookie(ctx, None),
-    )
+    // No, an expired or an unknown session: nothing to end server-side; clear the cookie.
+    with_header(json(200, &json!({ "ok": true }))?, "Set-Cookie", &auth::session_cookie(ctx, None))
 }
 
 pub async fn me(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
@@ -214,10 +163,7 @@ pub async fn me(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiEr
 
 pub async fn list_tokens(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    json(
-        200,
-        &json!({ "tokens": credentials::list_tokens(&ctx.db, &caller.user.id).await? }),
-    )
+    json(200, &json!({ "tokens": credentials::list_tokens(&ctx.db, &caller.user.id).await? }))
 }
 
 pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
@@ -228,22 +174,13 @@ pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Respo
         ));
     }
     let mut b = inc.json().await?;
-    let name = b
-        .string("name", 200)
-        .and_then(|n| b.check(validate::validate_token_name("name", &n)));
+    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_token_name("name", &n)));
     b.finish()?;
     let name = name.ok_or_else(|| ApiError::Internal("validated name missing".into()))?;
     let token = crypto::random_token("dy_");
     let id = crypto::new_id("tok");
-    credentials::create_token(
-        &ctx.db,
-        &id,
-        &caller.user.id,
-        &name,
-        &crypto::sha256_hex(token.as_bytes()),
-        ctx.now,
-    )
-    .await?;
+    credentials::create_token(&ctx.db, &id, &caller.user.id, &name, &crypto::sha256_hex(token.as_bytes()), ctx.now)
+        .await?;
     json(
         201,
         &json!({ "id": id, "name": name, "token": token, "created_at": ctx.now,
@@ -251,11 +188,7 @@ pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Respo
     )
 }
 
-pub async fn delete_token(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    id: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn delete_token(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     if !credentials::delete_token(&ctx.db, &caller.user.id, id).await? {
         return Err(ApiError::NotFound("no such API token".into()));
@@ -264,23 +197,15 @@ pub async fn delete_token(
 }
 
 /// An existing account accepts an invitation sent to its email.
-pub async fn accept_invitation(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-) -> Result<worker::Response, ApiError> {
+pub async fn accept_invitation(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let mut b = inc.json().await?;
     let token = b.string("invitation", 200);
     b.finish()?;
     let token = token.ok_or_else(|| ApiError::Internal("validated invitation missing".into()))?;
     let inv = pending_invitation_for(ctx, &token, &caller.user.email).await?;
-    if orgs::role_name_of(&ctx.db, &inv.org_id, &caller.user.id)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(
-            "you are already a member of this organization".into(),
-        ));
+    if orgs::role_name_of(&ctx.db, &inv.org_id, &caller.user.id).await?.is_some() {
+        return Err(ApiError::Conflict("you are already a member of this organization".into()));
     }
     let stmts = vec![
         invitations::accept(&ctx.db, &inv.id, &caller.user.id, ctx.now)?,
@@ -294,14 +219,10 @@ pub async fn accept_invitation(
     ];
     let changed = store::batch(&ctx.db, stmts).await?;
     if changed.first() != Some(&1) {
-        return Err(ApiError::Gone(
-            "this invitation was just used or revoked".into(),
-        ));
+        return Err(ApiError::Gone("this invitation was just used or revoked".into()));
     }
     if changed.get(1) != Some(&1) {
-        return Err(ApiError::Conflict(
-            "you are already a member of this organization".into(),
-        ));
+        return Err(ApiError::Conflict("you are already a member of this organization".into()));
     }
     push_new_member(ctx, &inv.org_id, &caller.user.id, &inv.role).await?;
     let org = orgs::by_id(&ctx.db, &inv.org_id).await?;

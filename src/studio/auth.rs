@@ -45,21 +45,14 @@ pub fn cookie_name(ctx: &Ctx) -> &'static str {
 
 /// The `Set-Cookie` value for a new session (or, with `None`, one that clears it).
 pub fn session_cookie(ctx: &Ctx, id: Option<&str>) -> String {
-    let secure = if ctx.config.is_local_http() {
-        ""
-    } else {
-        "; Secure"
-    };
+    let secure = if ctx.config.is_local_http() { "" } else { "; Secure" };
     match id {
         Some(id) => format!(
             "{}={id}; HttpOnly{secure}; SameSite=Lax; Path=/; Max-Age={}",
             cookie_name(ctx),
             ctx.config.session_max_secs
         ),
-        None => format!(
-            "{}=; HttpOnly{secure}; SameSite=Lax; Path=/; Max-Age=0",
-            cookie_name(ctx)
-        ),
+        None => format!("{}=; HttpOnly{secure}; SameSite=Lax; Path=/; Max-Age=0", cookie_name(ctx)),
     }
 }
 
@@ -74,18 +67,12 @@ fn cookie_value(headers: &Headers, name: &str) -> Option<String> {
 fn bearer(headers: &Headers) -> Option<String> {
     let raw = headers.get("Authorization").ok().flatten()?;
     let (scheme, token) = raw.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 /// Identifies the caller, if any. A presented but invalid credential is a 401
 /// (never silently anonymous).
-pub async fn identify(
-    ctx: &Ctx,
-    method: &Method,
-    headers: &Headers,
-) -> Result<Option<Caller>, ApiError> {
+pub async fn identify(ctx: &Ctx, method: &Method, headers: &Headers) -> Result<Option<Caller>, ApiError> {
     if let Some(token) = bearer(headers) {
         if !token.starts_with("dy_") {
             return Err(ApiError::Unauthorized(
@@ -94,39 +81,27 @@ pub async fn identify(
         }
         let hash = crypto::sha256_hex(token.as_bytes());
         let Some(owner) = credentials::token_by_hash(&ctx.db, &hash).await? else {
-            return Err(ApiError::Unauthorized(
-                "the API token is invalid or was revoked".into(),
-            ));
+            return Err(ApiError::Unauthorized("the API token is invalid or was revoked".into()));
         };
-        if owner
-            .last_used_at
-            .is_none_or(|t| ctx.now - t >= TOUCH_EVERY_SECS)
-        {
+        if owner.last_used_at.is_none_or(|t| ctx.now - t >= TOUCH_EVERY_SECS) {
             credentials::touch_token(&ctx.db, &owner.id, ctx.now).await?;
         }
         let user = users::by_id(&ctx.db, &owner.user_id)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("unknown user".into()))?;
-        return Ok(Some(Caller {
-            user,
-            via: Via::Token,
-        }));
+        return Ok(Some(Caller { user, via: Via::Token }));
     }
     let Some(id) = cookie_value(headers, cookie_name(ctx)) else {
         return Ok(None);
     };
     let id_hash = crypto::sha256_hex(id.as_bytes());
     let Some(s) = credentials::session(&ctx.db, &id_hash).await? else {
-        return Err(ApiError::Unauthorized(
-            "your session has ended; sign in again".into(),
-        ));
+        return Err(ApiError::Unauthorized("your session has ended; sign in again".into()));
     };
     let idle = ctx.config.session_idle_secs as i64;
     if ctx.now >= s.expires_at || ctx.now - s.last_seen_at >= idle {
         credentials::delete_session(&ctx.db, &id_hash).await?;
-        return Err(ApiError::Unauthorized(
-            "your session has expired; sign in again".into(),
-        ));
+        return Err(ApiError::Unauthorized("your session has expired; sign in again".into()));
     }
     if is_state_changing(method) {
         check_same_origin(ctx, headers)?;
@@ -134,19 +109,12 @@ pub async fn identify(
     if ctx.now - s.last_seen_at >= TOUCH_EVERY_SECS.min(idle / 2).max(1) {
         credentials::touch_session(&ctx.db, &id_hash, ctx.now).await?;
     }
-    let user = users::by_id(&ctx.db, &s.user_id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("unknown user".into()))?;
-    Ok(Some(Caller {
-        user,
-        via: Via::Session,
-    }))
+    let user = users::by_id(&ctx.db, &s.user_id).await?.ok_or_else(|| ApiError::Unauthorized("unknown user".into()))?;
+    Ok(Some(Caller { user, via: Via::Session }))
 }
 
 pub async fn require(ctx: &Ctx, method: &Method, headers: &Headers) -> Result<Caller, ApiError> {
-    identify(ctx, method, headers)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+    identify(ctx, method, headers).await?.ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
 }
 
 fn is_state_changing(method: &Method) -> bool {
@@ -165,7 +133,8 @@ pub fn check_same_origin(ctx: &Ctx, headers: &Headers) -> Result<(), ApiError> {
         None => match headers.get("Sec-Fetch-Site").ok().flatten().as_deref() {
             Some("same-origin") => Ok(()),
             _ => Err(ApiError::Forbidden(
-                "cross-site request refused: a request that uses the session cookie must carry this instance's Origin".into(),
+                "cross-site request refused: a request that uses the session cookie must carry this instance's Origin"
+                    .into(),
             )),
         },
     }
@@ -176,56 +145,32 @@ pub fn check_same_origin(ctx: &Ctx, headers: &Headers) -> Result<(), ApiError> {
 pub fn refuse_foreign_origin(ctx: &Ctx, headers: &Headers) -> Result<(), ApiError> {
     match headers.get("Origin").ok().flatten() {
         Some(origin) if origin != ctx.config.public_url && origin != "null" => {
-            Err(ApiError::Forbidden(format!(
-                "cross-site request refused: Origin {origin:?} is not this instance"
-            )))
+            Err(ApiError::Forbidden(format!("cross-site request refused: Origin {origin:?} is not this instance")))
         }
-        Some(origin) if origin == "null" => {
-            Err(ApiError::Forbidden("cross-site request refused".into()))
-        }
+        Some(origin) if origin == "null" => Err(ApiError::Forbidden("cross-site request refused".into())),
         _ => Ok(()),
     }
 }
 
 pub fn client_ip(headers: &Headers) -> String {
-    headers
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".into())
+    headers.get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into())
 }
 
-async fn limiter(
-    ctx: &Ctx,
-    key: &str,
-    action: &str,
-    limit: Limit,
-) -> Result<serde_json::Value, ApiError> {
-    let ns = ctx
-        .env
-        .durable_object("RATE_LIMITER")
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stub = ns
-        .get_by_name(key)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+async fn limiter(ctx: &Ctx, key: &str, action: &str, limit: Limit) -> Result<serde_json::Value, ApiError> {
+    let ns = ctx.env.durable_object("RATE_LIMITER").map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stub = ns.get_by_name(key).map_err(|e| ApiError::Internal(e.to_string()))?;
     let body = json!({"action": action, "max": limit.max, "window_secs": limit.window_secs, "now": ctx.now});
     crate::objects::call(&stub, "/", &body).await
 }
 
 /// Refuses with 429 when either the account or the IP has too many recent failures.
 pub async fn check_login_allowed(ctx: &Ctx, email: &str, ip: &str) -> Result<(), ApiError> {
-    for (key, limit) in [
-        (format!("login:acct:{email}"), PER_ACCOUNT),
-        (format!("login:ip:{ip}"), PER_IP),
-    ] {
+    for (key, limit) in [(format!("login:acct:{email}"), PER_ACCOUNT), (format!("login:ip:{ip}"), PER_IP)] {
         let answer = limiter(ctx, &key, "check", limit).await?;
         if let Some(retry_after) = answer.get("retry_after").and_then(|v| v.as_u64()) {
             return Err(ApiError::TooManyRequests {
                 retry_after,
-                message: format!(
-                    "too many failed sign-in attempts; try again in {} minutes",
-                    retry_after.div_ceil(60)
-                ),
+                message: format!("too many failed sign-in attempts; try again in {} minutes", retry_after.div_ceil(60)),
             });
         }
     }
@@ -242,12 +187,7 @@ pub async fn record_login_failure(ctx: &Ctx, email: &str, ip: &str) -> Result<()
 /// account exists, and the same KDF work (dummy verification) either way.
 /// Returns the user id and, when the hash's parameters are outdated, a fresh
 /// hash to store.
-pub async fn verify_login(
-    ctx: &Ctx,
-    email: &str,
-    pass: &str,
-    ip: &str,
-) -> Result<String, ApiError> {
+pub async fn verify_login(ctx: &Ctx, email: &str, pass: &str, ip: &str) -> Result<String, ApiError> {
     check_login_allowed(ctx, email, ip).await?;
     let creds = users::credentials_by_email(&ctx.db, email).await?;
     let ok = match &creds {
@@ -259,9 +199,7 @@ pub async fn verify_login(
     };
     let Some(c) = creds.filter(|_| ok) else {
         record_login_failure(ctx, email, ip).await?;
-        return Err(ApiError::Unauthorized(
-            "the email or password is not correct".into(),
-        ));
+        return Err(ApiError::Unauthorized("the email or password is not correct".into()));
     };
     limiter(ctx, &format!("login:acct:{email}"), "reset", PER_ACCOUNT).await?;
     if password::needs_rehash(&c.password_hash) {
@@ -276,14 +214,7 @@ pub async fn verify_login(
 pub async fn start_session(ctx: &Ctx, user_id: &str) -> Result<String, ApiError> {
     let id = crypto::random_token("");
     let hash = crypto::sha256_hex(id.as_bytes());
-    credentials::create_session(
-        &ctx.db,
-        &hash,
-        user_id,
-        ctx.now,
-        ctx.now + ctx.config.session_max_secs as i64,
-    )
-    .await?;
+    credentials::create_session(&ctx.db, &hash, user_id, ctx.now, ctx.now + ctx.config.session_max_secs as i64).await?;
     Ok(session_cookie(ctx, Some(&id)))
 }
 

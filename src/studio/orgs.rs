@@ -13,20 +13,13 @@ use crate::store::{self, invitations, orgs};
 use serde_json::json;
 
 /// The caller's org and role, or 404 when they are not a member.
-pub async fn membership(
-    ctx: &Ctx,
-    caller: &Caller,
-    slug: &str,
-) -> Result<(orgs::Org, Role), ApiError> {
-    let not_found =
-        || ApiError::NotFound(format!("no organization {slug:?} that you are a member of"));
+pub async fn membership(ctx: &Ctx, caller: &Caller, slug: &str) -> Result<(orgs::Org, Role), ApiError> {
+    let not_found = || ApiError::NotFound(format!("no organization {slug:?} that you are a member of"));
     if validate::validate_slug("org", slug).is_err() {
         return Err(not_found());
     }
     let org = orgs::by_slug(&ctx.db, slug).await?.ok_or_else(not_found)?;
-    let role_name = orgs::role_name_of(&ctx.db, &org.id, &caller.user.id)
-        .await?
-        .ok_or_else(not_found)?;
+    let role_name = orgs::role_name_of(&ctx.db, &org.id, &caller.user.id).await?.ok_or_else(not_found)?;
     let role = orgs::resolve_role(&ctx.db, &org.id, &role_name)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("member role {role_name} does not resolve")))?;
@@ -60,42 +53,27 @@ pub async fn authorize(
 
 pub async fn list(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    json(
-        200,
-        &json!({ "orgs": orgs::for_user(&ctx.db, &caller.user.id).await? }),
-    )
+    json(200, &json!({ "orgs": orgs::for_user(&ctx.db, &caller.user.id).await? }))
 }
 
 pub async fn create(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let mut b = inc.json().await?;
-    let slug = b
-        .string("slug", 100)
-        .filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
-    let name = b
-        .string("name", 200)
-        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    let slug = b.string("slug", 100).filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
+    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     b.finish()?;
     let (Some(slug), Some(name)) = (slug, name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
     if orgs::by_slug(&ctx.db, &slug).await?.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "the organization slug {slug:?} is taken"
-        )));
+        return Err(ApiError::Conflict(format!("the organization slug {slug:?} is taken")));
     }
-    let org = orgs::Org {
-        id: crypto::new_id("org"),
-        slug,
-        name,
-        created_at: ctx.now,
-    };
+    let org = orgs::Org { id: crypto::new_id("org"), slug, name, created_at: ctx.now };
     let stmts = orgs::insert_with_owner(&ctx.db, &org, &caller.user.id)?;
     match store::batch(&ctx.db, stmts).await {
-        Err(e) if store::is_unique_violation(&e) => Err(ApiError::Conflict(format!(
-            "the organization slug {:?} is taken",
-            org.slug
-        ))),
+        Err(e) if store::is_unique_violation(&e) => {
+            Err(ApiError::Conflict(format!("the organization slug {:?} is taken", org.slug)))
+        }
         Err(e) => Err(e),
         Ok(_) => json(201, &json!({ "org": org, "role": "owner" })),
     }
@@ -107,32 +85,15 @@ pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Re
     json(200, &json!({ "org": org, "role": role.to_json() }))
 }
 
-pub async fn list_members(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn list_members(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    json(
-        200,
-        &json!({ "members": orgs::members(&ctx.db, &org.id).await? }),
-    )
+    json(200, &json!({ "members": orgs::members(&ctx.db, &org.id).await? }))
 }
 
-async fn resolve_assignable(
-    ctx: &Ctx,
-    org_id: &str,
-    name: &str,
-    field: &str,
-) -> Result<Role, ApiError> {
+async fn resolve_assignable(ctx: &Ctx, org_id: &str, name: &str, field: &str) -> Result<Role, ApiError> {
     orgs::resolve_role(&ctx.db, org_id, name)
         .await?
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                field,
-                format!("there is no role {name:?} in this organization"),
-            )
-        })
+        .ok_or_else(|| ApiError::invalid_field(field, format!("there is no role {name:?} in this organization")))
 }
 
 pub async fn update_member(
@@ -151,8 +112,7 @@ pub async fn update_member(
         .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
     let current = resolve_assignable(ctx, &org.id, &current_name, "role").await?;
     let new_role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
-    roles::may_assign(&actor, Some(&current), &new_role)
-        .map_err(|m| ApiError::Forbidden(m.into()))?;
+    roles::may_assign(&actor, Some(&current), &new_role).map_err(|m| ApiError::Forbidden(m.into()))?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
     roles::check_last_owner(owners, current.is_owner(), new_role.is_owner())
         .map_err(|m| ApiError::Conflict(m.into()))?;
@@ -161,9 +121,7 @@ pub async fn update_member(
     if !orgs::set_role(&ctx.db, &org.id, user_id, &new_role.name).await? {
         // Lost a race with another demotion: restore the hubs to D1's truth.
         access_sync::push_member(ctx, &org.id, &org.slug, user_id, Some(&current)).await?;
-        return Err(ApiError::Conflict(
-            "an organization needs at least one owner".into(),
-        ));
+        return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
     json(200, &json!({ "user_id": user_id, "role": new_role.name }))
 }
@@ -181,23 +139,16 @@ pub async fn remove_member(
     let current = resolve_assignable(ctx, &org.id, &current_name, "role").await?;
     roles::may_remove(&actor, &current).map_err(|m| ApiError::Forbidden(m.into()))?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
-    roles::check_last_owner(owners, current.is_owner(), false)
-        .map_err(|m| ApiError::Conflict(m.into()))?;
+    roles::check_last_owner(owners, current.is_owner(), false).map_err(|m| ApiError::Conflict(m.into()))?;
     // Revoke in the hubs first: the member's grants stop on the next request.
     access_sync::push_member(ctx, &org.id, &org.slug, user_id, None).await?;
     if !orgs::remove_member(&ctx.db, &org.id, user_id).await? {
-        return Err(ApiError::Conflict(
-            "an organization needs at least one owner".into(),
-        ));
+        return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
     json(200, &json!({ "removed": user_id }))
 }
 
-pub async fn list_invitations(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn list_invitations(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let list: Vec<serde_json::Value> = invitations::for_org(&ctx.db, &org.id)
         .await?
@@ -212,16 +163,10 @@ pub async fn list_invitations(
     json(200, &json!({ "invitations": list }))
 }
 
-pub async fn create_invitation(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn create_invitation(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let mut b = inc.json().await?;
-    let email = b
-        .string("email", 320)
-        .and_then(|e| b.check(validate::normalize_email("email", &e)));
+    let email = b.string("email", 320).and_then(|e| b.check(validate::normalize_email("email", &e)));
     let role_name = b.string("role", 64);
     b.finish()?;
     let (Some(email), Some(role_name)) = (email, role_name) else {
@@ -243,10 +188,7 @@ pub async fn create_invitation(
     };
     invitations::insert(&ctx.db, &inv, &crypto::sha256_hex(token.as_bytes())).await?;
     let link = format!("{}/studio/signup?invitation={token}", ctx.config.public_url);
-    json(
-        201,
-        &json!({ "invitation": inv, "token": token, "link": link }),
-    )
+    json(201, &json!({ "invitation": inv, "token": token, "link": link }))
 }
 
 pub async fn revoke_invitation(
@@ -257,92 +199,77 @@ pub async fn revoke_invitation(
 ) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if !invitations::revoke(&ctx.db, &org.id, id, ctx.now).await? {
-        return Err(ApiError::NotFound(
-            "no pending invitation with this id".into(),
-        ));
+        return Err(ApiError::NotFound("no pending invitation with this id".into()));
     }
     json(200, &json!({ "revoked": id }))
 }
 
-pub async fn list_roles(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn list_roles(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut list: Vec<serde_json::Value> = roles::BUILTIN_ROLE_NAMES
-        .iter()
-        .filter_map(|n| roles::builtin(n))
-        .map(|r| r.to_json())
-        .collect();
-    list.extend(
-        orgs::custom_roles(&ctx.db, &org.id)
-            .await?
-            .iter()
-            .map(Role::to_json),
-    );
+    let mut list: Vec<serde_json::Value> =
+        roles::BUILTIN_ROLE_NAMES.iter().filter_map(|n| roles::builtin(n)).map(|r| r.to_json()).collect();
+    list.extend(orgs::custom_roles(&ctx.db, &org.id).await?.iter().map(Role::to_json));
     json(200, &json!({ "roles": list }))
 }
 
-fn role_body(b: &mut crate::http::body::Body, name: &str) -> Result<Role, ApiError> {
-    let scopes = b.opt_string_array("scopes", 64, 64).unwrap_or_default();
-    let permissions = b
-        .opt_string_array("permissions", 16, 64)
-        .unwrap_or_default();
-    roles::custom_role(name, &scopes, &permissions).map_err(ApiError::Invalid)
+/// Reads `scopes` and `permissions`, defaulting absent ones to `current`'s
+/// (PATCH is partial), and validates the role; every problem lands in `b`.
+fn role_body(b: &mut crate::http::body::Body, name: &str, current: Option<&Role>) -> Option<Role> {
+    let current_scopes: Vec<String> = match current.map(|r| &r.scopes) {
+        Some(roles::ScopeGrant::Only(s)) => s.iter().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let current_perms: Vec<String> =
+        current.map(|r| r.permissions.iter().map(|p| p.as_str().to_string()).collect()).unwrap_or_default();
+    let scopes = b.opt_string_array("scopes", 64, 64).unwrap_or(current_scopes);
+    let permissions = b.opt_string_array("permissions", 16, 64).unwrap_or(current_perms);
+    match roles::custom_role(name, &scopes, &permissions) {
+        Ok(r) => Some(r),
+        Err(errors) => {
+            b.errors(errors);
+            None
+        }
+    }
 }
 
-pub async fn create_role(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let mut b = inc.json().await?;
-    let name = b.string("name", 64).unwrap_or_default();
-    let role = role_body(&mut b, &name);
+    let name = b.string("name", 64);
+    let role = match &name {
+        Some(n) => role_body(&mut b, n, None),
+        None => {
+            // Still report problems in the other fields.
+            role_body(&mut b, "placeholder", None);
+            None
+        }
+    };
     b.finish()?;
-    let role = role?;
-    if orgs::resolve_role(&ctx.db, &org.id, &role.name)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(format!(
-            "a role named {:?} already exists",
-            role.name
-        )));
+    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
+    if orgs::resolve_role(&ctx.db, &org.id, &role.name).await?.is_some() {
+        return Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)));
     }
     match orgs::insert_role(&ctx.db, &org.id, &role, ctx.now).await {
-        Err(e) if store::is_unique_violation(&e) => Err(ApiError::Conflict(format!(
-            "a role named {:?} already exists",
-            role.name
-        ))),
+        Err(e) if store::is_unique_violation(&e) => {
+            Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)))
+        }
         Err(e) => Err(e),
         Ok(()) => json(201, &json!({ "role": role.to_json() })),
     }
 }
 
-pub async fn update_role(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-    name: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!(
-            "the built-in role {name:?} cannot be changed"
-        )));
+        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be changed")));
     }
+    let current = orgs::resolve_role(&ctx.db, &org.id, name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no role {name:?} in this organization")))?;
     let mut b = inc.json().await?;
-    let role = role_body(&mut b, name);
+    let role = role_body(&mut b, name, Some(&current));
     b.finish()?;
-    let role = role?;
-    if orgs::resolve_role(&ctx.db, &org.id, name).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "no role {name:?} in this organization"
-        )));
-    }
+    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
     // Every holder's access changes: hubs first, then D1.
     for user_id in orgs::members_with_role(&ctx.db, &org.id, name).await? {
         access_sync::push_member(ctx, &org.id, &org.slug, &user_id, Some(&role)).await?;
@@ -351,22 +278,13 @@ pub async fn update_role(
     json(200, &json!({ "role": role.to_json() }))
 }
 
-pub async fn delete_role(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    slug: &str,
-    name: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!(
-            "the built-in role {name:?} cannot be deleted"
-        )));
+        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be deleted")));
     }
     if orgs::resolve_role(&ctx.db, &org.id, name).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "no role {name:?} in this organization"
-        )));
+        return Err(ApiError::NotFound(format!("no role {name:?} in this organization")));
     }
     if !orgs::delete_unused_role(&ctx.db, &org.id, name).await? {
         return Err(ApiError::Conflict(format!(

@@ -13,47 +13,38 @@ use crate::store::orgs;
 use worker::Response;
 
 fn html(status: u16, body: String) -> Result<Response, ApiError> {
-    let resp = Response::ok(body)
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .with_status(status);
+    let resp = Response::ok(body).map_err(|e| ApiError::Internal(e.to_string()))?.with_status(status);
     for (k, v) in PAGE_HEADERS {
-        resp.headers()
-            .set(k, v)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
     }
-    resp.headers()
-        .set("Cache-Control", "no-store")
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    resp.headers().set("Cache-Control", "no-store").map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }
 
 fn redirect(to: &str, cookie: Option<&str>) -> Result<Response, ApiError> {
-    let resp = Response::empty()
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .with_status(303);
-    resp.headers()
-        .set("Location", to)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(303);
+    resp.headers().set("Location", to).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Some(c) = cookie {
-        resp.headers()
-            .set("Set-Cookie", c)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        resp.headers().set("Set-Cookie", c).map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     Ok(resp)
 }
 
-/// Only same-site relative paths may be a post-login destination.
+/// Only same-site absolute paths may be a post-login destination: a leading
+/// `/` but not `//`, and only URL-safe characters (no whitespace, controls or
+/// backslashes, which browsers strip or reinterpret into another host).
 fn safe_next(next: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-_.~%?=&+:@!$'()*,;".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.len() <= 512 && n.starts_with('/') && !n.starts_with("//") && n.chars().all(allowed) => {
+            n.to_string()
+        }
         _ => "/studio".to_string(),
     }
 }
 
 fn error_box(message: Option<&str>) -> String {
-    message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
-        .unwrap_or_default()
+    message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default()
 }
 
 fn login_form(next: &str, email: &str, message: Option<&str>) -> String {
@@ -74,17 +65,11 @@ fn login_form(next: &str, email: &str, message: Option<&str>) -> String {
 }
 
 fn field(form: &[(String, String)], name: &str) -> String {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 pub async fn login_page(_ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
-    html(
-        200,
-        login_form(&safe_next(inc.query("next").as_deref()), "", None),
-    )
+    html(200, login_form(&safe_next(inc.query("next").as_deref()), "", None))
 }
 
 pub async fn login_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -93,18 +78,13 @@ pub async fn login_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Api
     let next = safe_next(Some(&field(&form, "next")));
     let raw_email = field(&form, "email");
     let Ok(email) = validate::normalize_email("email", &raw_email) else {
-        return html(
-            422,
-            login_form(&next, &raw_email, Some("Enter a valid email address.")),
-        );
+        return html(422, login_form(&next, &raw_email, Some("Enter a valid email address.")));
     };
     let pass = field(&form, "password");
     match auth::verify_login(ctx, &email, &pass, &auth::client_ip(&inc.headers)).await {
         Ok(user_id) => redirect(&next, Some(&auth::start_session(ctx, &user_id).await?)),
         Err(ApiError::Unauthorized(m)) => html(401, login_form(&next, &raw_email, Some(&m))),
-        Err(ApiError::TooManyRequests { message, .. }) => {
-            html(429, login_form(&next, &raw_email, Some(&message)))
-        }
+        Err(ApiError::TooManyRequests { message, .. }) => html(429, login_form(&next, &raw_email, Some(&message))),
         Err(e) => Err(e),
     }
 }
@@ -130,27 +110,16 @@ fn signup_form(invitation: &str, email: &str, name: &str, message: Option<&str>)
 
 pub async fn signup_page(_ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let invitation = inc.query("invitation").unwrap_or_default();
-    let message = invitation
-        .is_empty()
-        .then_some("Signing up needs an invitation link from an organization admin.");
+    let message = invitation.is_empty().then_some("Signing up needs an invitation link from an organization admin.");
     html(200, signup_form(&invitation, "", "", message))
 }
 
 pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     auth::check_same_origin(ctx, &inc.headers)?;
     let form = inc.form().await?;
-    let (invitation, raw_email, raw_name, pass) = (
-        field(&form, "invitation"),
-        field(&form, "email"),
-        field(&form, "name"),
-        field(&form, "password"),
-    );
-    let again = |status: u16, m: &str| {
-        html(
-            status,
-            signup_form(&invitation, &raw_email, &raw_name, Some(m)),
-        )
-    };
+    let (invitation, raw_email, raw_name, pass) =
+        (field(&form, "invitation"), field(&form, "email"), field(&form, "name"), field(&form, "password"));
+    let again = |status: u16, m: &str| html(status, signup_form(&invitation, &raw_email, &raw_name, Some(m)));
     let email = match validate::normalize_email("email", &raw_email) {
         Ok(e) => e,
         Err(e) => return again(422, &e.to_string()),
@@ -163,10 +132,7 @@ pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Ap
         return again(422, &e.to_string());
     }
     if invitation.is_empty() {
-        return again(
-            403,
-            "Signing up needs an invitation link from an organization admin.",
-        );
+        return again(403, "Signing up needs an invitation link from an organization admin.");
     }
     let input = SignupInput {
         email: email.clone(),

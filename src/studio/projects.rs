@@ -22,37 +22,20 @@ fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
 
 pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
-    let list: Vec<_> = projects::for_org(&ctx.db, &org.id)
-        .await?
-        .iter()
-        .map(|p| view(ctx, &org.slug, p))
-        .collect();
+    let list: Vec<_> = projects::for_org(&ctx.db, &org.id).await?.iter().map(|p| view(ctx, &org.slug, p)).collect();
     json(200, &json!({ "projects": list }))
 }
 
-pub async fn create(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    org: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::Response, ApiError> {
     let (caller, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let mut b = inc.json().await?;
-    let slug = b
-        .string("slug", 100)
-        .filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
-    let name = b
-        .string("name", 200)
-        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    let slug = b.string("slug", 100).filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
+    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     b.finish()?;
     let (Some(slug), Some(name)) = (slug, name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let taken = || {
-        ApiError::Conflict(format!(
-            "the project slug {slug:?} is taken in {}",
-            org.slug
-        ))
-    };
+    let taken = || ApiError::Conflict(format!("the project slug {slug:?} is taken in {}", org.slug));
     if projects::by_slug(&ctx.db, &org.id, &slug).await?.is_some() {
         return Err(taken());
     }
@@ -84,34 +67,20 @@ pub async fn create(
 async fn find(ctx: &Ctx, org_id: &str, slug: &str) -> Result<projects::Project, ApiError> {
     let not_found = || ApiError::NotFound(format!("no project {slug:?} in this organization"));
     validate::validate_slug("project", slug).map_err(|_| not_found())?;
-    projects::by_slug(&ctx.db, org_id, slug)
-        .await?
-        .ok_or_else(not_found)
+    projects::by_slug(&ctx.db, org_id, slug).await?.ok_or_else(not_found)
 }
 
-pub async fn get(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    org: &str,
-    project: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let p = find(ctx, &org.id, project).await?;
     json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
 }
 
-pub async fn update(
-    ctx: &Ctx,
-    inc: &mut Incoming,
-    org: &str,
-    project: &str,
-) -> Result<worker::Response, ApiError> {
+pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let (_, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let mut p = find(ctx, &org.id, project).await?;
     let mut b = inc.json().await?;
-    let name = b
-        .opt_string("name", 200)
-        .and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
+    let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let visibility = b.opt_string("visibility", 20);
     if let Some(v) = &visibility {
         if v != "private" && v != "public" {
