@@ -31,10 +31,6 @@ fn start() {
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
-async fn fetch(
-    req: worker::Request,
-    env: worker::Env,
-    ctx: worker::Context,
-) -> worker::Result<worker::Response> {
+async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     app::handle(req, env, ctx).await
 }

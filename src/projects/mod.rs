@@ -1,2 +1,9 @@
 //! Projects: the Type model and its validation, draft edits, the diff between
 //! draft and production with a semver suggestion. Pure logic.
+
+pub mod diff;
+pub mod problem;
+mod schema_diff;
+pub mod semver;
+mod type_checks;
+pub mod types;

@@ -4,6 +4,8 @@
 pub mod access_sync;
 pub mod account;
 pub mod auth;
+pub mod draft;
 pub mod orgs;
 pub mod pages;
 pub mod projects;
+pub mod releases;

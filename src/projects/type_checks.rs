@@ -1,0 +1,291 @@
+//! The semantic checks of a Type document: what `type.schema.json` cannot say.
+//!
+//! They run on the raw JSON even when the schema check failed, skipping any
+//! field whose JSON type is wrong (the schema layer already reported it), so
+//! one answer lists every problem. Each rule notes why it exists.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde_json::{Map, Value};
+use url::{Host, Url};
+
+use super::problem::{join, Problem};
+use super::types::{compile_schema, ValidationOptions, MAX_UI_HTML_BYTES};
+
+/// The only dialect accepted in `$schema` (MCP: `inputSchema` is 2020-12).
+const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Keywords whose value is a map of name -> subschema.
+const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+/// Keywords whose value is one subschema (or, for `items`, an array in old drafts).
+const SCHEMA_ONE: &[&str] = &[
+    "items",
+    "additionalItems",
+    "additionalProperties",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contains",
+    "propertyNames",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+/// Keywords whose value is an array of subschemas.
+const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// Headers Dockyard sets itself or that would break the request framing.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "proxy-connection",
+];
+
+pub(super) fn check_document(
+    doc: &Map<String, Value>,
+    path_name: &str,
+    existing_names: &[&str],
+    opts: &ValidationOptions,
+    out: &mut Vec<Problem>,
+) {
+    if let Some(Value::String(name)) = doc.get("name") {
+        // The URL names the resource; a body naming another would silently
+        // create or overwrite a different Type.
+        if name != path_name {
+            out.push(Problem::new("/name", format!("name {name:?} must equal the name in the URL ({path_name:?})")));
+        }
+        // MCP: tool names are unique within a server.
+        if existing_names.contains(&name.as_str()) {
+            out.push(Problem::new("/name", format!("another Type in this project is already named {name:?}")));
+        }
+    }
+    if let Some(schema @ Value::Object(_)) = doc.get("input_schema") {
+        check_object_schema(schema, "/input_schema", "input_schema", out);
+    }
+    if let Some(schema @ Value::Object(_)) = doc.get("output_schema") {
+        check_object_schema(schema, "/output_schema", "output_schema", out);
+    }
+    match doc.get("kind").and_then(Value::as_str) {
+        Some("interactive") => check_interactive(doc, out),
+        Some("http") => check_http(doc, opts, out),
+        _ => {}
+    }
+}
+
+/// MCP requires `inputSchema` to be an object schema (`"type": "object"`)
+/// in JSON Schema 2020-12, and servers must never dereference network refs.
+fn check_object_schema(schema: &Value, at: &str, field: &str, out: &mut Vec<Problem>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    match obj.get("type") {
+        Some(Value::String(t)) if t == "object" => {}
+        Some(_) => {
+            out.push(Problem::new(join(at, "type"), format!("{field} must have \"type\": \"object\" at the top")))
+        }
+        None => out.push(Problem::new(at, format!("{field} must have \"type\": \"object\" at the top"))),
+    }
+    let before = out.len();
+    if let Some(dialect) = obj.get("$schema") {
+        let ok = dialect.as_str().is_some_and(|d| d.trim_end_matches('#') == DRAFT_2020_12);
+        if !ok {
+            out.push(Problem::new(
+                join(at, "$schema"),
+                format!("only JSON Schema 2020-12 is accepted ({DRAFT_2020_12})"),
+            ));
+        }
+    }
+    refuse_external_refs(schema, at, out);
+    // Compiling after a refused ref or dialect would only repeat the problem
+    // in the validator's words.
+    if out.len() == before {
+        if let Err(e) = compile_schema(schema) {
+            let inner = e.instance_path().as_str();
+            out.push(Problem::new(format!("{at}{inner}"), format!("{field} does not compile: {e}")));
+        }
+    }
+}
+
+/// Walks the schema keyword by keyword (not blindly: a `$ref` string inside
+/// `const`, `enum`, `default` or `examples` is data, not a reference) and
+/// refuses every `$ref`/`$dynamicRef` that is not a local `#...` reference.
+/// The compiler is offline anyway; this gives the author a precise message.
+fn refuse_external_refs(schema: &Value, at: &str, out: &mut Vec<Problem>) {
+    let Value::Object(obj) = schema else {
+        return;
+    };
+    for (key, value) in obj {
+        let here = join(at, key);
+        match (key.as_str(), value) {
+            ("$ref" | "$dynamicRef", Value::String(r)) if !r.starts_with('#') => {
+                out.push(Problem::new(
+                    here,
+                    format!(
+                        "{key} {r:?} is refused: only local references starting \
+                         with '#' are allowed (schemas are never fetched)"
+                    ),
+                ));
+            }
+            (k, Value::Object(map)) if SCHEMA_MAPS.contains(&k) => {
+                for (name, sub) in map {
+                    refuse_external_refs(sub, &join(&here, name), out);
+                }
+            }
+            (k, Value::Array(list)) if SCHEMA_LISTS.contains(&k) || k == "items" => {
+                for (i, sub) in list.iter().enumerate() {
+                    refuse_external_refs(sub, &join(&here, &i.to_string()), out);
+                }
+            }
+            (k, sub) if SCHEMA_ONE.contains(&k) => refuse_external_refs(sub, &here, out),
+            _ => {}
+        }
+    }
+}
+
+fn present(v: Option<&Value>) -> bool {
+    !matches!(v, None | Some(Value::Null))
+}
+
+fn check_interactive(doc: &Map<String, Value>, out: &mut Vec<Problem>) {
+    match doc.get("ui") {
+        None | Some(Value::Null) => {
+            out.push(Problem::new("/ui", "an interactive Type needs ui.html"));
+        }
+        Some(Value::Object(ui)) => {
+            if let Some(Value::String(html)) = ui.get("html") {
+                if html.len() > MAX_UI_HTML_BYTES {
+                    out.push(Problem::new(
+                        "/ui/html",
+                        format!("ui.html is {} bytes; the limit is {MAX_UI_HTML_BYTES} (512 KiB)", html.len()),
+                    ));
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    if present(doc.get("http")) {
+        out.push(Problem::new("/http", "an interactive Type must not have http (leave it out or set it to null)"));
+    }
+}
+
+fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<Problem>) {
+    match doc.get("http") {
+        None | Some(Value::Null) => {
+            out.push(Problem::new("/http", "an http Type needs http.url"));
+        }
+        Some(Value::Object(http)) => {
+            if let Some(Value::String(url)) = http.get("url") {
+                if let Err(message) = check_upstream_url(url, opts) {
+                    out.push(Problem::new("/http/url", message));
+                }
+            }
+            if let Some(Value::Object(headers)) = http.get("headers") {
+                for (name, value) in headers {
+                    if let Err(message) = check_header(name, value) {
+                        out.push(Problem::new(join("/http/headers", name), message));
+                    }
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    if present(doc.get("ui")) {
+        out.push(Problem::new("/ui", "an http Type must not have ui (leave it out or set it to null)"));
+    }
+}
+
+/// The upstream must be https to a public host. Loopback (and plain http to
+/// it) only with `ALLOW_LOOPBACK_UPSTREAMS`, for local development. Private,
+/// link-local and unspecified address literals are never accepted: an
+/// upstream URL must not become a way into the operator's network. (The
+/// fetch layer still checks resolved addresses; this is the early, clear
+/// refusal.)
+pub(crate) fn check_upstream_url(raw: &str, opts: &ValidationOptions) -> Result<(), String> {
+    let url = Url::parse(raw).map_err(|e| format!("http.url is not a valid URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("http.url must not carry credentials; use http.headers or http.secret".into());
+    }
+    let host = url.host().ok_or("http.url has no host")?;
+    let loopback = match &host {
+        Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+    };
+    if loopback && !opts.allow_loopback_upstreams {
+        return Err(concat!(
+            "http.url points at loopback, allowed only with ",
+            "ALLOW_LOOPBACK_UPSTREAMS (local development)"
+        )
+        .into());
+    }
+    // Plain http only to loopback, which is only reachable in development.
+    let https_or_dev = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    if !https_or_dev {
+        return Err("http.url must be an https URL".into());
+    }
+    let ip = match host {
+        Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        Host::Domain(_) => None,
+    };
+    if ip.is_some_and(|ip| !loopback && is_non_public(ip)) {
+        return Err("http.url must not point at a private, link-local or unspecified address".into());
+    }
+    Ok(())
+}
+
+fn is_non_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4_non_public(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4_non_public(v4),
+            None => v6_non_public(v6),
+        },
+    }
+}
+
+fn v4_non_public(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+}
+
+fn v6_non_public(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_unspecified()
+        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+}
+
+/// Header names are HTTP tokens (RFC 9110); values cannot smuggle a line
+/// break; framing headers and Dockyard's own `X-Dockyard-*` are reserved.
+fn check_header(name: &str, value: &Value) -> Result<(), String> {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token_char) {
+        return Err(format!("{name:?} is not a valid header name"));
+    }
+    let lower = name.to_ascii_lowercase();
+    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-dockyard-") {
+        return Err(format!("header {name:?} is set by Dockyard and cannot be configured"));
+    }
+    if let Value::String(v) = value {
+        if v.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+            return Err(format!("header {name:?} has a line break or NUL in its value"));
+        }
+    }
+    Ok(())
+}

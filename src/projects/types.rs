@@ -1,0 +1,215 @@
+//! The Type model (one tool of a project) and its validation.
+//!
+//! Why two layers: `schema/type.schema.json` is the published contract of the
+//! document's shape (clients and the Studio can use it too), so structural
+//! rules live there and are checked first. What a schema cannot say well is
+//! checked in `type_checks`: the name equals the URL and is unique, the
+//! embedded `input_schema` really compiles as a JSON Schema 2020-12 object
+//! schema without network `$ref`, kind-specific `ui`/`http`, the upstream URL,
+//! byte limits. Both layers run on every document and all their problems are
+//! returned together (422 lists everything), in the order of
+//! `problem::finish` (by JSON Pointer, then message).
+//!
+//! Schemas are compiled with `jsonschema` in offline mode: Dockyard never
+//! fetches a schema, whatever features the dependency graph turns on.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use jsonschema::{Draft, Validator};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::problem::finish;
+pub use super::problem::Problem;
+use super::type_checks;
+
+/// A Type document may be at most 1 MiB.
+pub const MAX_TYPE_BYTES: usize = 1024 * 1024;
+/// `ui.html` may be at most 512 KiB (UTF-8 bytes).
+pub const MAX_UI_HTML_BYTES: usize = 512 * 1024;
+/// `http.timeout_ms` may be at most 30 s.
+pub const MAX_HTTP_TIMEOUT_MS: u64 = 30_000;
+/// Used when an http Type gives no `timeout_ms`.
+pub const DEFAULT_HTTP_TIMEOUT_MS: u64 = 10_000;
+/// The JSON Schema of a Type document (`schema/type.schema.json`).
+pub const TYPE_SCHEMA_JSON: &str = include_str!("../../schema/type.schema.json");
+
+/// One tool of a project, as stored in drafts and published snapshots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeDoc {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub description: String,
+    pub kind: Kind,
+    pub input_schema: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Value>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui: Option<UiSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An MCP Apps tool: arguments come back as `structuredContent`, the UI
+    /// is `ui.html` served as `ui://<project>/<name>`.
+    Interactive,
+    /// A data tool: arguments are POSTed to `http.url`.
+    Http,
+}
+
+/// The MCP Apps UI of an interactive Type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UiSpec {
+    pub html: String,
+    /// `{connectDomains, resourceDomains, frameDomains, baseUriDomains}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csp: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefers_border: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+/// The upstream of an http Type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpSpec {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Name of the project secret that signs the body (HMAC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl HttpSpec {
+    /// `timeout_ms`, or [`DEFAULT_HTTP_TIMEOUT_MS`] when not given.
+    pub fn timeout_ms_or_default(&self) -> u64 {
+        self.timeout_ms.unwrap_or(DEFAULT_HTTP_TIMEOUT_MS)
+    }
+}
+
+/// Settings that change what validation accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValidationOptions {
+    /// `ALLOW_LOOPBACK_UPSTREAMS`: lets `http.url` point at localhost,
+    /// 127.0.0.0/8 or `[::1]` (and use plain `http://` there). Dev/tests only.
+    pub allow_loopback_upstreams: bool,
+}
+
+/// Validates a Type document sent to `PUT .../draft/types/<path_name>`.
+///
+/// `existing_names` are the names of the project's *other* Types (leave out
+/// the one being replaced). On refusal every problem is returned, each with
+/// the JSON Pointer of the offending spot, for a 422.
+pub fn validate_type(
+    raw: &[u8],
+    path_name: &str,
+    existing_names: &[&str],
+    opts: &ValidationOptions,
+) -> Result<TypeDoc, Vec<Problem>> {
+    if raw.len() > MAX_TYPE_BYTES {
+        return Err(vec![Problem::new(
+            "",
+            format!("the document is {} bytes; the limit is {MAX_TYPE_BYTES} (1 MiB)", raw.len()),
+        )]);
+    }
+    let doc: Value =
+        serde_json::from_slice(raw).map_err(|e| vec![Problem::new("", format!("not valid UTF-8 JSON: {e}"))])?;
+    let Some(obj) = doc.as_object() else {
+        return Err(vec![Problem::new("", "a Type document must be a JSON object")]);
+    };
+    let mut problems = document_schema_problems(&doc);
+    type_checks::check_document(obj, path_name, existing_names, opts, &mut problems);
+    if !problems.is_empty() {
+        return Err(finish(problems));
+    }
+    serde_json::from_value(doc)
+        .map_err(|e| vec![Problem::new("", format!("the document does not fit the Type model: {e}"))])
+}
+
+/// Compiles a tool's `input_schema` (or `output_schema`) as JSON Schema
+/// 2020-12, offline. The compiled validator can be cached per published
+/// version by the caller and used with [`check_arguments`].
+pub fn compile_schema(schema: &Value) -> Result<Validator, jsonschema::ValidationError<'static>> {
+    jsonschema::options().with_draft(Draft::Draft202012).offline().build(schema)
+}
+
+/// Checks tool-call arguments against a compiled input schema. Problems carry
+/// instance paths (`/order_id`, `""` for the arguments object itself) and the
+/// validator's message, for an `isError` result the model can act on.
+pub fn check_arguments(validator: &Validator, args: &Value) -> Result<(), Vec<Problem>> {
+    let problems: Vec<Problem> =
+        validator.iter_errors(args).map(|e| Problem::new(e.instance_path().as_str(), e.to_string())).collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(finish(problems))
+    }
+}
+
+/// [`compile_schema`] + [`check_arguments`]. Absent MCP `arguments` should be
+/// passed as `{}`. A schema that does not compile (it was validated on save,
+/// so only a stored-data bug) is one problem at the root.
+pub fn validate_arguments(input_schema: &Value, args: &Value) -> Result<(), Vec<Problem>> {
+    let validator = compile_schema(input_schema)
+        .map_err(|e| vec![Problem::new("", format!("the tool's input schema does not compile: {e}"))])?;
+    check_arguments(&validator, args)
+}
+
+/// The embedded document schema, compiled once per isolate.
+fn document_validator() -> Result<&'static Validator, &'static str> {
+    static COMPILED: OnceLock<Result<Validator, String>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            let schema: Value =
+                serde_json::from_str(TYPE_SCHEMA_JSON).map_err(|e| format!("type.schema.json is not JSON: {e}"))?;
+            compile_schema(&schema).map_err(|e| format!("type.schema.json does not compile: {e}"))
+        })
+        .as_ref()
+        .map_err(String::as_str)
+}
+
+/// Every error of the document against `type.schema.json`, with friendlier
+/// wording for the rules people break most.
+fn document_schema_problems(doc: &Value) -> Vec<Problem> {
+    let validator = match document_validator() {
+        Ok(v) => v,
+        // A build defect, not the caller's fault; still a refusal, never a panic.
+        Err(msg) => return vec![Problem::new("", format!("internal error: {msg}"))],
+    };
+    validator
+        .iter_errors(doc)
+        .map(|e| {
+            let path = e.instance_path().as_str().to_string();
+            let message = friendly(&path, e.kind().keyword()).map_or_else(|| e.to_string(), str::to_string);
+            Problem::new(path, message)
+        })
+        .collect()
+}
+
+fn friendly(path: &str, keyword: &str) -> Option<&'static str> {
+    let in_scopes = path.strip_prefix("/scopes/").is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()));
+    match (path, keyword) {
+        ("/name", "pattern") => Some("name must be 1-64 characters of A-Z, a-z, 0-9, '_', '.' or '-'"),
+        ("/description", "minLength" | "pattern") => Some("description must say what the tool does (it is blank)"),
+        ("/http/timeout_ms", "maximum") => Some("timeout_ms must be 30000 (30 s) or less"),
+        ("/http/timeout_ms", "minimum") => Some("timeout_ms must be at least 1"),
+        (_, "pattern") if in_scopes => Some("a scope must be 1-64 characters of a-z, 0-9, '_', '.', ':' or '-'"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[path = "types_tests.rs"]
+mod tests;

@@ -1,0 +1,183 @@
+//! The draft working copy (`/api/v1/orgs/<org>/projects/<p>/draft...`): read
+//! it, edit Types and Instructions (validated here, stored in the project's
+//! hub, visible to the very next read), and diff it against production.
+//! Optimistic concurrency: `If-Match: "<revision>"` refuses a stale edit.
+
+use super::access_sync::hub;
+use super::orgs::authorize;
+use crate::app::{json, Ctx, Incoming};
+use crate::http::ApiError;
+use crate::identity::roles::Permission;
+use crate::identity::validate::{self, FieldError};
+use crate::objects::call;
+use crate::objects::hub_api::{Draft, ProductionPointer};
+use crate::projects::diff::{self, Snapshot};
+use crate::projects::types::{self, TypeDoc, ValidationOptions};
+use crate::store::{orgs, projects, versions};
+use serde_json::{json, Value};
+
+/// Max Instructions size (markdown).
+pub const MAX_INSTRUCTIONS_BYTES: usize = 64 * 1024;
+
+pub struct ProjectRef {
+    pub project: projects::Project,
+    pub actor_id: String,
+    pub stub: worker::Stub,
+}
+
+/// Signed in, member with `p`, and the project exists.
+pub async fn project_ref(
+    ctx: &Ctx,
+    inc: &Incoming,
+    org: &str,
+    project: &str,
+    p: Permission,
+) -> Result<ProjectRef, ApiError> {
+    let (caller, org, _) = authorize(ctx, inc, org, p).await?;
+    let not_found = || ApiError::NotFound(format!("no project {project:?} in this organization"));
+    validate::validate_slug("project", project).map_err(|_| not_found())?;
+    let project = projects::by_slug(&ctx.db, &org.id, project).await?.ok_or_else(not_found)?;
+    let stub = hub(ctx, &org.slug, &project.slug)?;
+    Ok(ProjectRef { project, actor_id: caller.user.id, stub })
+}
+
+pub async fn load_draft(ctx: &Ctx, r: &ProjectRef) -> Result<Draft, ApiError> {
+    let v = call(&r.stub, "/draft/get", &json!({ "now": ctx.now })).await?;
+    serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("hub draft: {e}")))
+}
+
+pub async fn load_pointer(ctx: &Ctx, r: &ProjectRef) -> Result<Option<ProductionPointer>, ApiError> {
+    let v = call(&r.stub, "/production/get", &json!({ "now": ctx.now })).await?;
+    serde_json::from_value(v["production"].clone()).map_err(|e| ApiError::Internal(format!("hub pointer: {e}")))
+}
+
+/// The draft as a snapshot of typed documents.
+pub fn snapshot_of(draft: &Draft) -> Result<Snapshot, ApiError> {
+    let mut types: Vec<TypeDoc> = draft
+        .types
+        .iter()
+        .map(|v| serde_json::from_value(v.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::Internal(format!("stored Type does not parse: {e}")))?;
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Snapshot { types, instructions: draft.instructions.clone() })
+}
+
+/// The published snapshot production serves now, if any.
+pub async fn production_snapshot(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    pointer: Option<&ProductionPointer>,
+) -> Result<Option<Snapshot>, ApiError> {
+    let Some(p) = pointer else { return Ok(None) };
+    let row = versions::get(&ctx.db, &r.project.id, &p.version)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("production points at missing version {}", p.version)))?;
+    serde_json::from_str(&row.snapshot).map(Some).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))
+}
+
+/// Every problem, each named by its JSON path, in one 422.
+fn problems_to_error(problems: Vec<types::Problem>) -> ApiError {
+    ApiError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| FieldError::new(if p.path.is_empty() { "/".to_string() } else { p.path }, p.message))
+            .collect(),
+    )
+}
+
+fn if_match(inc: &Incoming) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = inc.headers.get("If-Match").ok().flatten() else { return Ok(None) };
+    raw.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match must be the draft revision, e.g. \"12\""))
+}
+
+pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
+    let draft = load_draft(ctx, &r).await?;
+    let resp = json(200, &json!(draft))?;
+    resp.headers().set("ETag", &format!("\"{}\"", draft.revision)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+pub async fn put_type(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+    name: &str,
+) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
+    let expected = if_match(inc)?;
+    let raw = inc.json_bytes(types::MAX_TYPE_BYTES).await?;
+    let draft = load_draft(ctx, &r).await?;
+    let others: Vec<String> =
+        draft.types.iter().filter_map(|t| t["name"].as_str().map(str::to_string)).filter(|n| n != name).collect();
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    let opts = ValidationOptions { allow_loopback_upstreams: ctx.config.allow_loopback_upstreams };
+    let doc = types::validate_type(&raw, name, &others, &opts).map_err(problems_to_error)?;
+    let answer =
+        call(&r.stub, "/draft/put-type", &json!({ "name": name, "doc": doc, "if_revision": expected, "now": ctx.now }))
+            .await?;
+    let status = if answer["created"].as_bool() == Some(true) { 201 } else { 200 };
+    json(status, &json!({ "type": doc, "revision": answer["revision"] }))
+}
+
+pub async fn delete_type(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+    name: &str,
+) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
+    let expected = if_match(inc)?;
+    let answer =
+        call(&r.stub, "/draft/delete-type", &json!({ "name": name, "if_revision": expected, "now": ctx.now })).await?;
+    json(200, &json!({ "deleted": name, "revision": answer["revision"] }))
+}
+
+pub async fn put_instructions(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
+    let expected = if_match(inc)?;
+    let mut b = inc.json_limited(MAX_INSTRUCTIONS_BYTES + 1024).await?;
+    let text = b.opt_string("instructions", usize::MAX).unwrap_or_default();
+    if text.len() > MAX_INSTRUCTIONS_BYTES {
+        b.error("instructions", format!("must be at most {} KiB", MAX_INSTRUCTIONS_BYTES / 1024));
+    }
+    b.finish()?;
+    let answer = call(
+        &r.stub,
+        "/draft/put-instructions",
+        &json!({ "instructions": text, "if_revision": expected, "now": ctx.now }),
+    )
+    .await?;
+    json(200, &json!({ "revision": answer["revision"] }))
+}
+
+pub async fn diff(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
+    let draft = load_draft(ctx, &r).await?;
+    let pointer = load_pointer(ctx, &r).await?;
+    let published = production_snapshot(ctx, &r, pointer.as_ref()).await?;
+    let d = diff::diff(published.as_ref(), &snapshot_of(&draft)?);
+    let latest = versions::latest(&ctx.db, &r.project.id).await?;
+    let suggested_version =
+        d.suggested_bump.map(|b| diff::next_version(latest.as_ref().map(|l| l.version.as_str()), b));
+    let body: Value = json!({
+        "revision": draft.revision,
+        "production": pointer,
+        "diff": d,
+        "suggested_version": suggested_version,
+    });
+    json(200, &body)
+}

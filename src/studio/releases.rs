@@ -1,0 +1,210 @@
+//! Publishing and history (`.../publish`, `.../versions`). Publish is atomic:
+//! 1. read the draft and the production pointer from the hub;
+//! 2. refuse an unchanged draft; diff against production; pick the version;
+//! 3. insert the immutable version row and its history entry (one D1 batch);
+//! 4. move the pointer in the hub with a compare-and-set.
+//!
+//! If 3 fails nothing was written; if 4 fails the rows of 3 are deleted again.
+//! Either way production keeps serving the old version.
+
+use super::draft::{load_draft, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef};
+use crate::app::{json, Ctx, Incoming};
+use crate::http::ApiError;
+use crate::identity::roles::Permission;
+use crate::objects::call;
+use crate::objects::hub_api::ProductionPointer;
+use crate::projects::diff;
+use crate::store::{self, versions};
+use serde_json::json;
+
+const PAGE: i64 = 20;
+
+fn injected(ctx: &Ctx, name: &str) -> Result<(), ApiError> {
+    if ctx.config.fault(name) {
+        return Err(ApiError::Internal(format!("injected fault {name}")));
+    }
+    Ok(())
+}
+
+async fn move_pointer(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    expected: Option<&ProductionPointer>,
+    next: &ProductionPointer,
+) -> Result<(), ApiError> {
+    injected(ctx, "publish.pointer")?;
+    call(&r.stub, "/production/set", &json!({ "expected": expected, "next": next, "now": ctx.now })).await.map(|_| ())
+}
+
+pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
+    let mut b = inc.json().await?;
+    let notes = b.opt_string("notes", 2000).unwrap_or_default();
+    let requested = b.opt_string("version", 64);
+    if let Some(v) = &requested {
+        if diff::parse_semver(v).is_none() {
+            b.error("version", "must be a semantic version MAJOR.MINOR.PATCH, such as 1.4.0");
+        }
+    }
+    b.finish()?;
+
+    let draft = load_draft(ctx, &r).await?;
+    let pointer = load_pointer(ctx, &r).await?;
+    let snapshot = snapshot_of(&draft)?;
+    let hash = snapshot.content_hash();
+    if let Some(p) = pointer.as_ref().filter(|p| p.content_hash == hash) {
+        return Err(ApiError::Conflict(format!(
+            "nothing to publish: the draft is identical to production version {}",
+            p.version
+        )));
+    }
+    let published = production_snapshot(ctx, &r, pointer.as_ref()).await?;
+    let d = diff::diff(published.as_ref(), &snapshot);
+    let latest = versions::latest(&ctx.db, &r.project.id).await?;
+    let version = match requested {
+        Some(v) => {
+            if let Some(l) = &latest {
+                if !diff::is_greater(&v, &l.version) {
+                    return Err(ApiError::invalid_field(
+                        "version",
+                        format!("must be greater than the latest version {}", l.version),
+                    ));
+                }
+            }
+            v
+        }
+        None => diff::next_version(
+            latest.as_ref().map(|l| l.version.as_str()),
+            d.suggested_bump.unwrap_or(diff::Bump::Patch),
+        ),
+    };
+    let seq = latest.as_ref().map_or(1, |l| l.seq + 1);
+    let history_seq = versions::next_history_seq(&ctx.db, &r.project.id).await?;
+    let diff_json = serde_json::to_string(&d).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let snapshot_json = snapshot.canonical_json();
+    let row = versions::NewVersion {
+        project_id: &r.project.id,
+        version: &version,
+        seq,
+        notes: &notes,
+        author_id: &r.actor_id,
+        now: ctx.now,
+        content_hash: &hash,
+        diff: &diff_json,
+        snapshot: &snapshot_json,
+    };
+    injected(ctx, "publish.d1")?;
+    match store::batch(&ctx.db, versions::insert(&ctx.db, &row, history_seq)?).await {
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict(format!(
+                "version {version} exists already, or another publish just ran; retry"
+            )))
+        }
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    let next = ProductionPointer { version: version.clone(), seq, content_hash: hash.clone() };
+    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next).await {
+        versions::delete_unreleased(&ctx.db, &r.project.id, &version, history_seq).await?;
+        return Err(e);
+    }
+    json(
+        201,
+        &json!({
+            "version": { "version": version, "seq": seq, "notes": notes, "author_id": r.actor_id,
+                         "created_at": ctx.now, "content_hash": hash },
+            "diff": d,
+            "previous": pointer.map(|p| p.version),
+        }),
+    )
+}
+
+pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
+    let before = match inc.query("cursor") {
+        None => i64::MAX,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ApiError::bad_request("invalid_cursor", "cursor is not one this API returned"))?,
+    };
+    let limit = match inc.query("limit") {
+        None => PAGE,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::bad_request("invalid_limit", "limit must be 1 to 100"))?,
+    };
+    let pointer = load_pointer(ctx, &r).await?;
+    let rows = versions::page(&ctx.db, &r.project.id, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<_> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|v| {
+            let mut item = json!(v);
+            item["production"] = json!(pointer.as_ref().is_some_and(|p| p.version == v.version));
+            item
+        })
+        .collect();
+    let next_cursor = if more { items.last().map(|v| v["seq"].to_string()) } else { None };
+    let history = versions::history(&ctx.db, &r.project.id, 50).await?;
+    json(200, &json!({ "versions": items, "next_cursor": next_cursor, "production": pointer, "history": history }))
+}
+
+pub async fn get(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+    version: &str,
+) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
+    let row = versions::get(&ctx.db, &r.project.id, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no version {version:?} of this project")))?;
+    let diff_value: serde_json::Value = serde_json::from_str(&row.diff).unwrap_or_default();
+    let snapshot: serde_json::Value = serde_json::from_str(&row.snapshot).unwrap_or_default();
+    json(
+        200,
+        &json!({
+            "version": row.version, "seq": row.seq, "notes": row.notes, "author_id": row.author_id,
+            "created_at": row.created_at, "content_hash": row.content_hash, "diff": diff_value, "snapshot": snapshot,
+        }),
+    )
+}
+
+pub async fn promote(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+    version: &str,
+) -> Result<worker::Response, ApiError> {
+    let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
+    let row = versions::get(&ctx.db, &r.project.id, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no version {version:?} of this project")))?;
+    let pointer = load_pointer(ctx, &r).await?;
+    if pointer.as_ref().is_some_and(|p| p.version == row.version) {
+        return Err(ApiError::Conflict(format!("version {} is already in production", row.version)));
+    }
+    let history_seq = versions::next_history_seq(&ctx.db, &r.project.id).await?;
+    let entry =
+        versions::history_stmt(&ctx.db, &r.project.id, history_seq, "promote", &row.version, &r.actor_id, ctx.now)?;
+    match store::batch(&ctx.db, vec![entry]).await {
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict("another release just ran; retry".into()))
+        }
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    let next = ProductionPointer { version: row.version.clone(), seq: row.seq, content_hash: row.content_hash.clone() };
+    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next).await {
+        versions::delete_history(&ctx.db, &r.project.id, history_seq).await?;
+        return Err(e);
+    }
+    json(200, &json!({ "production": next, "previous": pointer.map(|p| p.version) }))
+}
