@@ -13,7 +13,7 @@ use crate::objects::call;
 use crate::objects::hub_api::{Draft, ProductionPointer};
 use crate::projects::diff::{self, Snapshot};
 use crate::projects::types::{self, TypeDoc, ValidationOptions};
-use crate::store::{orgs, projects, versions};
+use crate::store::{projects, versions};
 use serde_json::{json, Value};
 
 /// Max Instructions size (markdown).
