@@ -34,7 +34,7 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    async fn bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
+    pub async fn bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
         let declared = self.headers.get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(ApiError::PayloadTooLarge { limit });
@@ -131,7 +131,7 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
         Route::PromoteVersion { org, project, version } => {
             releases::promote(&ctx, &mut inc, &org, &project, &version).await
         }
-        Route::Mcp { .. } => Err(ApiError::NotFound("MCP endpoints are not served yet".into())),
+        Route::Mcp { org, project, draft } => crate::endpoint::serve(&ctx, &mut inc, &org, &project, draft).await,
         Route::StudioHome => pages::home(&ctx, &mut inc).await,
         Route::StudioLoginPage => pages::login_page(&ctx, &mut inc).await,
         Route::StudioLoginSubmit => pages::login_submit(&ctx, &mut inc).await,

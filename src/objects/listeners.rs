@@ -8,7 +8,8 @@
 //! (`subscriptions/listen`) get it tagged with their subscription id.
 
 use futures_channel::mpsc::{unbounded, UnboundedSender};
-use serde_json::{json, Value};
+use crate::mcp;
+use serde_json::Value;
 use std::cell::RefCell;
 use worker::{Response, Result};
 
@@ -18,7 +19,22 @@ struct Listener {
     channel: String,
     /// `Null` for a legacy stream; the listen request's id for a modern one.
     subscription: Value,
+    /// What the listener asked to hear about.
+    tools: bool,
+    resources: bool,
     tx: UnboundedSender<std::result::Result<Vec<u8>, worker::Error>>,
+}
+
+/// How a stream was opened (the `/listen` command).
+pub struct ListenSpec {
+    pub channel: String,
+    pub subscription: Value,
+    pub tools: bool,
+    pub resources: bool,
+    /// Complete SSE events to send first (the modern acknowledgement).
+    pub first: Vec<String>,
+    /// Response headers decided by the engine (CORS).
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -26,34 +42,44 @@ pub struct Listeners {
     open: RefCell<Vec<Listener>>,
 }
 
-/// One SSE event carrying a JSON-RPC message.
-pub fn sse_message(message: &Value) -> Vec<u8> {
-    format!("event: message\ndata: {message}\n\n").into_bytes()
-}
-
-pub fn list_changed(subscription: &Value) -> Value {
-    if subscription.is_null() {
-        json!({ "jsonrpc": "2.0", "method": "notifications/tools/list_changed" })
-    } else {
-        json!({
-            "jsonrpc": "2.0",
-            "method": "notifications/tools/list_changed",
-            "params": { "_meta": { "io.modelcontextprotocol/subscriptionId": subscription } }
-        })
+/// The change events a listener gets when its channel's tools change (the UI
+/// resources of interactive Types change with them).
+fn change_events(l: &Listener) -> Vec<u8> {
+    let mut events = Vec::new();
+    let legacy = l.subscription.is_null();
+    if l.tools {
+        events.push(if legacy { mcp::legacy_list_changed() } else { mcp::modern_list_changed(&l.subscription) });
     }
+    if l.resources {
+        events.push(if legacy {
+            mcp::legacy_resources_list_changed()
+        } else {
+            mcp::modern_resources_list_changed(&l.subscription)
+        });
+    }
+    mcp::encode_all(&events).into_bytes()
 }
 
 impl Listeners {
     /// Opens a stream; `first` are complete SSE events sent before anything else
     /// (the modern acknowledgement).
-    pub fn open(&self, channel: &str, subscription: Value, first: Vec<String>) -> Result<Response> {
+    pub fn open(&self, spec: ListenSpec) -> Result<Response> {
         let (tx, rx) = unbounded();
-        for event in first {
+        for event in spec.first {
             let _ = tx.unbounded_send(Ok(event.into_bytes()));
         }
-        self.open.borrow_mut().push(Listener { channel: channel.to_string(), subscription, tx });
+        self.open.borrow_mut().push(Listener {
+            channel: spec.channel,
+            subscription: spec.subscription,
+            tools: spec.tools,
+            resources: spec.resources,
+            tx,
+        });
         let resp = Response::from_stream(rx)?;
         let headers = resp.headers();
+        for (k, v) in &spec.headers {
+            headers.set(k, v)?;
+        }
         headers.set("Content-Type", "text/event-stream")?;
         headers.set("Cache-Control", "no-cache, no-store")?;
         Ok(resp)
@@ -65,7 +91,7 @@ impl Listeners {
             if l.channel != channel {
                 return !l.tx.is_closed();
             }
-            l.tx.unbounded_send(Ok(sse_message(&list_changed(&l.subscription)))).is_ok()
+            l.tx.unbounded_send(Ok(change_events(l))).is_ok()
         });
     }
 
@@ -85,7 +111,7 @@ impl Listeners {
     /// Sends a keep-alive comment to every stream; returns how many remain open.
     pub async fn keepalive(&self) -> usize {
         let mut open = self.open.borrow_mut();
-        open.retain(|l| l.tx.unbounded_send(Ok(b": keep-alive\n\n".to_vec())).is_ok());
+        open.retain(|l| l.tx.unbounded_send(Ok(mcp::KEEP_ALIVE.as_bytes().to_vec())).is_ok());
         open.len()
     }
 }

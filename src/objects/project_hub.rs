@@ -9,7 +9,7 @@
 //! that cannot race another, and the next request after any change sees it.
 
 use super::hub_api::{Draft, EndpointView, HubProject, ProductionPointer};
-use super::listeners::Listeners;
+use super::listeners::{ListenSpec, Listeners};
 use crate::oauth::grants::{HubAccess, MemberAccess, MembershipChange};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -39,6 +39,7 @@ impl ProjectHub {
         let sql = self.sql();
         sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS types (name TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)?;
+        sql.exec("CREATE TABLE IF NOT EXISTS ended_sessions (hash TEXT PRIMARY KEY, ended_at INTEGER NOT NULL)", None)?;
         Ok(())
     }
 
@@ -96,6 +97,11 @@ impl ProjectHub {
             }
         }
         Ok(None)
+    }
+
+    fn session_ended(&self, hash: &str) -> Result<bool> {
+        let rows = self.sql().exec("SELECT hash FROM ended_sessions WHERE hash = ?", vec![hash.into()])?;
+        Ok(!rows.to_array::<Value>()?.is_empty())
     }
 
     async fn access(&self) -> Result<HubAccess> {
@@ -223,13 +229,33 @@ impl DurableObject for ProjectHub {
                     production: self.meta("production")?,
                     draft: if channel == "draft" { Some(self.draft()?) } else { None },
                 };
-                reply(200, json!(view))
+                let mut answer = json!(view);
+                if let Some(hash) = cmd["session_hash"].as_str() {
+                    answer["session_ended"] = json!(self.session_ended(hash)?);
+                }
+                reply(200, answer)
+            }
+            "/sessions/end" => {
+                let hash: String = field(&cmd, "hash")?;
+                self.sql().exec(
+                    "INSERT INTO ended_sessions (hash, ended_at) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING",
+                    vec![hash.into(), now.into()],
+                )?;
+                // Session ids expire on their own after SESSION_MAX_AGE_SECS.
+                let horizon = now - crate::mcp::SESSION_MAX_AGE_SECS as i64;
+                self.sql().exec("DELETE FROM ended_sessions WHERE ended_at < ?", vec![horizon.into()])?;
+                reply(200, json!({ "ended": true }))
             }
             "/listen" => {
-                let channel: String = field(&cmd, "channel")?;
-                let first: Vec<String> = field(&cmd, "first")?;
-                let subscription: Value = cmd.get("subscription_id").cloned().unwrap_or(Value::Null);
-                let resp = self.listeners.open(&channel, subscription, first)?;
+                let spec = ListenSpec {
+                    channel: field(&cmd, "channel")?,
+                    subscription: cmd.get("subscription_id").cloned().unwrap_or(Value::Null),
+                    tools: cmd["tools"].as_bool().unwrap_or(true),
+                    resources: cmd["resources"].as_bool().unwrap_or(false),
+                    first: field(&cmd, "first")?,
+                    headers: field(&cmd, "headers")?,
+                };
+                let resp = self.listeners.open(spec)?;
                 self.ensure_keepalive().await?;
                 Ok(resp)
             }

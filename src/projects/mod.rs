@@ -6,4 +6,5 @@ pub mod problem;
 mod schema_diff;
 pub mod semver;
 mod type_checks;
+pub mod toolset;
 pub mod types;
