@@ -2,6 +2,7 @@
 //! error, including a store failure, becomes a JSON response here; nothing
 //! propagates to the runtime as an exception.
 
+use crate::authz;
 use crate::config::Config;
 use crate::http::body::{self, Body};
 use crate::http::route::{resolve, Route};
@@ -131,6 +132,21 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
         Route::PromoteVersion { org, project, version } => {
             releases::promote(&ctx, &mut inc, &org, &project, &version).await
         }
+        Route::ProtectedResourceMetadata { org, project, draft } => {
+            authz::protected_resource(&ctx, &mut inc, &org, &project, draft).await
+        }
+        Route::AuthServerMetadata => authz::server_metadata(&ctx, &mut inc).await,
+        Route::OpenIdConfiguration => authz::openid_configuration(&ctx, &mut inc).await,
+        Route::Jwks => authz::jwks(&ctx, &mut inc).await,
+        Route::OAuthRegister => authz::clients::register(&ctx, &mut inc).await,
+        Route::OAuthAuthorize => authz::authorize::show(&ctx, &mut inc).await,
+        Route::OAuthAuthorizeSubmit => authz::authorize::submit(&ctx, &mut inc).await,
+        Route::OAuthToken => authz::token::token(&ctx, &mut inc).await,
+        Route::OAuthRevoke => authz::token::revoke(&ctx, &mut inc).await,
+        Route::ListOrgGrants { org } => authz::grants_api::list_org(&ctx, &mut inc, &org).await,
+        Route::RevokeOrgGrant { org, id } => authz::grants_api::revoke_org(&ctx, &mut inc, &org, &id).await,
+        Route::ListMyGrants => authz::grants_api::list_mine(&ctx, &mut inc).await,
+        Route::RevokeMyGrant { id } => authz::grants_api::revoke_mine(&ctx, &mut inc, &id).await,
         Route::Mcp { org, project, draft } => crate::endpoint::serve(&ctx, &mut inc, &org, &project, draft).await,
         Route::StudioHome => pages::home(&ctx, &mut inc).await,
         Route::StudioLoginPage => pages::login_page(&ctx, &mut inc).await,

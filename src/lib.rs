@@ -17,6 +17,8 @@ pub mod projects;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod authz;
+#[cfg(target_arch = "wasm32")]
 mod endpoint;
 #[cfg(target_arch = "wasm32")]
 mod objects;

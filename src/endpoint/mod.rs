@@ -4,10 +4,13 @@
 //! 2. reject early (Origin 403, preflight 204, body 413/415) via the engine;
 //! 3. one hub round trip: project settings (visibility), production pointer,
 //!    draft (for draft), and whether a legacy session was ended;
-//! 4. access: draft is always private; a private production endpoint needs a
-//!    token. Until the OAuth issue lands, no token can be valid, so private
-//!    endpoints answer 401 with the discovery header; public production is
-//!    open with the base scopes (`tools:read tools:call`);
+//! 4. access: a bearer JWT is verified locally (signature, expiry, issuer and
+//!    the exact audience: this endpoint's canonical URL), then the hub says
+//!    whether its grant is live and what the member may do now (effective
+//!    scopes = token scopes ∩ current role scopes). Draft always needs a
+//!    token; production needs one unless the project is public (then the
+//!    base scopes `tools:read tools:call`). No valid token: 401 with the
+//!    RFC 9728 discovery header;
 //! 5. the project view: production = the immutable published snapshot (cached
 //!    in the isolate by content hash), draft = the working copy;
 //! 6. the engine answers; tool calls run here; listen streams are held by the
@@ -17,18 +20,22 @@ mod cache;
 mod reply;
 
 use crate::app::{Ctx, Incoming};
+use crate::authz;
 use crate::crypto;
 use crate::http::ApiError;
 use crate::identity::roles::BASE_SCOPES;
 use crate::identity::validate;
 use crate::mcp::{self, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind, ToolKind};
+use crate::oauth::grants::ScopeDecision;
+use crate::oauth::resource::Resource;
+use crate::oauth::tokens;
 use crate::objects::call;
 use crate::objects::hub_api::EndpointView;
 use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
-use crate::studio::access_sync::hub;
 use crate::store::versions;
+use crate::studio::access_sync::hub;
 use serde_json::json;
 use worker::Response;
 
@@ -45,26 +52,63 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
         return reply::to_response(early);
     }
 
-    let endpoint_url = format!("{}/{org}/{project}{}", ctx.config.public_url, if draft { "/draft" } else { "" });
+    // MUST: tokens only in the Authorization header, never in the query string.
+    if inc.url.query_pairs().any(|(k, _)| k == "access_token") {
+        return reply::refuse_query_token(&req);
+    }
+    let resource = Resource::new(org, project, draft);
+    let endpoint_url = resource.canonical_url(&ctx.config.public_url);
+    // DESIGN step 3: the JWT is verified locally (signature, exp, iss, exact aud).
+    let claims = match bearer(&headers) {
+        None => None,
+        Some(token) => match tokens::verify_access_token(
+            &token,
+            &authz::signing_keys(ctx),
+            &ctx.config.public_url,
+            &endpoint_url,
+            ctx.now,
+        ) {
+            Ok(c) => Some(c),
+            Err(e) => return reply::unauthorized(ctx, &req, &resource, Some(&e.to_string())),
+        },
+    };
+
+    // DESIGN step 4: one hub round trip: grant live? project, pointer, draft.
     let session_hash = mcp::session_id_of(&req).map(|id| crypto::sha256_hex(id.as_bytes()));
     let stub = hub(ctx, org, project)?;
+    let grant = claims.as_ref().map(|c| json!({ "id": c.grant_id, "scopes": c.scopes() }));
     let answer = call(
         &stub,
         "/endpoint",
-        &json!({ "channel": if draft { "draft" } else { "production" }, "session_hash": session_hash, "now": ctx.now }),
+        &json!({
+            "channel": if draft { "draft" } else { "production" }, "session_hash": session_hash,
+            "grant": grant, "resource": resource, "now": ctx.now,
+        }),
     )
     .await?;
     let session_ended = answer["session_ended"].as_bool().unwrap_or(false);
+    let access = answer.get("access").cloned().unwrap_or(serde_json::Value::Null);
     let view: EndpointView =
         serde_json::from_value(answer).map_err(|e| ApiError::Internal(format!("hub endpoint view: {e}")))?;
     let Some(hub_project) = view.project else { return Err(not_found()) };
 
-    // Access (DESIGN step 3-4). OAuth tokens arrive with the OAuth issue.
     let public = !draft && hub_project.visibility == "public";
-    if !public {
-        return reply::unauthorized(ctx, &req, &endpoint_url, org, project, draft);
-    }
-    let effective_scopes: Vec<String> = BASE_SCOPES.iter().map(|s| s.to_string()).collect();
+    let base: Vec<String> = BASE_SCOPES.iter().map(|s| s.to_string()).collect();
+    let (effective_scopes, member_scopes): (Vec<String>, Option<Vec<String>>) = if claims.is_some() {
+        if access["ok"].as_bool() != Some(true) {
+            let reason = access["reason"].as_str().unwrap_or("the grant is not valid");
+            return reply::unauthorized(ctx, &req, &resource, Some(reason));
+        }
+        (
+            serde_json::from_value(access["effective_scopes"].clone()).unwrap_or_default(),
+            serde_json::from_value(access["member_scopes"].clone()).unwrap_or(None),
+        )
+    } else if public {
+        (base.clone(), Some(base.clone()))
+    } else {
+        return reply::unauthorized(ctx, &req, &resource, None);
+    };
+    let role_allows = |s: &str| member_scopes.as_ref().is_none_or(|m| m.iter().any(|x| x == s));
 
     // The project view (DESIGN step 5).
     let (types, instructions, version) = if draft {
@@ -85,7 +129,7 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
         server_version: version,
         title: Some(hub_project.slug.clone()),
         instructions: (!instructions.trim().is_empty()).then_some(instructions),
-        tools: toolset::visible_tools(project, &types, &effective_scopes),
+        tools: toolset::visible_tools(project, &types, &effective_scopes, &role_allows),
         endpoint_url,
     };
 
@@ -102,6 +146,11 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
         validate_args: &validate_args,
         is_session_ended: &is_ended,
     };
+    // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
+    // function that filtered the list.
+    if let Some(refusal) = scope_refusal(ctx, &req, &resource, &types, &effective_scopes, &role_allows)? {
+        return Ok(refusal);
+    }
     let outcome = mcp::handle(&req, &server_view, &env);
     let http_reply = match outcome {
         Outcome::Reply(r) => r,
@@ -149,7 +198,52 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
     reply::to_response(http_reply)
 }
 
-async fn production_snapshot(ctx: &Ctx, project_id: &str, version: &str, hash: &str) -> Result<std::rc::Rc<Snapshot>, ApiError> {
+fn bearer(headers: &[(String, String)]) -> Option<String> {
+    let raw = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.as_str())?;
+    let (scheme, token) = raw.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// For a `tools/call` of a Type the caller may not call: the 403 step-up
+/// answer or the -32602 error naming the missing scope.
+fn scope_refusal(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    resource: &Resource,
+    types: &[TypeDoc],
+    effective: &[String],
+    role_allows: &dyn Fn(&str) -> bool,
+) -> Result<Option<Response>, ApiError> {
+    if req.method != "POST" {
+        return Ok(None);
+    }
+    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(req.body) else { return Ok(None) };
+    if msg["method"] != "tools/call" {
+        return Ok(None);
+    }
+    let Some(doc) = msg["params"]["name"].as_str().and_then(|n| types.iter().find(|t| t.name == n)) else {
+        return Ok(None);
+    };
+    match toolset::decide(doc, effective, role_allows) {
+        ScopeDecision::Allowed => Ok(None),
+        ScopeDecision::StepUp { needed } => reply::insufficient_scope(ctx, req, resource, &needed).map(Some),
+        ScopeDecision::Hidden { missing } => {
+            let message = format!(
+                "Unknown tool: {} (it needs the scope {}, which your access does not include)",
+                doc.name,
+                missing.join(" ")
+            );
+            reply::rpc_error(req, &msg["id"], -32602, &message).map(Some)
+        }
+    }
+}
+
+async fn production_snapshot(
+    ctx: &Ctx,
+    project_id: &str,
+    version: &str,
+    hash: &str,
+) -> Result<std::rc::Rc<Snapshot>, ApiError> {
     if let Some(s) = cache::get(hash) {
         return Ok(s);
     }

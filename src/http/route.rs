@@ -114,6 +114,32 @@ pub enum Route {
         project: String,
         version: String,
     },
+    // OAuth and discovery.
+    ProtectedResourceMetadata {
+        org: String,
+        project: String,
+        draft: bool,
+    },
+    AuthServerMetadata,
+    OpenIdConfiguration,
+    Jwks,
+    OAuthRegister,
+    OAuthAuthorize,
+    OAuthAuthorizeSubmit,
+    OAuthToken,
+    OAuthRevoke,
+    // Authorized apps.
+    ListOrgGrants {
+        org: String,
+    },
+    RevokeOrgGrant {
+        org: String,
+        id: String,
+    },
+    ListMyGrants,
+    RevokeMyGrant {
+        id: String,
+    },
     /// An MCP endpoint: production (`/<org>/<project>`) or draft (`.../draft`).
     /// Every method reaches the engine, which answers per protocol era.
     Mcp {
@@ -140,6 +166,29 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
     let (allow, route): (&[&'static str], Option<Route>) = match segs.as_slice() {
         ["healthz"] => (&["GET"], get(method, Route::Healthz)),
         ["api", "v1", rest @ ..] => api_v1(method, rest),
+        [".well-known", "oauth-protected-resource", org, project] => (
+            &["GET"],
+            get(
+                method,
+                Route::ProtectedResourceMetadata { org: org.to_string(), project: project.to_string(), draft: false },
+            ),
+        ),
+        [".well-known", "oauth-protected-resource", org, project, "draft"] => (
+            &["GET"],
+            get(
+                method,
+                Route::ProtectedResourceMetadata { org: org.to_string(), project: project.to_string(), draft: true },
+            ),
+        ),
+        [".well-known", "oauth-authorization-server"] => (&["GET"], get(method, Route::AuthServerMetadata)),
+        [".well-known", "openid-configuration"] => (&["GET"], get(method, Route::OpenIdConfiguration)),
+        [".well-known", "jwks.json"] => (&["GET"], get(method, Route::Jwks)),
+        ["oauth", "register"] => (&["POST"], post(method, Route::OAuthRegister)),
+        ["oauth", "authorize"] => {
+            (&["GET", "POST"], pick(method, Some(Route::OAuthAuthorize), Some(Route::OAuthAuthorizeSubmit), None, None))
+        }
+        ["oauth", "token"] => (&["POST"], post(method, Route::OAuthToken)),
+        ["oauth", "revoke"] => (&["POST"], post(method, Route::OAuthRevoke)),
         ["studio"] => (&["GET"], get(method, Route::StudioHome)),
         ["studio", "login"] => {
             (&["GET", "POST"], pick(method, Some(Route::StudioLoginPage), Some(Route::StudioLoginSubmit), None, None))
@@ -172,6 +221,10 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["tokens"] => (&["GET", "POST"], pick(method, Some(Route::ListTokens), Some(Route::CreateToken), None, None)),
         ["tokens", id] => (&["DELETE"], delete(method, Route::DeleteToken { id: o(id) })),
         ["invitations", "accept"] => (&["POST"], post(method, Route::AcceptInvitation)),
+        ["me", "grants"] => (&["GET"], get(method, Route::ListMyGrants)),
+        ["me", "grants", id] => (&["DELETE"], delete(method, Route::RevokeMyGrant { id: o(id) })),
+        ["orgs", org, "grants"] => (&["GET"], get(method, Route::ListOrgGrants { org: o(org) })),
+        ["orgs", org, "grants", id] => (&["DELETE"], delete(method, Route::RevokeOrgGrant { org: o(org), id: o(id) })),
         ["orgs"] => (&["GET", "POST"], pick(method, Some(Route::ListOrgs), Some(Route::CreateOrg), None, None)),
         ["orgs", org] => (&["GET"], get(method, Route::GetOrg { org: o(org) })),
         ["orgs", org, "members"] => (&["GET"], get(method, Route::ListMembers { org: o(org) })),

@@ -1,15 +1,46 @@
-//! The answer to "may this grant do X now", as kept by a project's hub
-//! (`objects::project_hub`): a snapshot of every org member's current access,
-//! and the project's grants. Membership changes are pushed here *before* D1 is
-//! updated (see `studio::access_sync`), so a removal or downgrade is never
-//! weaker here than in D1:
-//! - removing a member revokes every grant they hold in the project;
-//! - a role change narrows effective scopes on the very next check, because
-//!   effective scopes = token scopes ∩ the member's current role scopes.
+//! Grants and the answer to "may this grant do X now" — the records a
+//! project's hub (`objects::project_hub`) keeps, one SQL row per grant,
+//! looked up by id. Codes (`codes`) and refresh rotation (`refresh`) are
+//! re-exported here, so the whole lifecycle has one import path.
+//!
+//! Why records and pure functions: the hub is the one place where a grant's
+//! state changes (its one-request-at-a-time execution serializes code
+//! redemption and refresh rotation), and the hot path asks it one keyed
+//! question per request: the access token names its grant (`grant_id`), the
+//! hub loads that row and the member's access snapshot and calls
+//! [`check_grant`]. No scan, no cache.
+//!
+//! Lifecycle the glue follows:
+//! 1. Consent: store a [`PendingCode`] (hash of a `dyc_` code, with a fresh
+//!    `grant_id`), valid [`CODE_LIFETIME_SECS`].
+//!    The grant row may be inserted now (`refresh: None`,
+//!    `last_used_at: None`) or at step 2 with [`PendingCode::grant`].
+//! 2. `/oauth/token` (code): [`redeem_code`]; on success the grant gets a
+//!    [`RefreshState::new`] when the client registered `refresh_token`. On
+//!    [`CodeError::Replayed`] revoke the grant named by `code.grant_id`.
+//! 3. `/oauth/token` (refresh): find the grant by the presented hash (current,
+//!    previous, or — recommended — a history of retired hashes kept until the
+//!    refresh expiry, so an old token is still *matched* to its grant), then
+//!    [`rotate_refresh`]. On [`RefreshError::Reused`] the grant is already
+//!    marked revoked: persist it.
+//! 4. Every MCP request: [`check_grant`] (or [`HubAccess::check`]).
+//!
+//! Membership: changes are pushed here *before* D1 is updated (see
+//! `studio::access_sync`), so a removal or downgrade is never weaker here
+//! than in D1. Removing a member revokes every grant they hold in the
+//! project ([`HubAccess::apply`] names the user); a role change narrows
+//! effective scopes on the very next check, because effective scopes =
+//! token scopes ∩ the member's current role scopes.
 
 use crate::identity::roles::{Permission, Role, ScopeGrant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::resource::Resource;
+
+pub use super::codes::{redeem_code, CodeError, PendingCode, CODE_LIFETIME_SECS};
+pub use super::refresh::{rotate_refresh, RefreshError, RefreshState, REFRESH_GRACE_SECS, REFRESH_LIFETIME_SECS};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberAccess {
@@ -52,15 +83,35 @@ pub enum Channel {
     Production,
 }
 
+/// One authorization: a member let a client act on one resource.
+/// Re-authorizing the same client (another device) makes another grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub id: String,
     pub user_id: String,
     pub client_id: String,
-    pub channel: Channel,
+    pub resource: Resource,
     pub scopes: Vec<String>,
     pub created_at: i64,
+    pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub refresh: Option<RefreshState>,
+}
+
+impl Grant {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+
+    /// Revoke (idempotent: the first revocation time is kept). Returns
+    /// whether this call revoked it.
+    pub fn revoke(&mut self, now: i64) -> bool {
+        if self.revoked_at.is_some() {
+            return false;
+        }
+        self.revoked_at = Some(now);
+        true
+    }
 }
 
 /// Why a grant may not act now.
@@ -68,165 +119,152 @@ pub struct Grant {
 pub enum Denied {
     UnknownGrant,
     Revoked,
+    /// The grant is for another endpoint than the one called.
+    ResourceMismatch,
     NotAMember,
     ChannelNotAllowed(Permission),
+}
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Denied::UnknownGrant => f.write_str("the grant does not exist"),
+            Denied::Revoked => f.write_str("the grant was revoked"),
+            Denied::ResourceMismatch => f.write_str("the grant is for another endpoint"),
+            Denied::NotAMember => f.write_str("the user is no longer a member of the organization"),
+            Denied::ChannelNotAllowed(p) => write!(f, "the member's role lacks the {} permission", p.as_str()),
+        }
+    }
 }
 
 /// What a live grant may do on this request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Live {
     pub user_id: String,
+    pub client_id: String,
+    /// token scopes ∩ the member's current role scopes, sorted.
     pub effective_scopes: Vec<String>,
 }
 
+/// The hot-path decision for a verified access token.
+///
+/// MUST 1: the grant exists and is not revoked. MUST 2: it is for this
+/// resource. MUST 3: its user is still a member. MUST 4: the member's role
+/// still has the channel permission (`endpoint.draft` /
+/// `endpoint.production`). MUST 5: effective scopes = token scopes ∩ role.
+pub fn check_grant(
+    grant: Option<&Grant>,
+    member: Option<&MemberAccess>,
+    token_scopes: &[String],
+    resource: &Resource,
+) -> Result<Live, Denied> {
+    // MUST 1
+    let grant = grant.ok_or(Denied::UnknownGrant)?;
+    if grant.is_revoked() {
+        return Err(Denied::Revoked);
+    }
+    // MUST 2
+    if grant.resource != *resource {
+        return Err(Denied::ResourceMismatch);
+    }
+    // MUST 3
+    let member = member.ok_or(Denied::NotAMember)?;
+    // MUST 4
+    let needed = resource.required_permission();
+    if !member.permissions.contains(&needed) {
+        return Err(Denied::ChannelNotAllowed(needed));
+    }
+    // MUST 5
+    let effective: BTreeSet<&String> = token_scopes.iter().filter(|s| member.has_scope(s)).collect();
+    Ok(Live {
+        user_id: grant.user_id.clone(),
+        client_id: grant.client_id.clone(),
+        effective_scopes: effective.into_iter().cloned().collect(),
+    })
+}
+
+/// The hub's snapshot of every org member's current access.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HubAccess {
     pub members: BTreeMap<String, MemberAccess>,
-    pub grants: BTreeMap<String, Grant>,
 }
 
 impl HubAccess {
-    /// Applies a membership change; returns the ids of the grants it revoked.
-    pub fn apply(&mut self, change: MembershipChange, now: i64) -> Vec<String> {
+    /// Applies a membership change; returns the user whose grants in this
+    /// project must now be revoked (a removal — even of a user missing from
+    /// a stale snapshot).
+    pub fn apply(&mut self, change: MembershipChange) -> Option<String> {
         match change {
             MembershipChange::Set { user_id, access } => {
                 self.members.insert(user_id, access);
-                Vec::new()
+                None
             }
             MembershipChange::Removed { user_id } => {
                 self.members.remove(&user_id);
-                let mut revoked = Vec::new();
-                for g in self.grants.values_mut() {
-                    if g.user_id == user_id && g.revoked_at.is_none() {
-                        g.revoked_at = Some(now);
-                        revoked.push(g.id.clone());
-                    }
-                }
-                revoked
+                Some(user_id)
             }
         }
     }
 
-    /// Replaces the whole member snapshot (a new project starts from the org's
-    /// members); grants of people no longer present are revoked.
-    pub fn replace_members(&mut self, members: BTreeMap<String, MemberAccess>, now: i64) -> Vec<String> {
-        let gone: Vec<String> = self.members.keys().filter(|u| !members.contains_key(*u)).cloned().collect();
+    /// Replaces the whole snapshot (a new project starts from the org's
+    /// members); returns the users no longer present, whose grants must be
+    /// revoked.
+    pub fn replace_members(&mut self, members: BTreeMap<String, MemberAccess>) -> Vec<String> {
+        let gone = self.members.keys().filter(|u| !members.contains_key(*u)).cloned().collect();
         self.members = members;
-        gone.into_iter().flat_map(|user_id| self.apply(MembershipChange::Removed { user_id }, now)).collect()
+        gone
     }
 
-    /// The keyed lookup the hot path makes: is the grant live, and with which
-    /// effective scopes?
-    pub fn check(&self, grant_id: &str, token_scopes: &[String]) -> Result<Live, Denied> {
-        let grant = self.grants.get(grant_id).ok_or(Denied::UnknownGrant)?;
-        if grant.revoked_at.is_some() {
-            return Err(Denied::Revoked);
+    /// [`check_grant`] with the grant's member looked up in this snapshot.
+    pub fn check(&self, grant: Option<&Grant>, token_scopes: &[String], resource: &Resource) -> Result<Live, Denied> {
+        let member = grant.and_then(|g| self.members.get(&g.user_id));
+        check_grant(grant, member, token_scopes, resource)
+    }
+}
+
+/// May a call that needs `type_scopes` go ahead?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeDecision {
+    Allowed,
+    /// The role has every scope but the token lacks some: 403
+    /// `insufficient_scope` with `scope` = `needed` (every scope the call
+    /// needs, not just the missing ones). Listed in `tools/list`.
+    StepUp {
+        needed: Vec<String>,
+    },
+    /// The role cannot have `missing`: leave the tool out of `tools/list`;
+    /// calling it is JSON-RPC -32602 naming the missing scope.
+    Hidden {
+        missing: Vec<String>,
+    },
+}
+
+/// The single function that decides both `tools/list` and `tools/call`.
+/// `type_scopes`: every scope the operation needs (the Type's scopes, plus
+/// the base scope of the operation if the caller wants it checked here);
+/// `effective`: from [`Live`]; `role_allows`: the member's current role.
+pub fn required_scope_decision(
+    type_scopes: &[String],
+    effective: &[String],
+    role_allows: impl Fn(&str) -> bool,
+) -> ScopeDecision {
+    let mut needed: Vec<String> = Vec::new();
+    for s in type_scopes {
+        if !needed.contains(s) {
+            needed.push(s.clone());
         }
-        let member = self.members.get(&grant.user_id).ok_or(Denied::NotAMember)?;
-        let needed = match grant.channel {
-            Channel::Draft => Permission::EndpointDraft,
-            Channel::Production => Permission::EndpointProduction,
-        };
-        if !member.permissions.contains(&needed) {
-            return Err(Denied::ChannelNotAllowed(needed));
-        }
-        let mut effective: Vec<String> = token_scopes.iter().filter(|s| member.has_scope(s)).cloned().collect();
-        effective.sort();
-        effective.dedup();
-        Ok(Live { user_id: grant.user_id.clone(), effective_scopes: effective })
+    }
+    let missing: Vec<String> = needed.iter().filter(|s| !role_allows(s)).cloned().collect();
+    if !missing.is_empty() {
+        return ScopeDecision::Hidden { missing };
+    }
+    if needed.iter().all(|s| effective.contains(s)) {
+        ScopeDecision::Allowed
+    } else {
+        ScopeDecision::StepUp { needed }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::identity::roles::builtin;
-
-    fn access(role: &str) -> MemberAccess {
-        MemberAccess::from(&builtin(role).unwrap())
-    }
-
-    fn grant(id: &str, user: &str, channel: Channel) -> Grant {
-        Grant {
-            id: id.into(),
-            user_id: user.into(),
-            client_id: "client".into(),
-            channel,
-            scopes: vec!["tools:read".into(), "tools:call".into()],
-            created_at: 1,
-            revoked_at: None,
-        }
-    }
-
-    fn hub() -> HubAccess {
-        let mut h = HubAccess::default();
-        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("developer") }, 0);
-        h.apply(MembershipChange::Set { user_id: "bob".into(), access: access("mcp_user") }, 0);
-        for g in [
-            grant("g1", "alice", Channel::Draft),
-            grant("g2", "alice", Channel::Production),
-            grant("g3", "bob", Channel::Production),
-        ] {
-            h.grants.insert(g.id.clone(), g);
-        }
-        h
-    }
-
-    fn scopes(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn removal_revokes_only_that_members_grants() {
-        let mut h = hub();
-        let revoked = h.apply(MembershipChange::Removed { user_id: "alice".into() }, 42);
-        assert_eq!(revoked, vec!["g1", "g2"]);
-        assert_eq!(h.check("g1", &scopes(&["tools:read"])), Err(Denied::Revoked));
-        assert_eq!(h.grants["g2"].revoked_at, Some(42));
-        assert!(h.check("g3", &scopes(&["tools:read"])).is_ok());
-        // Re-adding the member does not resurrect revoked grants.
-        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("owner") }, 43);
-        assert_eq!(h.check("g2", &scopes(&["tools:read"])), Err(Denied::Revoked));
-    }
-
-    #[test]
-    fn role_change_narrows_effective_scopes_on_the_next_check() {
-        let mut h = hub();
-        let asked = scopes(&["tools:read", "tools:call", "orders:write"]);
-        assert_eq!(
-            h.check("g2", &asked).unwrap().effective_scopes,
-            asked.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>()
-        );
-        h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("viewer") }, 5);
-        assert_eq!(h.check("g2", &asked).unwrap().effective_scopes, scopes(&["tools:read"]));
-        // viewer has no draft access: the draft grant stops working.
-        assert_eq!(h.check("g1", &asked), Err(Denied::ChannelNotAllowed(Permission::EndpointDraft)));
-    }
-
-    #[test]
-    fn unknown_grants_and_non_members_are_denied() {
-        let mut h = hub();
-        assert_eq!(h.check("nope", &[]), Err(Denied::UnknownGrant));
-        h.members.remove("bob");
-        assert_eq!(h.check("g3", &[]), Err(Denied::NotAMember));
-    }
-
-    #[test]
-    fn replacing_the_snapshot_revokes_grants_of_departed_members() {
-        let mut h = hub();
-        let mut only_bob = BTreeMap::new();
-        only_bob.insert("bob".to_string(), access("mcp_user"));
-        let mut revoked = h.replace_members(only_bob, 9);
-        revoked.sort();
-        assert_eq!(revoked, vec!["g1", "g2"]);
-        assert!(h.check("g3", &[]).is_ok());
-    }
-
-    #[test]
-    fn changes_round_trip_as_json() {
-        let c = MembershipChange::Set { user_id: "u".into(), access: access("editor") };
-        let text = serde_json::to_string(&c).unwrap();
-        assert!(text.contains("\"kind\":\"set\""), "{text}");
-        assert_eq!(serde_json::from_str::<MembershipChange>(&text).unwrap(), c);
-    }
-}
+#[path = "grants_tests.rs"]
+mod tests;

@@ -1,5 +1,41 @@
-//! OAuth: the authorization server and the protected-resource checks. Pure
-//! logic only (flows take the clock and randomness as inputs). So far: the
-//! grant and member-access model that each project's hub holds.
+//! OAuth 2.1: the authorization server and the protected-resource checks of
+//! every MCP endpoint, as pure logic.
+//!
+//! Why pure (STYLE habit 4): no module here does I/O, imports `worker`, reads
+//! the clock or draws randomness — `now`, random bytes, looked-up clients and
+//! grants are passed in, and each flow returns what the glue must do next
+//! (look up a client, show an error page, redirect, store a row, revoke a
+//! grant). So every rule, and every attack case of issue 6 that can be
+//! decided without a network, is a native unit test.
+//!
+//! Where things are decided:
+//! - [`resource`]: the two protected resources of a project and their
+//!   canonical URLs (the exact token audience).
+//! - [`metadata`]: RFC 9728 / RFC 8414 / OIDC discovery, `WWW-Authenticate`.
+//! - [`clients`]: Dynamic Client Registration and Client ID Metadata
+//!   Documents (SSRF rules for the fetch included).
+//! - [`redirect`]: registrable redirect URIs and [`redirect::ValidatedRedirect`],
+//!   the only way to send a browser back to a client.
+//! - [`authorize`]: `/oauth/authorize` parameters, two error tiers.
+//! - [`pkce`]: S256 only.
+//! - [`token_request`], [`errors`]: `/oauth/token` and `/oauth/revoke`
+//!   parsing, client authentication, and the one map to RFC 6749 errors.
+//! - [`grants`]: grant records, the hot-path [`grants::check_grant`] and the
+//!   scope decision for list and call; [`codes`] (single-use codes) and
+//!   [`refresh`] (rotation, grace, reuse) are re-exported from it.
+//! - [`tokens`]: EdDSA access tokens that name their grant, the JWKS, and
+//!   the opaque secrets (`dyc_`, `dyr_`, `dys_`).
 
+pub mod authorize;
+mod cimd;
+pub mod clients;
+pub mod codes;
+pub mod errors;
 pub mod grants;
+pub mod metadata;
+pub mod pkce;
+pub mod redirect;
+pub mod refresh;
+pub mod resource;
+pub mod token_request;
+pub mod tokens;

@@ -7,8 +7,8 @@
 //! Legacy listeners (GET SSE) get the plain notification; modern ones
 //! (`subscriptions/listen`) get it tagged with their subscription id.
 
-use futures_channel::mpsc::{unbounded, UnboundedSender};
 use crate::mcp;
+use futures_channel::mpsc::{unbounded, UnboundedSender};
 use serde_json::Value;
 use std::cell::RefCell;
 use worker::{Response, Result};

@@ -3,6 +3,8 @@
 //! one-request-at-a-time execution gives.
 
 pub mod hub_api;
+pub mod hub_grants;
+pub mod hub_oauth;
 pub mod listeners;
 pub mod project_hub;
 pub mod rate_limiter;
@@ -20,10 +22,13 @@ pub async fn call(stub: &Stub, path: &str, body: &serde_json::Value) -> Result<s
     let mut resp = stub.fetch_with_request(req).await.map_err(|e| ApiError::Internal(format!("DO fetch: {e}")))?;
     let status = resp.status_code();
     let value: serde_json::Value = resp.json().await.map_err(|e| ApiError::Internal(format!("DO answer: {e}")))?;
-    if (200..300).contains(&status) {
-        Ok(value)
-    } else {
-        Err(ApiError::Internal(format!("DO {path} answered {status}: {value}")))
+    let message = value["message"].as_str().unwrap_or("").to_string();
+    match status {
+        200..=299 => Ok(value),
+        // Refusals the object decided (unknown Type, stale revision, moved pointer).
+        404 => Err(ApiError::NotFound(message)),
+        409 => Err(ApiError::Conflict(message)),
+        _ => Err(ApiError::Internal(format!("DO {path} answered {status}: {value}"))),
     }
 }
 

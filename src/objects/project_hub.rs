@@ -10,7 +10,9 @@
 
 use super::hub_api::{Draft, EndpointView, HubProject, ProductionPointer};
 use super::listeners::{ListenSpec, Listeners};
+use super::{hub_grants, hub_oauth};
 use crate::oauth::grants::{HubAccess, MemberAccess, MembershipChange};
+use crate::oauth::resource::Resource;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -37,6 +39,7 @@ impl ProjectHub {
 
     fn migrate(&self) -> Result<()> {
         let sql = self.sql();
+        hub_grants::migrate(&sql)?;
         sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS types (name TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS ended_sessions (hash TEXT PRIMARY KEY, ended_at INTEGER NOT NULL)", None)?;
@@ -99,6 +102,30 @@ impl ProjectHub {
         Ok(None)
     }
 
+    /// The hot path's grant check (DESIGN step 4): live grant, current
+    /// member, channel permission, effective scopes; touches last use.
+    async fn check_access(&self, cmd: &Value, now: i64) -> Result<Value> {
+        let grant_id: String = field(&cmd["grant"], "id")?;
+        let token_scopes: Vec<String> = field(&cmd["grant"], "scopes")?;
+        let resource: Resource = field(cmd, "resource")?;
+        let access = self.access().await?;
+        let mut grant = hub_grants::get(&self.sql(), &grant_id)?;
+        match access.check(grant.as_ref(), &token_scopes, &resource) {
+            Err(denied) => Ok(json!({ "ok": false, "reason": denied.to_string() })),
+            Ok(live) => {
+                if let Some(g) = grant.as_mut().filter(|g| g.last_used_at.is_none_or(|t| now - t >= 60)) {
+                    g.last_used_at = Some(now);
+                    hub_grants::save(&self.sql(), g)?;
+                }
+                let member_scopes = access.members.get(&live.user_id).and_then(|m| m.scopes.clone());
+                Ok(json!({
+                    "ok": true, "user_id": live.user_id, "client_id": live.client_id,
+                    "effective_scopes": live.effective_scopes, "member_scopes": member_scopes,
+                }))
+            }
+        }
+    }
+
     fn session_ended(&self, hash: &str) -> Result<bool> {
         let rows = self.sql().exec("SELECT hash FROM ended_sessions WHERE hash = ?", vec![hash.into()])?;
         Ok(!rows.to_array::<Value>()?.is_empty())
@@ -134,7 +161,9 @@ impl DurableObject for ProjectHub {
                 let project: HubProject = field(&cmd, "project")?;
                 let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
                 let mut access = self.access().await?;
-                access.replace_members(members, now);
+                for user in access.replace_members(members) {
+                    hub_grants::revoke_user(&self.sql(), &user, now)?;
+                }
                 self.set_meta("access", &access)?;
                 self.set_meta("project", &project)?;
                 reply(200, json!({ "ok": true }))
@@ -154,14 +183,20 @@ impl DurableObject for ProjectHub {
             "/members/apply" => {
                 let change: MembershipChange = field(&cmd, "change")?;
                 let mut access = self.access().await?;
-                let revoked = access.apply(change, now);
+                let revoked = match access.apply(change) {
+                    Some(user) => hub_grants::revoke_user(&self.sql(), &user, now)?,
+                    None => Vec::new(),
+                };
                 self.set_meta("access", &access)?;
                 reply(200, json!({ "revoked": revoked }))
             }
             "/members/replace" => {
                 let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
                 let mut access = self.access().await?;
-                let revoked = access.replace_members(members, now);
+                let mut revoked = Vec::new();
+                for user in access.replace_members(members) {
+                    revoked.extend(hub_grants::revoke_user(&self.sql(), &user, now)?);
+                }
                 self.set_meta("access", &access)?;
                 reply(200, json!({ "revoked": revoked }))
             }
@@ -233,6 +268,9 @@ impl DurableObject for ProjectHub {
                 if let Some(hash) = cmd["session_hash"].as_str() {
                     answer["session_ended"] = json!(self.session_ended(hash)?);
                 }
+                if cmd.get("grant").is_some_and(|g| !g.is_null()) {
+                    answer["access"] = self.check_access(&cmd, now).await?;
+                }
                 reply(200, answer)
             }
             "/sessions/end" => {
@@ -259,7 +297,13 @@ impl DurableObject for ProjectHub {
                 self.ensure_keepalive().await?;
                 Ok(resp)
             }
-            _ => refuse(404, "not_found", format!("unknown hub command {path}")),
+            other => {
+                let access = self.access().await?;
+                match hub_oauth::handle(&self.sql(), &access, other, &cmd) {
+                    Some(result) => result,
+                    None => refuse(404, "not_found", format!("unknown hub command {path}")),
+                }
+            }
         }
     }
 

@@ -5,6 +5,6 @@ pub mod diff;
 pub mod problem;
 mod schema_diff;
 pub mod semver;
-mod type_checks;
 pub mod toolset;
+mod type_checks;
 pub mod types;

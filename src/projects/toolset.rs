@@ -1,11 +1,15 @@
 //! Which of a project's Types a caller gets as MCP tools, and how a Type maps
 //! onto the engine's [`ToolSpec`]. One function decides for both `tools/list`
-//! and `tools/call` ([`visible_tools`]): a Type whose `scopes` are not all
-//! among the caller's effective scopes is neither listed nor callable (the
-//! engine then answers an unknown tool with -32602).
+//! and `tools/call`: `oauth::grants::required_scope_decision` ([`decide`]).
+//! - Allowed: listed and callable.
+//! - StepUp (the role has the Type's scopes, the token lacks some): listed;
+//!   a call gets 403 `insufficient_scope` so the client can ask for more.
+//! - Hidden (the role lacks a scope): not listed; a call gets -32602 naming
+//!   the missing scope.
 
 use super::types::{Kind, TypeDoc};
 use crate::mcp::{ToolKind, ToolSpec, UiResource};
+use crate::oauth::grants::{required_scope_decision, ScopeDecision};
 
 /// The `ui://` URI of an interactive Type's UI.
 pub fn ui_uri(project_slug: &str, type_name: &str) -> String {
@@ -35,19 +39,28 @@ pub fn tool_spec(project_slug: &str, doc: &TypeDoc) -> ToolSpec {
     }
 }
 
-/// True when every scope the Type names is among `effective_scopes`.
-pub fn may_use(doc: &TypeDoc, effective_scopes: &[String]) -> bool {
-    doc.scopes.iter().all(|s| effective_scopes.contains(s))
+/// The decision for calling `doc` (its scopes plus `tools:call`).
+pub fn decide(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn Fn(&str) -> bool) -> ScopeDecision {
+    let mut needed = doc.scopes.clone();
+    needed.push("tools:call".to_string());
+    required_scope_decision(&needed, effective_scopes, role_allows)
 }
 
-/// The tools a caller with `effective_scopes` may list and call. Without
-/// `tools:read` nothing is listed; `tools:call` is checked per call by the glue
-/// (a token with only `tools:read` sees the list but cannot call).
-pub fn visible_tools(project_slug: &str, types: &[TypeDoc], effective_scopes: &[String]) -> Vec<ToolSpec> {
+/// The tools a caller may see. Without `tools:read` nothing is listed.
+pub fn visible_tools(
+    project_slug: &str,
+    types: &[TypeDoc],
+    effective_scopes: &[String],
+    role_allows: &dyn Fn(&str) -> bool,
+) -> Vec<ToolSpec> {
     if !effective_scopes.iter().any(|s| s == "tools:read") {
         return Vec::new();
     }
-    types.iter().filter(|t| may_use(t, effective_scopes)).map(|t| tool_spec(project_slug, t)).collect()
+    types
+        .iter()
+        .filter(|t| !matches!(decide(t, effective_scopes, role_allows), ScopeDecision::Hidden { .. }))
+        .map(|t| tool_spec(project_slug, t))
+        .collect()
 }
 
 #[cfg(test)]
@@ -70,15 +83,27 @@ mod tests {
     }
 
     #[test]
-    fn types_needing_missing_scopes_are_hidden() {
+    fn the_role_decides_what_is_listed_and_the_token_what_is_callable() {
         let types = vec![doc("a", &[]), doc("b", &["orders:read"]), doc("c", &["orders:read", "orders:write"])];
-        let names = |s: &[&str]| -> Vec<String> {
-            visible_tools("demo", &types, &scopes(s)).into_iter().map(|t| t.name).collect()
+        let role_has = |allowed: &'static [&'static str]| move |s: &str| allowed.contains(&s);
+        let names = |token: &[&str], role: &dyn Fn(&str) -> bool| -> Vec<String> {
+            visible_tools("demo", &types, &scopes(token), role).into_iter().map(|t| t.name).collect()
         };
-        assert_eq!(names(&["tools:read", "tools:call"]), vec!["a"]);
-        assert_eq!(names(&["tools:read", "tools:call", "orders:read"]), vec!["a", "b"]);
-        assert_eq!(names(&["tools:read", "orders:read", "orders:write"]), vec!["a", "b", "c"]);
-        assert!(names(&["tools:call", "orders:read"]).is_empty(), "no tools:read, no list");
+        let base = role_has(&["tools:read", "tools:call"]);
+        assert_eq!(names(&["tools:read", "tools:call"], &base), vec!["a"]);
+        let reader = role_has(&["tools:read", "tools:call", "orders:read"]);
+        assert_eq!(names(&["tools:read", "tools:call"], &reader), vec!["a", "b"], "b listed for step-up");
+        let all = |_: &str| true;
+        assert_eq!(names(&["tools:read"], &all), vec!["a", "b", "c"]);
+        assert!(names(&["tools:call", "orders:read"], &all).is_empty(), "no tools:read, no list");
+
+        let token = scopes(&["tools:read", "tools:call"]);
+        assert_eq!(decide(&types[0], &token, &base), ScopeDecision::Allowed);
+        assert_eq!(
+            decide(&types[1], &token, &reader),
+            ScopeDecision::StepUp { needed: scopes(&["orders:read", "tools:call"]) }
+        );
+        assert_eq!(decide(&types[2], &token, &reader), ScopeDecision::Hidden { missing: scopes(&["orders:write"]) });
     }
 
     #[test]

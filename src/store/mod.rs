@@ -2,7 +2,9 @@
 //! with bound parameters only; a D1 failure becomes `ApiError::Internal` (500,
 //! detail logged), never a panic. Schema: `schema/` and `schema/STORAGE.md`.
 
+pub mod clients;
 pub mod credentials;
+pub mod grants;
 pub mod invitations;
 pub mod orgs;
 pub mod projects;

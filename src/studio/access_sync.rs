@@ -31,7 +31,9 @@ pub async fn push_member(
     };
     let body = json!({ "change": change, "now": ctx.now });
     for p in projects::for_org(&ctx.db, org_id).await? {
-        crate::objects::call(&hub(ctx, org_slug, &p.slug)?, "/members/apply", &body).await?;
+        let answer = crate::objects::call(&hub(ctx, org_slug, &p.slug)?, "/members/apply", &body).await?;
+        let revoked: Vec<String> = serde_json::from_value(answer["revoked"].clone()).unwrap_or_default();
+        crate::store::grants::mark_revoked(&ctx.db, &revoked, ctx.now).await?;
     }
     Ok(())
 }

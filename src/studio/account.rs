@@ -168,7 +168,7 @@ pub async fn list_tokens(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Respon
 
 pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller: Caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    if !matches!(caller.via, Via::Session) {
+    if !matches!(caller.via, Via::Session { .. }) {
         return Err(ApiError::Forbidden(
             "API tokens are created from a signed-in session, not with another token".into(),
         ));

@@ -31,7 +31,10 @@ pub struct Caller {
 
 #[derive(Debug, Clone)]
 pub enum Via {
-    Session,
+    /// The SHA-256 of the session id: binds CSRF tokens to the session.
+    Session {
+        id_hash: String,
+    },
     Token,
 }
 
@@ -110,7 +113,7 @@ pub async fn identify(ctx: &Ctx, method: &Method, headers: &Headers) -> Result<O
         credentials::touch_session(&ctx.db, &id_hash, ctx.now).await?;
     }
     let user = users::by_id(&ctx.db, &s.user_id).await?.ok_or_else(|| ApiError::Unauthorized("unknown user".into()))?;
-    Ok(Some(Caller { user, via: Via::Session }))
+    Ok(Some(Caller { user, via: Via::Session { id_hash } }))
 }
 
 pub async fn require(ctx: &Ctx, method: &Method, headers: &Headers) -> Result<Caller, ApiError> {
@@ -161,6 +164,16 @@ async fn limiter(ctx: &Ctx, key: &str, action: &str, limit: Limit) -> Result<ser
     let stub = ns.get_by_name(key).map_err(|e| ApiError::Internal(e.to_string()))?;
     let body = json!({"action": action, "max": limit.max, "window_secs": limit.window_secs, "now": ctx.now});
     crate::objects::call(&stub, "/", &body).await
+}
+
+/// `Some(retry_after)` when `key` has used up `limit`.
+pub async fn limiter_check(ctx: &Ctx, key: &str, limit: Limit) -> Result<Option<u64>, ApiError> {
+    Ok(limiter(ctx, key, "check", limit).await?.get("retry_after").and_then(|v| v.as_u64()))
+}
+
+/// Counts one event against `key`.
+pub async fn limiter_record(ctx: &Ctx, key: &str, limit: Limit) -> Result<(), ApiError> {
+    limiter(ctx, key, "fail", limit).await.map(|_| ())
 }
 
 /// Refuses with 429 when either the account or the IP has too many recent failures.

@@ -114,6 +114,8 @@ pub async fn put_type(
     let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
     let expected = if_match(inc)?;
     let raw = inc.json_bytes(types::MAX_TYPE_BYTES).await?;
+    // Malformed JSON is a 400 here as everywhere; schema problems are the 422.
+    crate::http::body::Body::parse(&raw, types::MAX_TYPE_BYTES)?;
     let draft = load_draft(ctx, &r).await?;
     let others: Vec<String> =
         draft.types.iter().filter_map(|t| t["name"].as_str().map(str::to_string)).filter(|n| n != name).collect();

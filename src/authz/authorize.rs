@@ -1,0 +1,256 @@
+//! `/oauth/authorize`: validate the request (pure, `oauth::authorize`), sign
+//! the user in, refuse non-members and members without access to the
+//! endpoint, show consent, and on "Authorize" create the grant and its code in
+//! the project's hub, then redirect with `code`, `state` and `iss`.
+//!
+//! MUST 1: errors about the client or its redirect URI are shown, never
+//!         redirected; every other error goes back as an OAuth error (with `iss`).
+//! MUST 2: only members of the endpoint's org can complete it.
+//! MUST 3: consent is CSRF-protected (a token bound to the session and the
+//!         client, plus the strict Origin check) and never framed.
+
+use super::pages::{self, Consent};
+use super::{clients, routed_secret};
+use crate::app::{Ctx, Incoming};
+use crate::crypto;
+use crate::http::ApiError;
+use crate::identity::roles::{self, Permission, Role};
+use crate::oauth::authorize::{granted_scopes, parse_authorize, AuthorizeError, AuthorizeRequest};
+use crate::oauth::grants::{Grant, PendingCode, CODE_LIFETIME_SECS};
+use crate::store::{grants as grant_index, orgs, projects};
+use crate::studio::auth::{self, Caller, Via};
+use serde_json::json;
+use worker::Response;
+
+/// Parameters that belong to the consent form, not to the OAuth request.
+const FORM_ONLY: [&str; 2] = ["csrf", "decision"];
+
+fn csrf_token(ctx: &Ctx, session_hash: &str, client_id: &str) -> String {
+    let mac = crypto::hmac_sha256(&ctx.config.secrets_key, format!("consent|{session_hash}|{client_id}").as_bytes());
+    crypto::b64url_encode(&mac)
+}
+
+/// Roles (built-in) that hold `p`, for refusal messages.
+fn roles_allowing(p: Permission) -> String {
+    roles::BUILTIN_ROLE_NAMES
+        .iter()
+        .filter(|n| roles::builtin(n).is_some_and(|r| r.allows(p)))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+enum Checked {
+    Ready {
+        req: AuthorizeRequest,
+        client_name: String,
+        caller: Caller,
+        session_hash: String,
+        org: orgs::Org,
+        project: projects::Project,
+        role: Role,
+    },
+    Done(Response),
+}
+
+async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query: &str) -> Result<Checked, ApiError> {
+    let iss = ctx.config.public_url.clone();
+    let client_id = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.as_str()).unwrap_or("");
+    let client = match clients::lookup(ctx, client_id).await? {
+        Ok(c) => c,
+        Err(message) => {
+            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message))?))
+        }
+    };
+    let req = match parse_authorize(&ctx.config.public_url, params, client.as_ref().map(|c| &c.metadata)) {
+        Ok(r) => r,
+        Err(AuthorizeError::NoRedirect(message)) => {
+            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message))?))
+        }
+        Err(AuthorizeError::Redirect { redirect, state, error, description }) => {
+            return Ok(Checked::Done(pages::redirect(&redirect.error(
+                error,
+                Some(&description),
+                state.as_deref(),
+                &iss,
+            ))?))
+        }
+    };
+    let client_name =
+        client.as_ref().and_then(|c| c.metadata.client_name.clone()).unwrap_or_else(|| req.client_id.clone());
+    let signed_in = match auth::identify(ctx, &inc.method, &inc.headers).await {
+        Ok(Some(c)) => match &c.via {
+            Via::Session { id_hash } => Some((id_hash.clone(), c)),
+            Via::Token => None,
+        },
+        Ok(None) | Err(ApiError::Unauthorized(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let Some((session_hash, caller)) = signed_in else {
+        let next = format!("/oauth/authorize?{raw_query}");
+        return Ok(Checked::Done(pages::html(200, pages::sign_in(&next, &client_name))?));
+    };
+    let not_found = |what: &str| {
+        req.redirect.error("invalid_target", Some(&format!("there is no such {what}")), req.state.as_deref(), &iss)
+    };
+    let Some(org) = orgs::by_slug(&ctx.db, &req.resource.org).await? else {
+        return Ok(Checked::Done(pages::redirect(&not_found("organization"))?));
+    };
+    let Some(project) = projects::by_slug(&ctx.db, &org.id, &req.resource.project).await? else {
+        return Ok(Checked::Done(pages::redirect(&not_found("project"))?));
+    };
+    // MUST 2: members only; nothing is issued otherwise.
+    let Some(role_name) = orgs::role_name_of(&ctx.db, &org.id, &caller.user.id).await? else {
+        let message = format!(
+            "You ({}) are not a member of the organization {}. Only its members can connect apps to its projects.",
+            caller.user.email, org.slug
+        );
+        return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message))?));
+    };
+    let role = orgs::resolve_role(&ctx.db, &org.id, &role_name)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("role {role_name} does not resolve")))?;
+    let needed = if req.resource.draft { Permission::EndpointDraft } else { Permission::EndpointProduction };
+    if !role.allows(needed) {
+        let message = format!(
+            "Your role {:?} does not give access to the {} endpoint of {}/{}. A role with {} does ({}); ask an admin.",
+            role.name,
+            if req.resource.draft { "draft" } else { "production" },
+            org.slug,
+            project.slug,
+            needed.as_str(),
+            roles_allowing(needed)
+        );
+        return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message))?));
+    }
+    Ok(Checked::Ready { req, client_name, caller, session_hash, org, project, role })
+}
+
+pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
+    let params: Vec<(String, String)> = inc.url.query_pairs().into_owned().collect();
+    let raw_query = inc.url.query().unwrap_or("").to_string();
+    let (req, client_name, caller, session_hash, org, project, role) =
+        match check(ctx, inc, &params, &raw_query).await? {
+            Checked::Done(resp) => return Ok(resp),
+            Checked::Ready { req, client_name, caller, session_hash, org, project, role } => {
+                (req, client_name, caller, session_hash, org, project, role)
+            }
+        };
+    let scopes = granted_scopes(&req.scopes, &role);
+    if scopes.is_empty() {
+        let to = req.redirect.error(
+            "invalid_scope",
+            Some("your role grants none of the requested scopes"),
+            req.state.as_deref(),
+            &ctx.config.public_url,
+        );
+        return pages::redirect(&to);
+    }
+    let redirect_host =
+        url::Url::parse(req.redirect.as_str()).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let csrf = csrf_token(ctx, &session_hash, &req.client_id);
+    pages::html(
+        200,
+        pages::consent(&Consent {
+            client_name: &client_name,
+            client_id: &req.client_id,
+            redirect_host: &redirect_host,
+            org: &org.slug,
+            project: &project.slug,
+            draft: req.resource.draft,
+            scopes: &scopes,
+            user_email: &caller.user.email,
+            params: &params,
+            csrf: &csrf,
+        }),
+    )
+}
+
+pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
+    // MUST 3: strict Origin check, then the session-bound token.
+    auth::check_same_origin(ctx, &inc.headers)?;
+    let form = inc.form().await?;
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let params: Vec<(String, String)> =
+        form.iter().filter(|(k, _)| !FORM_ONLY.contains(&k.as_str())).cloned().collect();
+    let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
+    let (req, _name, caller, session_hash, org, project, role) = match check(ctx, inc, &params, &raw_query).await? {
+        Checked::Done(resp) => return Ok(resp),
+        Checked::Ready { req, client_name, caller, session_hash, org, project, role } => {
+            (req, client_name, caller, session_hash, org, project, role)
+        }
+    };
+    let expected = csrf_token(ctx, &session_hash, &req.client_id);
+    if !crypto::ct_eq(value("csrf").as_bytes(), expected.as_bytes()) {
+        return Err(ApiError::Forbidden("the consent form expired or was not ours; start again from the app".into()));
+    }
+    let iss = ctx.config.public_url.clone();
+    if value("decision") != "allow" {
+        let to = req.redirect.error("access_denied", Some("the user denied access"), req.state.as_deref(), &iss);
+        return pages::redirect(&to);
+    }
+    let scopes = granted_scopes(&req.scopes, &role);
+    if scopes.is_empty() {
+        let to = req.redirect.error(
+            "invalid_scope",
+            Some("your role grants none of the requested scopes"),
+            req.state.as_deref(),
+            &iss,
+        );
+        return pages::redirect(&to);
+    }
+    let hub_key = format!("{}/{}", org.slug, project.slug);
+    let code = routed_secret("dyc_", &hub_key);
+    let grant = Grant {
+        id: crypto::new_id("grt"),
+        user_id: caller.user.id.clone(),
+        client_id: req.client_id.clone(),
+        resource: req.resource.clone(),
+        scopes: scopes.clone(),
+        created_at: ctx.now,
+        last_used_at: None,
+        revoked_at: None,
+        refresh: None,
+    };
+    let pending = PendingCode {
+        code_hash: crypto::sha256_hex(code.as_bytes()),
+        grant_id: grant.id.clone(),
+        client_id: req.client_id.clone(),
+        redirect_uri: req.redirect.as_str().to_string(),
+        code_challenge: req.code_challenge.clone(),
+        resource: req.resource.clone(),
+        user_id: caller.user.id.clone(),
+        scopes: scopes.clone(),
+        expires_at: ctx.now + CODE_LIFETIME_SECS,
+        used_at: None,
+    };
+    let stub = crate::studio::access_sync::hub(ctx, &org.slug, &project.slug)?;
+    let answer =
+        crate::objects::call(&stub, "/grants/create", &json!({ "grant": grant, "code": pending, "now": ctx.now }))
+            .await?;
+    if let Some(err) = answer["oauth_error"].as_str() {
+        let to = req.redirect.error(
+            if err == "access_denied" { "access_denied" } else { "server_error" },
+            answer["description"].as_str(),
+            req.state.as_deref(),
+            &iss,
+        );
+        return pages::redirect(&to);
+    }
+    grant_index::insert(
+        &ctx.db,
+        &grant_index::NewGrant {
+            grant_id: &grant.id,
+            org_id: &org.id,
+            project_id: &project.id,
+            channel: if req.resource.draft { "draft" } else { "production" },
+            user_id: &caller.user.id,
+            client_id: &req.client_id,
+            scopes: &scopes.join(" "),
+            now: ctx.now,
+        },
+    )
+    .await?;
+    crate::store::clients::touch(&ctx.db, &req.client_id, ctx.now).await?;
+    pages::redirect(&req.redirect.success(&code, req.state.as_deref(), &iss))
+}

@@ -1,0 +1,202 @@
+//! `/oauth/token` and `/oauth/revoke`. Every response carries
+//! `Cache-Control: no-store`. Errors use the RFC 6749 shape
+//! (`oauth::errors::wire`).
+//!
+//! MUST 1: codes are single use; a replay revokes the whole grant (in the hub).
+//! MUST 2: PKCE verifier, `redirect_uri` and `resource` are checked against
+//!         the code (pure: `oauth::grants::redeem_code`).
+//! MUST 3: refresh tokens rotate on every use, serialized in the grant's hub;
+//!         reuse after the grace window revokes the grant.
+
+use super::{clients, hub_key_of, routed_secret, signing_keys};
+use crate::app::{Ctx, Incoming};
+use crate::crypto;
+use crate::http::ApiError;
+use crate::oauth::clients::AuthMethod;
+use crate::oauth::errors::{wire, OAuthError};
+use crate::oauth::grants::Grant;
+use crate::oauth::resource::parse_resource;
+use crate::oauth::token_request::{
+    authenticate_client, parse_basic_auth, parse_token_request, token_response, ClientAuth, TokenRequest,
+};
+use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
+use crate::store::grants as grant_index;
+use serde_json::{json, Value};
+use worker::Response;
+
+fn no_store(status: u16, body: &Value) -> Result<Response, ApiError> {
+    let resp = Response::ok(body.to_string()).map_err(|e| ApiError::Internal(e.to_string()))?.with_status(status);
+    for (k, v) in [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")] {
+        resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(resp)
+}
+
+fn fail(status: u16, error: &str, description: &str) -> Result<Response, ApiError> {
+    let resp = no_store(status, &json!({ "error": error, "error_description": description }))?;
+    if status == 401 {
+        resp.headers()
+            .set("WWW-Authenticate", "Basic realm=\"dockyard\"")
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(resp)
+}
+
+fn fail_with(e: &OAuthError) -> Result<Response, ApiError> {
+    let (status, error, description) = wire(e);
+    fail(status, error, &description)
+}
+
+fn basic_auth(inc: &Incoming) -> Option<(String, String)> {
+    parse_basic_auth(&inc.headers.get("Authorization").ok().flatten()?)
+}
+
+/// Authenticates the client (`oauth::token_request::authenticate_client`);
+/// `Some(response)` is the refusal to send.
+async fn authenticate(ctx: &Ctx, auth: &ClientAuth) -> Result<Option<Response>, ApiError> {
+    let client = clients::lookup(ctx, &auth.client_id).await?.ok().flatten();
+    let outcome = authenticate_client(
+        auth,
+        client.as_ref().map(|c| &c.metadata),
+        client.as_ref().and_then(|c| c.secret_hash.as_deref()),
+    );
+    match outcome {
+        Ok(()) => Ok(None),
+        Err(e) => fail_with(&e).map(Some),
+    }
+}
+
+async fn mirror_revocation(ctx: &Ctx, answer: &Value) -> Result<(), ApiError> {
+    if let Some(id) = answer["revoked"].as_str() {
+        grant_index::mark_revoked(&ctx.db, &[id.to_string()], ctx.now).await?;
+    }
+    Ok(())
+}
+
+fn access_token(ctx: &Ctx, grant: &Grant, scopes: &[String]) -> Result<String, ApiError> {
+    let claims = AccessClaims {
+        iss: ctx.config.public_url.clone(),
+        sub: grant.user_id.clone(),
+        aud: grant.resource.canonical_url(&ctx.config.public_url),
+        exp: ctx.now + ACCESS_TOKEN_SECS,
+        iat: ctx.now,
+        jti: crypto::new_id("jti"),
+        scope: scopes.join(" "),
+        client_id: grant.client_id.clone(),
+        grant_id: grant.id.clone(),
+    };
+    tokens::issue_access_token(&ctx.config.jwt_signing_key, &claims).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
+    let form = match inc.form().await {
+        Ok(f) => f,
+        Err(e) => return fail(400, "invalid_request", &e.message()),
+    };
+    let (request, client) = match parse_token_request(&form, basic_auth(inc)) {
+        Ok(r) => r,
+        Err(e) => return fail_with(&e),
+    };
+    if let Some(refusal) = authenticate(ctx, &client).await? {
+        return Ok(refusal);
+    }
+    let (prefix, secret) = match &request {
+        TokenRequest::AuthorizationCode { code, .. } => ("dyc_", code),
+        TokenRequest::RefreshToken { refresh_token, .. } => ("dyr_", refresh_token),
+    };
+    let Some((org, project)) = hub_key_of(secret, prefix) else {
+        return fail(400, "invalid_grant", "the code or refresh token is not one of ours");
+    };
+    let stub = crate::studio::access_sync::hub(ctx, &org, &project)?;
+    let hub_key = format!("{org}/{project}");
+    let new_refresh = routed_secret("dyr_", &hub_key);
+    let new_refresh_hash = crypto::sha256_hex(new_refresh.as_bytes());
+    let answer = match &request {
+        TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource, .. } => {
+            let resource = match resource {
+                None => None,
+                Some(raw) => match parse_resource(&ctx.config.public_url, raw) {
+                    Some(r) => Some(r),
+                    None => return fail(400, "invalid_target", "the resource is not one of this server's endpoints"),
+                },
+            };
+            let body = json!({
+                "code_hash": crypto::sha256_hex(code.as_bytes()), "client_id": client.client_id,
+                "redirect_uri": redirect_uri, "code_verifier": code_verifier, "resource": resource,
+                "refresh_hash": new_refresh_hash, "now": ctx.now,
+            });
+            crate::objects::call(&stub, "/codes/redeem", &body).await?
+        }
+        TokenRequest::RefreshToken { refresh_token, .. } => {
+            let body = json!({
+                "hash": crypto::sha256_hex(refresh_token.as_bytes()), "client_id": client.client_id,
+                "new_hash": new_refresh_hash, "now": ctx.now,
+            });
+            crate::objects::call(&stub, "/refresh", &body).await?
+        }
+    };
+    mirror_revocation(ctx, &answer).await?;
+    if let Some(error) = answer["oauth_error"].as_str() {
+        return fail(400, error, answer["description"].as_str().unwrap_or(""));
+    }
+    let grant: Grant =
+        serde_json::from_value(answer["grant"].clone()).map_err(|e| ApiError::Internal(format!("hub grant: {e}")))?;
+    let scopes: Vec<String> = match answer.get("scopes") {
+        Some(s) if s.is_array() => serde_json::from_value(s.clone()).unwrap_or_default(),
+        _ => grant.scopes.clone(),
+    };
+    let access = access_token(ctx, &grant, &scopes)?;
+    grant_index::touch(&ctx.db, &grant.id, ctx.now).await?;
+    no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, Some(&new_refresh), &scopes.join(" ")))
+}
+
+/// RFC 7009: always 200 for a well-formed request, whether or not the token
+/// was valid; a refresh token or an access token revokes its whole grant.
+pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
+    let form = match inc.form().await {
+        Ok(f) => f,
+        Err(e) => return fail(400, "invalid_request", &e.message()),
+    };
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let Some(token) = value("token") else { return fail(400, "invalid_request", "the token parameter is missing") };
+    let auth = match basic_auth(inc) {
+        Some((id, secret)) => ClientAuth { client_id: id, secret: Some(secret), method: AuthMethod::ClientSecretBasic },
+        None => match value("client_id") {
+            None => return fail(401, "invalid_client", "name the client (client_id)"),
+            Some(id) => {
+                let secret = value("client_secret");
+                let method = if secret.is_some() { AuthMethod::ClientSecretPost } else { AuthMethod::None };
+                ClientAuth { client_id: id, secret, method }
+            }
+        },
+    };
+    if let Some(refusal) = authenticate(ctx, &auth).await? {
+        return Ok(refusal);
+    }
+    let client_id = auth.client_id.clone();
+    if let Some((org, project)) = hub_key_of(&token, "dyr_") {
+        let stub = crate::studio::access_sync::hub(ctx, &org, &project)?;
+        let answer = crate::objects::call(
+            &stub,
+            "/grants/revoke-refresh",
+            &json!({ "hash": crypto::sha256_hex(token.as_bytes()), "client_id": client_id, "now": ctx.now }),
+        )
+        .await?;
+        mirror_revocation(ctx, &answer).await?;
+    } else if let Some(claims) = tokens::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url) {
+        if claims.client_id == client_id {
+            if let Some(r) = parse_resource(&ctx.config.public_url, &claims.aud) {
+                let stub = crate::studio::access_sync::hub(ctx, &r.org, &r.project)?;
+                let answer =
+                    crate::objects::call(&stub, "/grants/revoke", &json!({ "id": claims.grant_id, "now": ctx.now }))
+                        .await;
+                if let Ok(answer) = answer {
+                    if answer["revoked"].as_bool() == Some(true) {
+                        grant_index::mark_revoked(&ctx.db, &[claims.grant_id.clone()], ctx.now).await?;
+                    }
+                }
+            }
+        }
+    }
+    no_store(200, &json!({}))
+}

@@ -1,0 +1,140 @@
+//! The OAuth commands of a project hub: create a grant with its code, redeem
+//! the code, rotate refresh tokens, revoke, and the hot-path grant check. The
+//! hub runs one request at a time, so a code is redeemed at most once and
+//! refresh rotation is serialized per project (the grace window for parallel
+//! refreshes is logic in `oauth::grants`, not a race).
+
+use super::hub_grants as rows;
+use crate::oauth::grants::{self, Grant, HubAccess, PendingCode, RefreshState};
+use crate::oauth::resource::Resource;
+use serde_json::{json, Value};
+use worker::{Response, Result, SqlStorage};
+
+fn reply(status: u16, body: Value) -> Result<Response> {
+    Ok(Response::from_json(&body)?.with_status(status))
+}
+
+/// An OAuth refusal the worker passes on (`error` is the RFC 6749 code).
+fn oauth_error(error: &str, description: &str, revoked: Option<&str>) -> Result<Response> {
+    reply(200, json!({ "oauth_error": error, "description": description, "revoked": revoked }))
+}
+
+fn field<T: serde::de::DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
+    serde_json::from_value(cmd.get(name).cloned().unwrap_or(Value::Null))
+        .map_err(|e| worker::Error::RustError(format!("hub command field {name}: {e}")))
+}
+
+/// Handles `/grants/*`, `/codes/*` and `/refresh`; `None` for other paths.
+pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> Option<Result<Response>> {
+    let now = cmd["now"].as_i64().unwrap_or(0);
+    let result = match path {
+        "/grants/create" => create(sql, access, cmd),
+        "/codes/redeem" => redeem(sql, cmd, now),
+        "/refresh" => refresh(sql, access, cmd, now),
+        "/grants/revoke" => revoke(sql, cmd, now),
+        "/grants/revoke-refresh" => revoke_refresh(sql, cmd, now),
+        "/grants/get" => field::<String>(cmd, "id").and_then(|id| reply(200, json!({ "grant": rows::get(sql, &id)? }))),
+        _ => return None,
+    };
+    Some(result)
+}
+
+fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Response> {
+    let grant: Grant = field(cmd, "grant")?;
+    let code: PendingCode = field(cmd, "code")?;
+    // Membership may have changed since the consent page was rendered.
+    if !access.members.contains_key(&grant.user_id) {
+        return oauth_error("access_denied", "you are no longer a member of this organization", None);
+    }
+    rows::save(sql, &grant)?;
+    rows::put_code(sql, &code)?;
+    reply(200, json!({ "ok": true }))
+}
+
+fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+    rows::purge_codes(sql, now)?;
+    let hash: String = field(cmd, "code_hash")?;
+    let Some(mut code) = rows::get_code(sql, &hash)? else {
+        return oauth_error("invalid_grant", "the authorization code is unknown or expired", None);
+    };
+    let client_id: String = field(cmd, "client_id")?;
+    let redirect_uri: String = field(cmd, "redirect_uri")?;
+    let verifier: String = field(cmd, "code_verifier")?;
+    let resource: Option<Resource> = field(cmd, "resource")?;
+    let outcome = grants::redeem_code(&mut code, &client_id, &redirect_uri, &verifier, resource.as_ref(), now);
+    rows::update_code(sql, &code)?;
+    if let Err(e) = outcome {
+        if matches!(e, grants::CodeError::Replayed) {
+            // MUST: a replayed code revokes the whole grant.
+            if let Some(mut g) = rows::get(sql, &code.grant_id)? {
+                g.revoked_at.get_or_insert(now);
+                rows::save(sql, &g)?;
+            }
+            return oauth_error("invalid_grant", "the authorization code was already used", Some(&code.grant_id));
+        }
+        return oauth_error("invalid_grant", &e.to_string(), None);
+    }
+    let Some(mut grant) = rows::get(sql, &code.grant_id)? else {
+        return oauth_error("invalid_grant", "the grant of this code no longer exists", None);
+    };
+    if grant.revoked_at.is_some() {
+        return oauth_error("invalid_grant", "the grant was revoked", None);
+    }
+    let refresh_hash: String = field(cmd, "refresh_hash")?;
+    grant.refresh = Some(RefreshState {
+        current_hash: refresh_hash,
+        previous_hash: None,
+        previous_valid_until: 0,
+        expires_at: grant.created_at + grants::REFRESH_LIFETIME_SECS,
+    });
+    grant.last_used_at = Some(now);
+    rows::save(sql, &grant)?;
+    reply(200, json!({ "grant": grant }))
+}
+
+fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Response> {
+    let hash: String = field(cmd, "hash")?;
+    let Some(mut grant) = rows::by_refresh_hash(sql, &hash)? else {
+        return oauth_error("invalid_grant", "the refresh token is unknown", None);
+    };
+    let client_id: String = field(cmd, "client_id")?;
+    let new_hash: String = field(cmd, "new_hash")?;
+    let outcome = grants::rotate_refresh(&mut grant, &hash, &client_id, new_hash, now);
+    rows::save(sql, &grant)?;
+    if let Err(e) = outcome {
+        let revoked = matches!(e, grants::RefreshError::Reused).then_some(grant.id.as_str());
+        return oauth_error("invalid_grant", &e.to_string(), revoked);
+    }
+    // A removed member's grants are revoked; a role change narrows scopes at use.
+    let Some(member) = access.members.get(&grant.user_id) else {
+        return oauth_error("invalid_grant", "the user is no longer a member of this organization", None);
+    };
+    let scopes: Vec<String> = grant.scopes.iter().filter(|s| member.has_scope(s)).cloned().collect();
+    reply(200, json!({ "grant": grant, "scopes": scopes }))
+}
+
+fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+    let id: String = field(cmd, "id")?;
+    let Some(mut g) = rows::get(sql, &id)? else {
+        return reply(404, json!({ "error": "not_found", "message": "no such grant" }));
+    };
+    let newly = g.revoked_at.is_none();
+    g.revoked_at.get_or_insert(now);
+    rows::save(sql, &g)?;
+    reply(200, json!({ "revoked": newly, "grant": g }))
+}
+
+/// RFC 7009 with a refresh token: revokes its grant if it belongs to the client.
+fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+    let hash: String = field(cmd, "hash")?;
+    let client_id: String = field(cmd, "client_id")?;
+    match rows::by_refresh_hash(sql, &hash)? {
+        Some(mut g) if g.client_id == client_id => {
+            let newly = g.revoked_at.is_none();
+            g.revoked_at.get_or_insert(now);
+            rows::save(sql, &g)?;
+            reply(200, json!({ "revoked": newly.then_some(g.id) }))
+        }
+        _ => reply(200, json!({ "revoked": null })),
+    }
+}
