@@ -17,6 +17,14 @@ pub const BUILD: &str = match option_env!("DOCKYARD_BUILD") {
     None => "dev",
 };
 
+/// CORS for the cookie-less OAuth and discovery endpoints.
+const CORS_PUBLIC: [(&str, &str); 4] = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "authorization, content-type, mcp-protocol-version"),
+    ("Access-Control-Max-Age", "86400"),
+];
+
 /// What every handler gets: parsed configuration, bindings and the clock.
 pub struct Ctx {
     pub env: Env,
@@ -89,71 +97,89 @@ pub async fn handle(req: Request, env: Env, _ctx: Context) -> worker::Result<Res
 
 async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
     let url = req.url().map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
+    // Browser-based hosts call discovery, registration and the token endpoint
+    // cross-origin. None of them uses cookies, so a wildcard is safe.
+    let public_cors = url.path().starts_with("/oauth/") || url.path().starts_with("/.well-known/");
+    if public_cors && req.method() == Method::Options {
+        let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(204);
+        for (k, v) in CORS_PUBLIC {
+            resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        return Ok(resp);
+    }
     let route = resolve(req.method().as_ref(), url.path())?;
     let config = load_config(&env)?;
     let db = env.d1("DB").map_err(|e| ApiError::Misconfigured(format!("the D1 binding DB is missing: {e}")))?;
     let ctx = Ctx { env, config, db, now: (worker::Date::now().as_millis() / 1000) as i64 };
     let mut inc = Incoming { method: req.method(), headers: req.headers().clone(), url, req };
+    let resp = route_request(&ctx, &mut inc, route).await;
+    if public_cors {
+        if let Ok(r) = &resp {
+            let _ = r.headers().set("Access-Control-Allow-Origin", "*");
+        }
+    }
+    resp
+}
+
+async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Response, ApiError> {
     match route {
         Route::Healthz => json(200, &serde_json::json!({"ok": true, "version": VERSION, "build": BUILD})),
-        Route::Signup => account::signup(&ctx, &mut inc).await,
-        Route::Login => account::login(&ctx, &mut inc).await,
-        Route::Logout => account::logout(&ctx, &mut inc).await,
-        Route::Me => account::me(&ctx, &mut inc).await,
-        Route::ListTokens => account::list_tokens(&ctx, &mut inc).await,
-        Route::CreateToken => account::create_token(&ctx, &mut inc).await,
-        Route::DeleteToken { id } => account::delete_token(&ctx, &mut inc, &id).await,
-        Route::AcceptInvitation => account::accept_invitation(&ctx, &mut inc).await,
-        Route::ListOrgs => orgs::list(&ctx, &mut inc).await,
-        Route::CreateOrg => orgs::create(&ctx, &mut inc).await,
-        Route::GetOrg { org } => orgs::get(&ctx, &mut inc, &org).await,
-        Route::ListMembers { org } => orgs::list_members(&ctx, &mut inc, &org).await,
-        Route::UpdateMember { org, user } => orgs::update_member(&ctx, &mut inc, &org, &user).await,
-        Route::RemoveMember { org, user } => orgs::remove_member(&ctx, &mut inc, &org, &user).await,
-        Route::ListInvitations { org } => orgs::list_invitations(&ctx, &mut inc, &org).await,
-        Route::CreateInvitation { org } => orgs::create_invitation(&ctx, &mut inc, &org).await,
-        Route::RevokeInvitation { org, id } => orgs::revoke_invitation(&ctx, &mut inc, &org, &id).await,
-        Route::ListRoles { org } => orgs::list_roles(&ctx, &mut inc, &org).await,
-        Route::CreateRole { org } => orgs::create_role(&ctx, &mut inc, &org).await,
-        Route::UpdateRole { org, name } => orgs::update_role(&ctx, &mut inc, &org, &name).await,
-        Route::DeleteRole { org, name } => orgs::delete_role(&ctx, &mut inc, &org, &name).await,
-        Route::ListProjects { org } => projects::list(&ctx, &mut inc, &org).await,
-        Route::CreateProject { org } => projects::create(&ctx, &mut inc, &org).await,
-        Route::GetProject { org, project } => projects::get(&ctx, &mut inc, &org, &project).await,
-        Route::UpdateProject { org, project } => projects::update(&ctx, &mut inc, &org, &project).await,
-        Route::GetDraft { org, project } => draft::get(&ctx, &mut inc, &org, &project).await,
-        Route::PutType { org, project, name } => draft::put_type(&ctx, &mut inc, &org, &project, &name).await,
-        Route::DeleteType { org, project, name } => draft::delete_type(&ctx, &mut inc, &org, &project, &name).await,
-        Route::PutInstructions { org, project } => draft::put_instructions(&ctx, &mut inc, &org, &project).await,
-        Route::DraftDiff { org, project } => draft::diff(&ctx, &mut inc, &org, &project).await,
-        Route::Publish { org, project } => releases::publish(&ctx, &mut inc, &org, &project).await,
-        Route::ListVersions { org, project } => releases::list(&ctx, &mut inc, &org, &project).await,
-        Route::GetVersion { org, project, version } => releases::get(&ctx, &mut inc, &org, &project, &version).await,
-        Route::PromoteVersion { org, project, version } => {
-            releases::promote(&ctx, &mut inc, &org, &project, &version).await
-        }
+        Route::Signup => account::signup(ctx, inc).await,
+        Route::Login => account::login(ctx, inc).await,
+        Route::Logout => account::logout(ctx, inc).await,
+        Route::Me => account::me(ctx, inc).await,
+        Route::ListTokens => account::list_tokens(ctx, inc).await,
+        Route::CreateToken => account::create_token(ctx, inc).await,
+        Route::DeleteToken { id } => account::delete_token(ctx, inc, &id).await,
+        Route::AcceptInvitation => account::accept_invitation(ctx, inc).await,
+        Route::ListOrgs => orgs::list(ctx, inc).await,
+        Route::CreateOrg => orgs::create(ctx, inc).await,
+        Route::GetOrg { org } => orgs::get(ctx, inc, &org).await,
+        Route::ListMembers { org } => orgs::list_members(ctx, inc, &org).await,
+        Route::UpdateMember { org, user } => orgs::update_member(ctx, inc, &org, &user).await,
+        Route::RemoveMember { org, user } => orgs::remove_member(ctx, inc, &org, &user).await,
+        Route::ListInvitations { org } => orgs::list_invitations(ctx, inc, &org).await,
+        Route::CreateInvitation { org } => orgs::create_invitation(ctx, inc, &org).await,
+        Route::RevokeInvitation { org, id } => orgs::revoke_invitation(ctx, inc, &org, &id).await,
+        Route::ListRoles { org } => orgs::list_roles(ctx, inc, &org).await,
+        Route::CreateRole { org } => orgs::create_role(ctx, inc, &org).await,
+        Route::UpdateRole { org, name } => orgs::update_role(ctx, inc, &org, &name).await,
+        Route::DeleteRole { org, name } => orgs::delete_role(ctx, inc, &org, &name).await,
+        Route::ListProjects { org } => projects::list(ctx, inc, &org).await,
+        Route::CreateProject { org } => projects::create(ctx, inc, &org).await,
+        Route::GetProject { org, project } => projects::get(ctx, inc, &org, &project).await,
+        Route::UpdateProject { org, project } => projects::update(ctx, inc, &org, &project).await,
+        Route::GetDraft { org, project } => draft::get(ctx, inc, &org, &project).await,
+        Route::PutType { org, project, name } => draft::put_type(ctx, inc, &org, &project, &name).await,
+        Route::DeleteType { org, project, name } => draft::delete_type(ctx, inc, &org, &project, &name).await,
+        Route::PutInstructions { org, project } => draft::put_instructions(ctx, inc, &org, &project).await,
+        Route::DraftDiff { org, project } => draft::diff(ctx, inc, &org, &project).await,
+        Route::Publish { org, project } => releases::publish(ctx, inc, &org, &project).await,
+        Route::ListVersions { org, project } => releases::list(ctx, inc, &org, &project).await,
+        Route::GetVersion { org, project, version } => releases::get(ctx, inc, &org, &project, &version).await,
+        Route::PromoteVersion { org, project, version } => releases::promote(ctx, inc, &org, &project, &version).await,
         Route::ProtectedResourceMetadata { org, project, draft } => {
-            authz::protected_resource(&ctx, &mut inc, &org, &project, draft).await
+            authz::protected_resource(ctx, inc, &org, &project, draft).await
         }
-        Route::AuthServerMetadata => authz::server_metadata(&ctx, &mut inc).await,
-        Route::OpenIdConfiguration => authz::openid_configuration(&ctx, &mut inc).await,
-        Route::Jwks => authz::jwks(&ctx, &mut inc).await,
-        Route::OAuthRegister => authz::clients::register(&ctx, &mut inc).await,
-        Route::OAuthAuthorize => authz::authorize::show(&ctx, &mut inc).await,
-        Route::OAuthAuthorizeSubmit => authz::authorize::submit(&ctx, &mut inc).await,
-        Route::OAuthToken => authz::token::token(&ctx, &mut inc).await,
-        Route::OAuthRevoke => authz::token::revoke(&ctx, &mut inc).await,
-        Route::ListOrgGrants { org } => authz::grants_api::list_org(&ctx, &mut inc, &org).await,
-        Route::RevokeOrgGrant { org, id } => authz::grants_api::revoke_org(&ctx, &mut inc, &org, &id).await,
-        Route::ListMyGrants => authz::grants_api::list_mine(&ctx, &mut inc).await,
-        Route::RevokeMyGrant { id } => authz::grants_api::revoke_mine(&ctx, &mut inc, &id).await,
-        Route::Mcp { org, project, draft } => crate::endpoint::serve(&ctx, &mut inc, &org, &project, draft).await,
-        Route::StudioHome => pages::home(&ctx, &mut inc).await,
-        Route::StudioLoginPage => pages::login_page(&ctx, &mut inc).await,
-        Route::StudioLoginSubmit => pages::login_submit(&ctx, &mut inc).await,
-        Route::StudioSignupPage => pages::signup_page(&ctx, &mut inc).await,
-        Route::StudioSignupSubmit => pages::signup_submit(&ctx, &mut inc).await,
-        Route::StudioLogoutSubmit => pages::logout_submit(&ctx, &mut inc).await,
+        Route::AuthServerMetadata => authz::server_metadata(ctx, inc).await,
+        Route::OpenIdConfiguration => authz::openid_configuration(ctx, inc).await,
+        Route::Jwks => authz::jwks(ctx, inc).await,
+        Route::OAuthRegister => authz::clients::register(ctx, inc).await,
+        Route::OAuthAuthorize => authz::authorize::show(ctx, inc).await,
+        Route::OAuthAuthorizeSubmit => authz::authorize::submit(ctx, inc).await,
+        Route::OAuthToken => authz::token::token(ctx, inc).await,
+        Route::OAuthRevoke => authz::token::revoke(ctx, inc).await,
+        Route::ListOrgGrants { org } => authz::grants_api::list_org(ctx, inc, &org).await,
+        Route::RevokeOrgGrant { org, id } => authz::grants_api::revoke_org(ctx, inc, &org, &id).await,
+        Route::ListMyGrants => authz::grants_api::list_mine(ctx, inc).await,
+        Route::RevokeMyGrant { id } => authz::grants_api::revoke_mine(ctx, inc, &id).await,
+        Route::Mcp { org, project, draft } => crate::endpoint::serve(ctx, inc, &org, &project, draft).await,
+        Route::StudioHome => pages::home(ctx, inc).await,
+        Route::StudioLoginPage => pages::login_page(ctx, inc).await,
+        Route::StudioLoginSubmit => pages::login_submit(ctx, inc).await,
+        Route::StudioSignupPage => pages::signup_page(ctx, inc).await,
+        Route::StudioSignupSubmit => pages::signup_submit(ctx, inc).await,
+        Route::StudioLogoutSubmit => pages::logout_submit(ctx, inc).await,
     }
 }
 
