@@ -40,16 +40,19 @@ fn roles_allowing(p: Permission) -> String {
         .join(", ")
 }
 
+/// A request that passed every check, ready for consent.
+struct Ready {
+    req: AuthorizeRequest,
+    client_name: String,
+    caller: Caller,
+    session_hash: String,
+    org: orgs::Org,
+    project: projects::Project,
+    role: Role,
+}
+
 enum Checked {
-    Ready {
-        req: AuthorizeRequest,
-        client_name: String,
-        caller: Caller,
-        session_hash: String,
-        org: orgs::Org,
-        project: projects::Project,
-        role: Role,
-    },
+    Ready(Box<Ready>),
     Done(Response),
 }
 
@@ -123,18 +126,16 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         );
         return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message))?));
     }
-    Ok(Checked::Ready { req, client_name, caller, session_hash, org, project, role })
+    Ok(Checked::Ready(Box::new(Ready { req, client_name, caller, session_hash, org, project, role })))
 }
 
 pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let params: Vec<(String, String)> = inc.url.query_pairs().into_owned().collect();
     let raw_query = inc.url.query().unwrap_or("").to_string();
-    let (req, client_name, caller, session_hash, org, project, role) =
+    let Ready { req, client_name, caller, session_hash, org, project, role } =
         match check(ctx, inc, &params, &raw_query).await? {
             Checked::Done(resp) => return Ok(resp),
-            Checked::Ready { req, client_name, caller, session_hash, org, project, role } => {
-                (req, client_name, caller, session_hash, org, project, role)
-            }
+            Checked::Ready(ready) => *ready,
         };
     let scopes = granted_scopes(&req.scopes, &role);
     if scopes.is_empty() {
@@ -174,11 +175,10 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     let params: Vec<(String, String)> =
         form.iter().filter(|(k, _)| !FORM_ONLY.contains(&k.as_str())).cloned().collect();
     let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let (req, _name, caller, session_hash, org, project, role) = match check(ctx, inc, &params, &raw_query).await? {
+    let Ready { req, caller, session_hash, org, project, role, .. } = match check(ctx, inc, &params, &raw_query).await?
+    {
         Checked::Done(resp) => return Ok(resp),
-        Checked::Ready { req, client_name, caller, session_hash, org, project, role } => {
-            (req, client_name, caller, session_hash, org, project, role)
-        }
+        Checked::Ready(ready) => *ready,
     };
     let expected = csrf_token(ctx, &session_hash, &req.client_id);
     if !crypto::ct_eq(value("csrf").as_bytes(), expected.as_bytes()) {

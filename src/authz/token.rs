@@ -192,7 +192,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
                         .await;
                 if let Ok(answer) = answer {
                     if answer["revoked"].as_bool() == Some(true) {
-                        grant_index::mark_revoked(&ctx.db, &[claims.grant_id.clone()], ctx.now).await?;
+                        grant_index::mark_revoked(&ctx.db, std::slice::from_ref(&claims.grant_id), ctx.now).await?;
                     }
                 }
             }
