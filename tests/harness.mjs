@@ -9,7 +9,7 @@
 // scripts/test.sh builds once and sets DOCKYARD_SKIP_BUILD=1 so wrangler does
 // not rebuild for every worker started here.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -26,6 +26,7 @@ const run = promisify(execFile);
  * wrangler neither rebuilds nor watches src/ (an edit would restart workers
  * mid-suite) and does not load the developer's .dev.vars.
  */
+let configs = 0;
 async function testConfig() {
   const dir = join(ROOT, '.tmp');
   await mkdir(dir, { recursive: true });
@@ -34,10 +35,10 @@ async function testConfig() {
     .replace(/^\[build\][\s\S]*?(?=^\[)/m, '')
     .replace(/^main = "(.*)"$/m, 'main = "../$1"')
     .replace(/^migrations_dir = "(.*)"$/m, 'migrations_dir = "../$1"');
-  const path = join(dir, 'wrangler.test.toml');
-  const tmp = `${path}.${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  // One file per worker: wrangler reloads a running worker when its config
+  // file is rewritten, even with the same content.
+  const path = join(dir, `wrangler.test.${process.pid}.${++configs}.toml`);
+  await writeFile(path, text);
   return path;
 }
 
@@ -71,7 +72,10 @@ export async function startWorker({ vars = {} } = {}) {
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
   const config = await testConfig();
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', config], { cwd: ROOT, env });
+  // A free inspector port too: wrangler's default 9229 collides between workers.
+  const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
+    '--inspector-port', String(inspectorPort),
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
@@ -90,6 +94,7 @@ export async function startWorker({ vars = {} } = {}) {
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
     }
     await rm(dir, { recursive: true, force: true });
+    await rm(config, { force: true });
   };
 
   const deadline = Date.now() + 60_000;

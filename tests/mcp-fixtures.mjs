@@ -9,6 +9,7 @@
 //
 // Nothing here asserts; the suites do.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startWorker } from './harness.mjs';
 
 export { sleep };
 
@@ -21,6 +22,23 @@ export const META_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_SERVER = 'io.modelcontextprotocol/serverInfo';
 export const META_SUB = 'io.modelcontextprotocol/subscriptionId';
 export const BASE_SCOPES = 'tools:read tools:call';
+
+/**
+ * `startWorker` with retries: two suites starting at the same moment (the test
+ * script runs suites two at a time) can race for wrangler's default inspector
+ * port 9229, and one `wrangler dev` then exits early. Retried after a jittered
+ * pause; other start failures are retried too (a rebuild may be under way).
+ */
+export async function startMcpWorker(opts, attempts = 4) {
+  for (let i = 1; ; i++) {
+    try {
+      return await startWorker(opts);
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await sleep(1000 + Math.floor(Math.random() * 3000) * i);
+    }
+  }
+}
 
 // ------------------------------------------------------------ Type documents --
 
@@ -282,8 +300,9 @@ export function sseReader(res) {
           if (waiter) { const w = waiter; waiter = null; w(); }
         }
       }
-    } catch { /* cancelled */ }
+    } catch (e) { state.error = String(e?.message ?? e); }
     done = true;
+    state.endedAt = Date.now();
     if (waiter) { const w = waiter; waiter = null; w(); }
   })();
   return {

@@ -18,17 +18,16 @@ import {
   ToolListChangedNotificationSchema, ResourceListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
-import { startWorker } from './harness.mjs';
 import {
   HTML, MCP_APP_MIME, MODERN, META_SERVER, META_SUB, ACCEPT, orderCard, interactiveType, seedPublicProject, uniq,
   putType, publish, setVisibility, createOrg, createProject, expectedChallenge, modern, legacy, legacySession, post,
-  initializeParams, modernHeaders, modernMeta, openStream, sleep, ownerOf,
+  initializeParams, modernHeaders, modernMeta, openStream, sleep, ownerOf, startMcpWorker,
 } from './mcp-fixtures.mjs';
 
 let w;
 let owner;
 before(async () => {
-  w = await startWorker();
+  w = await startMcpWorker();
   owner = await ownerOf(w);
 });
 after(async () => { await w?.stop(); });
@@ -290,7 +289,7 @@ for (const [label, mode] of [['pinned 2026-07-28', { pin: MODERN }], ['auto', 'a
 
 // ----------------------------------------------------------------- access --
 
-describe('access until OAuth lands', () => {
+describe('access: draft and private endpoints need a token', () => {
   test('the draft endpoint answers 401 with the discovery challenge, for every method and era', async () => {
     const p = await seedPublicProject(w, { owner, types: [orderCard()] });
     const challenge = expectedChallenge(w, p.org, p.project, true);
@@ -312,13 +311,40 @@ describe('access until OAuth lands', () => {
     }
   });
 
-  test('a personal API token does not open the draft endpoint', async () => {
+  test('a personal API token or a made-up bearer token is refused with invalid_token, even on public production', async () => {
     const p = await seedPublicProject(w, { owner, types: [orderCard()] });
     const t = await owner.post('/api/v1/tokens', { name: uniq('pat') });
     assert.equal(t.status, 201, t.text);
-    const r = await modern(p.draftUrl, 'tools/list', {}, { headers: { authorization: `Bearer ${t.body.token}` } });
-    assert.equal(r.status, 401, r.text);
-    assert.equal(r.headers.get('www-authenticate'), expectedChallenge(w, p.org, p.project, true));
+    const jwtLooking = 'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c3JfMSJ9.c2lnbmF0dXJl';
+    for (const [url, draft] of [[p.draftUrl, true], [p.url, false]]) {
+      for (const token of [t.body.token, jwtLooking]) {
+        const r = await modern(url, 'tools/list', {}, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(r.status, 401, `${url}: ${r.text}`);
+        // RFC 6750 section 3.1: a presented token that fails is invalid_token.
+        assert.equal(r.headers.get('www-authenticate'), `${expectedChallenge(w, p.org, p.project, draft)}, error="invalid_token"`);
+      }
+    }
+    assert.equal((await modern(p.url, 'tools/list')).status, 200, 'without a token the public endpoint serves');
+  });
+
+  test('a token in the query string is refused, never used', async () => {
+    const p = await seedPublicProject(w, { owner, types: [orderCard()] });
+    const r = await modern(`${p.url}?access_token=abc`, 'tools/list');
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json?.result, undefined);
+  });
+
+  test('the challenge names resolvable RFC 9728 metadata for exactly this endpoint', async () => {
+    const p = await seedPublicProject(w, { owner, types: [orderCard()], visibility: 'private' });
+    for (const [url, draft] of [[p.url, false], [p.draftUrl, true]]) {
+      const r = await modern(url, 'tools/list');
+      const prm = r.headers.get('www-authenticate').match(/resource_metadata="([^"]+)"/)[1];
+      const meta = await fetch(prm);
+      assert.equal(meta.status, 200, `${prm} (draft: ${draft})`);
+      const doc = await meta.json();
+      assert.equal(doc.resource, url, 'resource = the canonical endpoint URL');
+      assert.ok(Array.isArray(doc.authorization_servers) && doc.authorization_servers.length >= 1);
+    }
   });
 
   test('a private project production endpoint answers 401 with its own challenge', async () => {

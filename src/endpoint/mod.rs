@@ -46,11 +46,20 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
     }
     let headers: Vec<(String, String)> = inc.headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
     let method = inc.method.to_string();
-    let body = if method == "POST" { inc.bytes(mcp::MAX_BODY_BYTES).await? } else { Vec::new() };
-    let req = HttpRequest { method: &method, headers: &headers, body: &body };
-    if let Some(early) = mcp::early_reply(&req, &ctx.config.public_url, &ctx.config.allowed_origins) {
+    // Reject early (Origin, preflight, Content-Type) before reading the body.
+    let head_only = HttpRequest { method: &method, headers: &headers, body: &[] };
+    if let Some(early) = mcp::early_reply(&head_only, &ctx.config.public_url, &ctx.config.allowed_origins) {
         return reply::to_response(early);
     }
+    let body = match method.as_str() {
+        "POST" => match inc.bytes(mcp::MAX_BODY_BYTES).await {
+            Ok(b) => b,
+            Err(ApiError::PayloadTooLarge { .. }) => return reply::to_response(mcp::payload_too_large(&headers)),
+            Err(e) => return Err(e),
+        },
+        _ => Vec::new(),
+    };
+    let req = HttpRequest { method: &method, headers: &headers, body: &body };
 
     // MUST: tokens only in the Authorization header, never in the query string.
     if inc.url.query_pairs().any(|(k, _)| k == "access_token") {

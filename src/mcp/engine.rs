@@ -204,6 +204,13 @@ pub fn session_ended_by(req: &HttpRequest, reply: &HttpReply) -> Option<String> 
 /// credentials), and for POST an oversized body (413) or a wrong
 /// `Content-Type` (415). `None`: go on to authentication, then [`handle`]
 /// (which repeats these checks, so calling this is optional).
+/// The 413 for a POST body over [`MAX_BODY_BYTES`], for glue that stops
+/// reading at the limit (after [`early_reply`] passed the Origin check).
+pub fn payload_too_large(headers: &[(String, String)]) -> HttpReply {
+    let cors = cors_headers(header(headers, "origin"), true);
+    error_reply(&cors, None, &RpcError::new(413, INVALID_REQUEST, "Payload Too Large: the body exceeds 1 MiB"))
+}
+
 pub fn early_reply(req: &HttpRequest, public_origin: &str, allowed_origins: &[String]) -> Option<HttpReply> {
     let origin = header(req.headers, "origin");
     // MUST (DNS rebinding): a present, disallowed Origin is 403.
