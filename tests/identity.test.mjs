@@ -1098,7 +1098,8 @@ describe('Studio pages', () => {
     const page = await w.client().get(`/studio/login?next=${encodeURIComponent('/"><script>alert(4)</script>')}`);
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>alert(4)</script>'), 'never raw');
-    assert.ok(page.text.includes('value="/&quot;&gt;&lt;script&gt;alert(4)&lt;/script&gt;"'));
+    // A next= with characters outside the safe set is not echoed at all: it falls back to /studio.
+    assert.ok(page.text.includes('name="next" value="/studio"'));
   });
 
   test('the sign-in form refuses a foreign Origin or a missing one (403)', async () => {

@@ -47,8 +47,8 @@ pub mod view;
 mod tests;
 
 pub use engine::{
-    early_reply, handle, payload_too_large, session_ended_by, session_id_of, EngineEnv, HttpReply, HttpRequest, Outcome, ReplyBody,
-    StreamKind, Validator, MAX_BODY_BYTES,
+    early_reply, handle, payload_too_large, session_ended_by, session_id_of, EngineEnv, HttpReply, HttpRequest,
+    Outcome, ReplyBody, StreamKind, Validator, MAX_BODY_BYTES,
 };
 pub use era::{Era, LEGACY_VERSIONS, MODERN_VERSION};
 pub use jsonrpc::RpcError;

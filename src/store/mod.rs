@@ -90,5 +90,5 @@ fn changes(r: &worker::D1Result) -> usize {
 /// True when a D1 error is a UNIQUE constraint violation (a lost race on an
 /// insert that was checked beforehand).
 pub fn is_unique_violation(e: &ApiError) -> bool {
-    matches!(e, ApiError::Internal(d) if d.contains("UNIQUE constraint failed"))
+    matches!(e, ApiError::Internal(d) if d.contains("UNIQUE constraint failed") || d.contains("SQLITE_CONSTRAINT"))
 }

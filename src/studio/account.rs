@@ -73,7 +73,19 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
                 &[(&inv.id).into(), (&user.id).into(), (&inv.org_id).into(), (&inv.role).into(), ctx.now.into()],
             )?,
         ];
-        let changed = store::batch(&ctx.db, stmts).await?;
+        let changed = match store::batch(&ctx.db, stmts).await {
+            Ok(changed) => changed,
+            // Lost a race with another signup for the same email (the batch
+            // rolled back as a whole): the account exists now.
+            Err(e) => {
+                if users::by_email(&ctx.db, &input.email).await?.is_some() {
+                    return Err(ApiError::Conflict(
+                        "this invitation is for an existing account: sign in, then accept it".into(),
+                    ));
+                }
+                return Err(e);
+            }
+        };
         if changed.first() != Some(&1) {
             return Err(ApiError::Gone("this invitation was just used or revoked".into()));
         }
