@@ -99,7 +99,8 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
     let url = req.url().map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
     // Browser-based hosts call discovery, registration and the token endpoint
     // cross-origin. None of them uses cookies, so a wildcard is safe.
-    let public_cors = url.path().starts_with("/oauth/") || url.path().starts_with("/.well-known/");
+    let public_cors = (url.path().starts_with("/oauth/") && url.path() != "/oauth/authorize")
+        || url.path().starts_with("/.well-known/");
     if public_cors && req.method() == Method::Options {
         let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(204);
         for (k, v) in CORS_PUBLIC {

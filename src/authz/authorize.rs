@@ -150,8 +150,9 @@ pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let redirect_host =
         url::Url::parse(req.redirect.as_str()).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     let csrf = csrf_token(ctx, &session_hash, &req.client_id);
-    pages::html(
-        200,
+    let redirect_origin =
+        url::Url::parse(req.redirect.as_str()).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    pages::consent_html(
         pages::consent(&Consent {
             client_name: &client_name,
             client_id: &req.client_id,
@@ -164,6 +165,7 @@ pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
             params: &params,
             csrf: &csrf,
         }),
+        &redirect_origin,
     )
 }
 

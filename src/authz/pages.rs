@@ -16,6 +16,16 @@ pub fn html(status: u16, body: String) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
+/// The consent page: its form's answer is a redirect to the client, and
+/// browsers apply `form-action` to that redirect too, so the client's origin
+/// is allowed there (and only there).
+pub fn consent_html(body: String, redirect_origin: &str) -> Result<Response, ApiError> {
+    let resp = html(200, body)?;
+    let csp = crate::http::html::csp_with_form_action(redirect_origin);
+    resp.headers().set("Content-Security-Policy", &csp).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
 pub fn redirect(location: &str) -> Result<Response, ApiError> {
     let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(302);
     resp.headers().set("Location", location).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -17,7 +17,8 @@ use crate::oauth::errors::{wire, OAuthError};
 use crate::oauth::grants::Grant;
 use crate::oauth::resource::parse_resource;
 use crate::oauth::token_request::{
-    authenticate_client, parse_basic_auth, parse_token_request, token_response, ClientAuth, TokenRequest,
+    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, token_response, ClientAuth,
+    TokenRequest,
 };
 use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
 use crate::store::grants as grant_index;
@@ -51,9 +52,12 @@ fn basic_auth(inc: &Incoming) -> Option<(String, String)> {
     parse_basic_auth(&inc.headers.get("Authorization").ok().flatten()?)
 }
 
-/// Authenticates the client (`oauth::token_request::authenticate_client`);
-/// `Some(response)` is the refusal to send.
-async fn authenticate(ctx: &Ctx, auth: &ClientAuth) -> Result<Option<Response>, ApiError> {
+/// Authenticates the client (`oauth::token_request::authenticate_client`):
+/// `Ok(client)` when it passed, `Err(response)` is the refusal to send.
+async fn authenticate(
+    ctx: &Ctx,
+    auth: &ClientAuth,
+) -> Result<Result<Option<clients::KnownClient>, Response>, ApiError> {
     let client = clients::lookup(ctx, &auth.client_id).await?.ok().flatten();
     let outcome = authenticate_client(
         auth,
@@ -61,8 +65,8 @@ async fn authenticate(ctx: &Ctx, auth: &ClientAuth) -> Result<Option<Response>, 
         client.as_ref().and_then(|c| c.secret_hash.as_deref()),
     );
     match outcome {
-        Ok(()) => Ok(None),
-        Err(e) => fail_with(&e).map(Some),
+        Ok(()) => Ok(Ok(client)),
+        Err(e) => Ok(Err(fail_with(&e)?)),
     }
 }
 
@@ -97,9 +101,16 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         Ok(r) => r,
         Err(e) => return fail_with(&e),
     };
-    if let Some(refusal) = authenticate(ctx, &client).await? {
-        return Ok(refusal);
+    let Some(known) = (match authenticate(ctx, &client).await? {
+        Err(refusal) => return Ok(refusal),
+        Ok(known) => known,
+    }) else {
+        return fail(401, "invalid_client", "unknown client");
+    };
+    if let Err(e) = check_grant_type(&request, &client.client_id, &known.metadata) {
+        return fail_with(&e);
     }
+    let issue_refresh = known.metadata.allows_grant("refresh_token");
     let (prefix, secret) = match &request {
         TokenRequest::AuthorizationCode { code, .. } => ("dyc_", code),
         TokenRequest::RefreshToken { refresh_token, .. } => ("dyr_", refresh_token),
@@ -123,7 +134,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
             let body = json!({
                 "code_hash": crypto::sha256_hex(code.as_bytes()), "client_id": client.client_id,
                 "redirect_uri": redirect_uri, "code_verifier": code_verifier, "resource": resource,
-                "refresh_hash": new_refresh_hash, "now": ctx.now,
+                "refresh_hash": issue_refresh.then_some(&new_refresh_hash), "now": ctx.now,
             });
             crate::objects::call(&stub, "/codes/redeem", &body).await?
         }
@@ -147,7 +158,8 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
     };
     let access = access_token(ctx, &grant, &scopes)?;
     grant_index::touch(&ctx.db, &grant.id, ctx.now).await?;
-    no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, Some(&new_refresh), &scopes.join(" ")))
+    let refresh = issue_refresh.then_some(new_refresh.as_str());
+    no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, refresh, &scopes.join(" ")))
 }
 
 /// RFC 7009: always 200 for a well-formed request, whether or not the token
@@ -170,7 +182,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             }
         },
     };
-    if let Some(refusal) = authenticate(ctx, &auth).await? {
+    if let Err(refusal) = authenticate(ctx, &auth).await? {
         return Ok(refusal);
     }
     let client_id = auth.client_id.clone();

@@ -31,6 +31,14 @@ pub const PAGE_HEADERS: [(&str, &str); 5] = [
     ("Referrer-Policy", "no-referrer"),
 ];
 
+/// The page CSP with one more `form-action` source (an origin such as
+/// `https://claude.ai`; anything that is not a plain origin is left out).
+pub fn csp_with_form_action(origin: &str) -> String {
+    let ok = url::Url::parse(origin).ok().filter(|u| matches!(u.scheme(), "https" | "http"));
+    let extra = ok.map(|u| format!(" {}", u.origin().ascii_serialization())).unwrap_or_default();
+    PAGE_HEADERS[1].1.replace("form-action 'self'", &format!("form-action 'self'{extra}"))
+}
+
 /// A whole page around `body` (already-escaped HTML). `title` is escaped here.
 pub fn page(title: &str, body: &str) -> String {
     format!(
@@ -58,6 +66,15 @@ mod tests {
         assert_eq!(escape("<script>alert('x')</script>"), "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;");
         assert_eq!(escape("a\"b&c"), "a&quot;b&amp;c");
         assert_eq!(escape("plain ünïcode"), "plain ünïcode");
+    }
+
+    #[test]
+    fn form_action_can_name_one_more_origin() {
+        let csp = csp_with_form_action("http://127.0.0.1:3000/callback?x=1");
+        assert!(csp.contains("form-action 'self' http://127.0.0.1:3000;"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        let hostile = csp_with_form_action("javascript:alert(1)");
+        assert!(hostile.contains("form-action 'self';"), "{hostile}");
     }
 
     #[test]

@@ -72,7 +72,8 @@ fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
             }
             return oauth_error("invalid_grant", "the authorization code was already used", Some(&code.grant_id));
         }
-        return oauth_error("invalid_grant", &e.to_string(), None);
+        let error = if matches!(e, grants::CodeError::WrongResource) { "invalid_target" } else { "invalid_grant" };
+        return oauth_error(error, &e.to_string(), None);
     }
     let Some(mut grant) = rows::get(sql, &code.grant_id)? else {
         return oauth_error("invalid_grant", "the grant of this code no longer exists", None);
@@ -80,13 +81,9 @@ fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
     if grant.revoked_at.is_some() {
         return oauth_error("invalid_grant", "the grant was revoked", None);
     }
-    let refresh_hash: String = field(cmd, "refresh_hash")?;
-    grant.refresh = Some(RefreshState {
-        current_hash: refresh_hash,
-        previous_hash: None,
-        previous_valid_until: 0,
-        expires_at: grant.created_at + grants::REFRESH_LIFETIME_SECS,
-    });
+    // Only clients registered for the refresh_token grant get a refresh token.
+    let refresh_hash: Option<String> = field(cmd, "refresh_hash")?;
+    grant.refresh = refresh_hash.map(|hash| RefreshState::new(hash, grant.created_at));
     grant.last_used_at = Some(now);
     rows::save(sql, &grant)?;
     reply(200, json!({ "grant": grant }))

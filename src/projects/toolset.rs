@@ -46,6 +46,13 @@ pub fn decide(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn Fn(&
     required_scope_decision(&needed, effective_scopes, role_allows)
 }
 
+/// The decision for listing `doc`: its own scopes (listing itself needs
+/// `tools:read`, checked once for the whole list), so a viewer with only
+/// `tools:read` sees the tools it cannot call.
+fn decide_listing(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn Fn(&str) -> bool) -> ScopeDecision {
+    required_scope_decision(&doc.scopes, effective_scopes, role_allows)
+}
+
 /// The tools a caller may see. Without `tools:read` nothing is listed.
 pub fn visible_tools(
     project_slug: &str,
@@ -58,7 +65,7 @@ pub fn visible_tools(
     }
     types
         .iter()
-        .filter(|t| !matches!(decide(t, effective_scopes, role_allows), ScopeDecision::Hidden { .. }))
+        .filter(|t| !matches!(decide_listing(t, effective_scopes, role_allows), ScopeDecision::Hidden { .. }))
         .map(|t| tool_spec(project_slug, t))
         .collect()
 }
@@ -96,6 +103,9 @@ mod tests {
         let all = |_: &str| true;
         assert_eq!(names(&["tools:read"], &all), vec!["a", "b", "c"]);
         assert!(names(&["tools:call", "orders:read"], &all).is_empty(), "no tools:read, no list");
+        let viewer = role_has(&["tools:read"]);
+        assert_eq!(names(&["tools:read"], &viewer), vec!["a"], "a viewer lists what it cannot call");
+        assert!(matches!(decide(&types[0], &scopes(&["tools:read"]), &viewer), ScopeDecision::Hidden { .. }));
 
         let token = scopes(&["tools:read", "tools:call"]);
         assert_eq!(decide(&types[0], &token, &base), ScopeDecision::Allowed);

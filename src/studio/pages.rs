@@ -36,7 +36,7 @@ fn redirect(to: &str, cookie: Option<&str>) -> Result<Response, ApiError> {
 fn safe_next(next: Option<&str>) -> String {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "/-_.~%?=&+:@!$'()*,;".contains(c);
     match next {
-        Some(n) if n.len() <= 512 && n.starts_with('/') && !n.starts_with("//") && n.chars().all(allowed) => {
+        Some(n) if n.len() <= 4096 && n.starts_with('/') && !n.starts_with("//") && n.chars().all(allowed) => {
             n.to_string()
         }
         _ => "/studio".to_string(),
