@@ -1,12 +1,14 @@
 // MCP hot-path figures: tools/list and an interactive tools/call on a public
-// project (modern 2026-07-28 wire, stateless), next to a bare hello-world
-// worker on the same workerd (the floor); plus publish time for a project of
-// 200 Types and the time of one draft read of it.
+// project (modern 2026-07-28 wire, stateless), the same call with an OAuth
+// access token on a private project, next to a bare hello-world worker on the
+// same workerd (the floor); token endpoint latency; publish time for a
+// project of 200 Types and the time of one draft read of it.
 // Usage: npm run build && node bench/mcp.mjs [seconds] [concurrency]
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startWorker, freePort, ROOT } from '../tests/harness.mjs';
 import { load, row } from './load.mjs';
+import { getTokens, refresh } from '../tests/oauth-helpers.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -46,6 +48,28 @@ try {
   rows.push(row('tools/list (public)', await load(endpoint, mcpInit('tools/list', {}), { concurrency, seconds, check })));
   const callInit = mcpInit('tools/call', { name: 'show_order', arguments: { id: 'A-1' } }, 'show_order');
   rows.push(row('tools/call interactive (public)', await load(endpoint, callInit, { concurrency, seconds, check })));
+
+  // The same call on a private project with an OAuth access token: the cost
+  // of JWT verification plus the hub's grant check.
+  await owner.post('/api/v1/orgs/bench/projects', { slug: 'priv', name: 'Private' });
+  await owner.put('/api/v1/orgs/bench/projects/priv/draft/types/show_order', typeDoc('show_order'));
+  await owner.post('/api/v1/orgs/bench/projects/priv/publish', {});
+  const tokens = await getTokens(w, owner, { resource: `${w.url}/bench/priv` });
+  const authed = mcpInit('tools/call', { name: 'show_order', arguments: { id: 'A-1' } }, 'show_order');
+  authed.headers.authorization = `Bearer ${tokens.access_token}`;
+  rows.push(row('tools/call interactive (OAuth token)', await load(`${w.url}/bench/priv`, authed, { concurrency, seconds, check })));
+  // Token endpoint: sequential refresh-token rotations.
+  let refreshToken = tokens.refresh_token;
+  const refreshes = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    const r = await refresh(w, { refreshToken, clientId: tokens.clientId });
+    refreshes.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`refresh: ${r.status} ${r.text}`);
+    refreshToken = r.body.refresh_token;
+  }
+  refreshes.sort((a, b) => a - b);
+  console.log(`token endpoint (refresh_token grant, n=30): p50 ${refreshes[15].toFixed(1)} ms, p90 ${refreshes[27].toFixed(1)} ms`);
 
   // Publish of 200 Types and a draft read of them.
   await owner.post('/api/v1/orgs/bench/projects', { slug: 'big', name: 'Big' });
