@@ -96,6 +96,14 @@ async fn resolve_assignable(ctx: &Ctx, org_id: &str, name: &str, field: &str) ->
         .ok_or_else(|| ApiError::invalid_field(field, format!("there is no role {name:?} in this organization")))
 }
 
+/// The current role of a member of the org; 404 for someone who is not one.
+async fn member_role(ctx: &Ctx, org_id: &str, user_id: &str) -> Result<Role, ApiError> {
+    let name = orgs::role_name_of(&ctx.db, org_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
+    resolve_assignable(ctx, org_id, &name, "role").await
+}
+
 pub async fn update_member(
     ctx: &Ctx,
     inc: &mut Incoming,
@@ -107,10 +115,7 @@ pub async fn update_member(
     let role_name = b.string("role", 64);
     b.finish()?;
     let role_name = role_name.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    let current_name = orgs::role_name_of(&ctx.db, &org.id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
-    let current = resolve_assignable(ctx, &org.id, &current_name, "role").await?;
+    let current = member_role(ctx, &org.id, user_id).await?;
     let new_role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
     roles::may_assign(&actor, Some(&current), &new_role).map_err(|m| ApiError::Forbidden(m.into()))?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
@@ -133,16 +138,16 @@ pub async fn remove_member(
     user_id: &str,
 ) -> Result<worker::Response, ApiError> {
     let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let current_name = orgs::role_name_of(&ctx.db, &org.id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
-    let current = resolve_assignable(ctx, &org.id, &current_name, "role").await?;
+    let current = member_role(ctx, &org.id, user_id).await?;
     roles::may_remove(&actor, &current).map_err(|m| ApiError::Forbidden(m.into()))?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
     roles::check_last_owner(owners, current.is_owner(), false).map_err(|m| ApiError::Conflict(m.into()))?;
     // Revoke in the hubs first: the member's grants stop on the next request.
     access_sync::push_member(ctx, &org.id, &org.slug, user_id, None).await?;
     if !orgs::remove_member(&ctx.db, &org.id, user_id).await? {
+        // Lost a race for the last owner: the member stays, with the access
+        // D1 says (the grants revoked above stay revoked).
+        access_sync::push_member(ctx, &org.id, &org.slug, user_id, Some(&current)).await?;
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
     json(200, &json!({ "removed": user_id }))

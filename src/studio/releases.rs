@@ -154,6 +154,12 @@ pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Re
     json(200, &json!({ "versions": items, "next_cursor": next_cursor, "production": pointer, "history": history }))
 }
 
+async fn find_version(ctx: &Ctx, r: &ProjectRef, version: &str) -> Result<versions::VersionRow, ApiError> {
+    versions::get(&ctx.db, &r.project.id, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no version {version:?} of this project")))
+}
+
 pub async fn get(
     ctx: &Ctx,
     inc: &mut Incoming,
@@ -162,9 +168,7 @@ pub async fn get(
     version: &str,
 ) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
-    let row = versions::get(&ctx.db, &r.project.id, version)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no version {version:?} of this project")))?;
+    let row = find_version(ctx, &r, version).await?;
     let diff_value: serde_json::Value = serde_json::from_str(&row.diff).unwrap_or_default();
     let snapshot: serde_json::Value = serde_json::from_str(&row.snapshot).unwrap_or_default();
     json(
@@ -184,9 +188,7 @@ pub async fn promote(
     version: &str,
 ) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
-    let row = versions::get(&ctx.db, &r.project.id, version)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no version {version:?} of this project")))?;
+    let row = find_version(ctx, &r, version).await?;
     let pointer = load_pointer(ctx, &r).await?;
     if pointer.as_ref().is_some_and(|p| p.version == row.version) {
         return Err(ApiError::Conflict(format!("version {} is already in production", row.version)));
