@@ -21,11 +21,13 @@ fi
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 cargo_install() { # name version binary
   local have
-  have=$("$3" --version 2>/dev/null | awk '{print $2}' || true)
+  # `wasm-bindgen --version` prints "wasm-bindgen 0.2.130", `worker-build --version` just "0.8.7".
+  have=$("$3" --version 2>/dev/null | awk '{print $NF}' || true)
   if [ "$have" != "$2" ]; then
     say "installing $1 $2 (found: ${have:-none})"
+    # --force: cargo's install records may say "installed" while the binary is gone.
     # --locked first; a lock entry the registry no longer serves falls back to a fresh resolve.
-    cargo install --quiet --locked "$1" --version "$2" || cargo install --quiet "$1" --version "$2"
+    cargo install --quiet --force --locked "$1" --version "$2" || cargo install --quiet --force "$1" --version "$2"
   fi
 }
 cargo_install wasm-bindgen-cli "$bindgen_version" wasm-bindgen
