@@ -8,6 +8,7 @@
 //
 // scripts/test.sh builds once and sets DOCKYARD_SKIP_BUILD=1 so wrangler does
 // not rebuild for every worker started here.
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -134,6 +135,34 @@ export async function startWorker({ vars = {} } = {}) {
     },
   };
   return worker;
+}
+
+/**
+ * startWorker, retried after each of `waits` (ms): a rebuild of build/ or a
+ * simultaneous start can make one attempt fail.
+ */
+export async function startWorkerWithRetry(opts, waits = [5_000, 60_000]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startWorker(opts);
+    } catch (e) {
+      if (attempt >= waits.length) throw e;
+      await new Promise((r) => setTimeout(r, waits[attempt]));
+    }
+  }
+}
+
+/** The `field` of each entry of a 422's `fields`. */
+export const fieldNames = (r) => (r.body?.fields ?? []).map((f) => f.field);
+
+/** Asserts a JSON API error: status, code, optionally the message and the field list. */
+export function assertError(r, status, code, { message, fields } = {}, label = '') {
+  const ctx = `${label ? `${label}: ` : ''}${r.status} ${r.text.slice(0, 600)}`;
+  assert.equal(r.status, status, ctx);
+  assert.equal(r.body?.error, code, ctx);
+  assert.equal(typeof r.body.message, 'string', ctx);
+  if (message) assert.match(r.body.message, message, ctx);
+  if (fields) assert.deepEqual(fieldNames(r), fields, ctx);
 }
 
 /**

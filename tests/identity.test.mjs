@@ -11,7 +11,7 @@
 // Invitation expiry (7 days) is not tested: there is no clock to move.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker } from './harness.mjs';
+import { startWorker, assertError, fieldNames } from './harness.mjs';
 
 // ---------------------------------------------------------------- helpers --
 
@@ -35,16 +35,6 @@ let ipSeq = 0;
 /** A fake client IP no other test uses (198.18.0.0/15, benchmarking range). */
 const freshIp = () => { const n = ++ipSeq; return `198.18.${n >> 8}.${n & 255}`; };
 
-/** Asserts a JSON API error: status, code, optionally the message and the field list. */
-function assertError(r, status, code, { message, fields } = {}, label = '') {
-  const ctx = `${label ? `${label}: ` : ''}${r.status} ${r.text.slice(0, 400)}`;
-  assert.equal(r.status, status, ctx);
-  assert.equal(r.body?.error, code, ctx);
-  assert.equal(typeof r.body.message, 'string', ctx);
-  if (message) assert.match(r.body.message, message, ctx);
-  if (fields) assert.deepEqual(fieldNames(r), fields, ctx);
-}
-const fieldNames = (r) => (r.body?.fields ?? []).map((f) => f.field);
 const fieldMessage = (r, field) => r.body?.fields?.find((f) => f.field === field)?.message;
 
 /** Signs in on `worker` and returns the client. */

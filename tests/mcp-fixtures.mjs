@@ -9,7 +9,7 @@
 //
 // Nothing here asserts; the suites do.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startWorker } from './harness.mjs';
+import { startWorkerWithRetry } from './harness.mjs';
 
 export { sleep };
 
@@ -24,20 +24,12 @@ export const META_SUB = 'io.modelcontextprotocol/subscriptionId';
 export const BASE_SCOPES = 'tools:read tools:call';
 
 /**
- * `startWorker` with retries: two suites starting at the same moment (the test
- * script runs suites two at a time) can race for wrangler's default inspector
- * port 9229, and one `wrangler dev` then exits early. Retried after a jittered
- * pause; other start failures are retried too (a rebuild may be under way).
+ * `startWorker` with retries after jittered pauses: a start can fail while
+ * build/ is being rebuilt or when two suites start at the same moment.
  */
-export async function startMcpWorker(opts, attempts = 4) {
-  for (let i = 1; ; i++) {
-    try {
-      return await startWorker(opts);
-    } catch (e) {
-      if (i >= attempts) throw e;
-      await sleep(1000 + Math.floor(Math.random() * 3000) * i);
-    }
-  }
+export function startMcpWorker(opts, attempts = 4) {
+  const waits = Array.from({ length: attempts - 1 }, (_, i) => 1000 + Math.floor(Math.random() * 3000) * (i + 1));
+  return startWorkerWithRetry(opts, waits);
 }
 
 // ------------------------------------------------------------ Type documents --

@@ -11,22 +11,9 @@
 // One worker per fault, started one after the other.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker } from './harness.mjs';
+import { startWorkerWithRetry } from './harness.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** startWorker, retried: a rebuild of build/ or a simultaneous start can make one attempt fail. */
-async function startWorkerWithRetry(opts) {
-  const waits = [5_000, 60_000];
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startWorker(opts);
-    } catch (e) {
-      if (attempt >= waits.length) throw e;
-      await sleep(waits[attempt]);
-    }
-  }
-}
 
 const typeDoc = (name, extra = {}) => ({
   name,

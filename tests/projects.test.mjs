@@ -9,24 +9,11 @@
 // in projects-faults.test.mjs (it needs workers started with DOCKYARD_FAULTS).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker } from './harness.mjs';
+import { startWorkerWithRetry, assertError, fieldNames } from './harness.mjs';
 
 // ---------------------------------------------------------------- helpers --
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** startWorker, retried: a rebuild of build/ or a simultaneous start can make one attempt fail. */
-async function startWorkerWithRetry(opts) {
-  const waits = [5_000, 60_000];
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startWorker(opts);
-    } catch (e) {
-      if (attempt >= waits.length) throw e;
-      await sleep(waits[attempt]);
-    }
-  }
-}
 
 let w; // the worker
 let owner; // the instance's first account, owner of `org`
@@ -45,16 +32,6 @@ before(async () => {
 });
 after(async () => { await w?.stop(); });
 
-/** Asserts a JSON API error: status, code, optionally the message and the field list. */
-function assertError(r, status, code, { message, fields } = {}, label = '') {
-  const ctx = `${label ? `${label}: ` : ''}${r.status} ${r.text.slice(0, 600)}`;
-  assert.equal(r.status, status, ctx);
-  assert.equal(r.body?.error, code, ctx);
-  assert.equal(typeof r.body.message, 'string', ctx);
-  if (message) assert.match(r.body.message, message, ctx);
-  if (fields) assert.deepEqual(fieldNames(r), fields, ctx);
-}
-const fieldNames = (r) => (r.body?.fields ?? []).map((f) => f.field);
 
 /** Creates a project in `org` (as the owner); returns its API path. */
 async function newProject(tag = 'proj') {
