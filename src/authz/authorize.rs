@@ -14,7 +14,7 @@ use super::{clients, routed_secret};
 use crate::app::{Ctx, Incoming};
 use crate::crypto;
 use crate::http::ApiError;
-use crate::identity::roles::{self, Permission, Role};
+use crate::identity::roles::{self, Permission};
 use crate::oauth::authorize::{granted_scopes, parse_authorize, AuthorizeError, AuthorizeRequest};
 use crate::oauth::grants::{Grant, PendingCode, CODE_LIFETIME_SECS};
 use crate::store::{grants as grant_index, orgs, projects};
@@ -48,7 +48,8 @@ struct Ready {
     session_hash: String,
     org: orgs::Org,
     project: projects::Project,
-    role: Role,
+    /// What the member's role grants of the requested scopes (may be empty).
+    scopes: Vec<String>,
 }
 
 enum Checked {
@@ -126,26 +127,31 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         );
         return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message))?));
     }
-    Ok(Checked::Ready(Box::new(Ready { req, client_name, caller, session_hash, org, project, role })))
+    let scopes = granted_scopes(&req.scopes, &role);
+    Ok(Checked::Ready(Box::new(Ready { req, client_name, caller, session_hash, org, project, scopes })))
+}
+
+/// Nothing to consent to: the role grants none of the requested scopes.
+fn no_scopes(ctx: &Ctx, req: &AuthorizeRequest) -> Result<Response, ApiError> {
+    let to = req.redirect.error(
+        "invalid_scope",
+        Some("your role grants none of the requested scopes"),
+        req.state.as_deref(),
+        &ctx.config.public_url,
+    );
+    pages::redirect(&to)
 }
 
 pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let params: Vec<(String, String)> = inc.url.query_pairs().into_owned().collect();
     let raw_query = inc.url.query().unwrap_or("").to_string();
-    let Ready { req, client_name, caller, session_hash, org, project, role } =
+    let Ready { req, client_name, caller, session_hash, org, project, scopes } =
         match check(ctx, inc, &params, &raw_query).await? {
             Checked::Done(resp) => return Ok(resp),
             Checked::Ready(ready) => *ready,
         };
-    let scopes = granted_scopes(&req.scopes, &role);
     if scopes.is_empty() {
-        let to = req.redirect.error(
-            "invalid_scope",
-            Some("your role grants none of the requested scopes"),
-            req.state.as_deref(),
-            &ctx.config.public_url,
-        );
-        return pages::redirect(&to);
+        return no_scopes(ctx, &req);
     }
     let redirect_host =
         url::Url::parse(req.redirect.as_str()).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
@@ -177,11 +183,11 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     let params: Vec<(String, String)> =
         form.iter().filter(|(k, _)| !FORM_ONLY.contains(&k.as_str())).cloned().collect();
     let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let Ready { req, caller, session_hash, org, project, role, .. } = match check(ctx, inc, &params, &raw_query).await?
-    {
-        Checked::Done(resp) => return Ok(resp),
-        Checked::Ready(ready) => *ready,
-    };
+    let Ready { req, caller, session_hash, org, project, scopes, .. } =
+        match check(ctx, inc, &params, &raw_query).await? {
+            Checked::Done(resp) => return Ok(resp),
+            Checked::Ready(ready) => *ready,
+        };
     let expected = csrf_token(ctx, &session_hash, &req.client_id);
     if !crypto::ct_eq(value("csrf").as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Forbidden("the consent form expired or was not ours; start again from the app".into()));
@@ -191,15 +197,8 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
         let to = req.redirect.error("access_denied", Some("the user denied access"), req.state.as_deref(), &iss);
         return pages::redirect(&to);
     }
-    let scopes = granted_scopes(&req.scopes, &role);
     if scopes.is_empty() {
-        let to = req.redirect.error(
-            "invalid_scope",
-            Some("your role grants none of the requested scopes"),
-            req.state.as_deref(),
-            &iss,
-        );
-        return pages::redirect(&to);
+        return no_scopes(ctx, &req);
     }
     let hub_key = format!("{}/{}", org.slug, project.slug);
     let code = routed_secret("dyc_", &hub_key);

@@ -22,6 +22,8 @@ use worker::*;
 pub struct ProjectHub {
     state: State,
     listeners: Listeners,
+    /// The schema is created once per object instance, not on every request.
+    migrated: std::cell::Cell<bool>,
 }
 
 fn reply(status: u16, body: Value) -> Result<Response> {
@@ -38,11 +40,15 @@ impl ProjectHub {
     }
 
     fn migrate(&self) -> Result<()> {
+        if self.migrated.get() {
+            return Ok(());
+        }
         let sql = self.sql();
         hub_grants::migrate(&sql)?;
         sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS types (name TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS ended_sessions (hash TEXT PRIMARY KEY, ended_at INTEGER NOT NULL)", None)?;
+        self.migrated.set(true);
         Ok(())
     }
 
@@ -148,7 +154,7 @@ fn field<T: DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
 
 impl DurableObject for ProjectHub {
     fn new(state: State, _env: Env) -> Self {
-        Self { state, listeners: Listeners::default() }
+        Self { state, listeners: Listeners::default(), migrated: std::cell::Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
