@@ -1,14 +1,16 @@
-//! Request dispatch (wasm32 glue): config, route, handler, response. Every
-//! error, including a store failure, becomes a JSON response here; nothing
+//! Request dispatch (wasm32 glue): config, route, handler, response. This
+//! file only dispatches: the request context and the response helpers live at
+//! the HTTP edge (`http::context`, `http::respond`), so handlers never import
+//! from here. Every error becomes a JSON response (`http::respond`); nothing
 //! propagates to the runtime as an exception.
 
 use crate::authz;
-use crate::config::Config;
-use crate::http::body::{self, Body};
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::{error_response, json, load_config};
 use crate::http::route::{resolve, Route};
 use crate::http::ApiError;
 use crate::studio::{account, draft, orgs, pages, projects, releases};
-use worker::{Context, D1Database, Env, Headers, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 /// The crate version and the build's git sha (set by scripts/build.sh).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -24,69 +26,6 @@ const CORS_PUBLIC: [(&str, &str); 4] = [
     ("Access-Control-Allow-Headers", "authorization, content-type, mcp-protocol-version"),
     ("Access-Control-Max-Age", "86400"),
 ];
-
-/// What every handler gets: parsed configuration, bindings and the clock.
-pub struct Ctx {
-    pub env: Env,
-    pub config: Config,
-    pub db: D1Database,
-    /// Unix seconds, read once per request.
-    pub now: i64,
-}
-
-/// The incoming request, with bounded body readers.
-pub struct Incoming {
-    pub method: Method,
-    pub headers: Headers,
-    pub url: worker::Url,
-    req: Request,
-}
-
-impl Incoming {
-    pub async fn bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
-        let declared = self.headers.get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        let bytes = self.req.bytes().await.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
-        if bytes.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        Ok(bytes)
-    }
-
-    /// A JSON object body (content type, size cap, UTF-8, object).
-    pub async fn json(&mut self) -> Result<Body, ApiError> {
-        self.json_limited(body::DEFAULT_LIMIT).await
-    }
-
-    /// Like [`Incoming::json`] with another size cap.
-    pub async fn json_limited(&mut self, limit: usize) -> Result<Body, ApiError> {
-        let bytes = self.json_bytes(limit).await?;
-        Body::parse(&bytes, limit)
-    }
-
-    /// The raw bytes of a JSON body (content type and size checked), for
-    /// documents validated elsewhere.
-    pub async fn json_bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
-        body::check_json_content_type(self.headers.get("Content-Type").ok().flatten().as_deref())?;
-        self.bytes(limit).await
-    }
-
-    /// An `application/x-www-form-urlencoded` body (the Studio forms).
-    pub async fn form(&mut self) -> Result<Vec<(String, String)>, ApiError> {
-        let ct = self.headers.get("Content-Type").ok().flatten().unwrap_or_default();
-        if !ct.starts_with("application/x-www-form-urlencoded") {
-            return Err(ApiError::UnsupportedMediaType("send the form as application/x-www-form-urlencoded".into()));
-        }
-        let bytes = self.bytes(body::DEFAULT_LIMIT).await?;
-        Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
-    }
-
-    pub fn query(&self, name: &str) -> Option<String> {
-        self.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-    }
-}
 
 pub async fn handle(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     Ok(match dispatch(req, env).await {
@@ -182,37 +121,4 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::StudioSignupSubmit => pages::signup_submit(ctx, inc).await,
         Route::StudioLogoutSubmit => pages::logout_submit(ctx, inc).await,
     }
-}
-
-pub fn load_config(env: &Env) -> Result<Config, ApiError> {
-    Config::from_lookup(|name| {
-        env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
-    })
-    .map_err(|e| ApiError::Misconfigured(e.to_string()))
-}
-
-pub fn json(status: u16, body: &serde_json::Value) -> Result<Response, ApiError> {
-    let resp = Response::from_json(body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let resp = resp.with_status(status);
-    let _ = resp.headers().set("Cache-Control", "no-store");
-    Ok(resp)
-}
-
-/// Adds a header to a response we built (cannot fail for valid names).
-pub fn with_header(resp: Response, name: &str, value: &str) -> Result<Response, ApiError> {
-    resp.headers().set(name, value).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(resp)
-}
-
-pub fn error_response(err: &ApiError) -> Response {
-    if let ApiError::Internal(detail) = err {
-        worker::console_error!("internal error: {detail}");
-    }
-    let resp = Response::from_json(&err.body()).unwrap_or_else(|_| Response::empty().expect("an empty response"));
-    let resp = resp.with_status(err.status());
-    for (name, value) in err.headers() {
-        let _ = resp.headers().set(name, &value);
-    }
-    let _ = resp.headers().set("Cache-Control", "no-store");
-    resp
 }

@@ -6,8 +6,9 @@
 //! redirects at all (a redirect could lead to a private address; the document
 //! URL is the client's identity anyway), 5 KiB, 5 seconds.
 
-use crate::app::{json, Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::ratelimit::Limit;
 use crate::oauth::clients::{self as oc, ClientMetadata};

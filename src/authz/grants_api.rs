@@ -2,7 +2,8 @@
 //! own grants. Revocation goes to the project's hub first (the next MCP
 //! request with that grant fails), then to the D1 index.
 
-use crate::app::{json, Ctx, Incoming};
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::store::grants as index;
@@ -23,7 +24,7 @@ fn view(g: &index::GrantRow) -> serde_json::Value {
 async fn revoke_in_hub(ctx: &Ctx, org_slug: &str, g: &index::GrantRow) -> Result<(), ApiError> {
     let project =
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
-    let stub = crate::studio::access_sync::hub(ctx, org_slug, project)?;
+    let stub = crate::objects::hub(ctx, org_slug, project)?;
     crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
     index::mark_revoked(&ctx.db, std::slice::from_ref(&g.grant_id), ctx.now).await
 }

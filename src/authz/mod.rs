@@ -14,8 +14,9 @@ pub mod grants_api;
 pub mod pages;
 pub mod token;
 
-use crate::app::{json, Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::validate;
 use crate::oauth::{metadata, resource::Resource, tokens};

@@ -9,8 +9,8 @@
 //!         reuse after the grace window revokes the grant.
 
 use super::{clients, hub_key_of, routed_secret, signing_keys};
-use crate::app::{Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
 use crate::oauth::clients::AuthMethod;
 use crate::oauth::errors::{wire, OAuthError};
@@ -118,7 +118,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
     let Some((org, project)) = hub_key_of(secret, prefix) else {
         return fail(400, "invalid_grant", "the code or refresh token is not one of ours");
     };
-    let stub = crate::studio::access_sync::hub(ctx, &org, &project)?;
+    let stub = crate::objects::hub(ctx, &org, &project)?;
     let hub_key = format!("{org}/{project}");
     let new_refresh = routed_secret("dyr_", &hub_key);
     let new_refresh_hash = crypto::sha256_hex(new_refresh.as_bytes());
@@ -187,7 +187,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     }
     let client_id = auth.client_id.clone();
     if let Some((org, project)) = hub_key_of(&token, "dyr_") {
-        let stub = crate::studio::access_sync::hub(ctx, &org, &project)?;
+        let stub = crate::objects::hub(ctx, &org, &project)?;
         let answer = crate::objects::call(
             &stub,
             "/grants/revoke-refresh",
@@ -198,7 +198,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     } else if let Some(claims) = tokens::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url) {
         if claims.client_id == client_id {
             if let Some(r) = parse_resource(&ctx.config.public_url, &claims.aud) {
-                let stub = crate::studio::access_sync::hub(ctx, &r.org, &r.project)?;
+                let stub = crate::objects::hub(ctx, &r.org, &r.project)?;
                 let answer =
                     crate::objects::call(&stub, "/grants/revoke", &json!({ "id": claims.grant_id, "now": ctx.now }))
                         .await;

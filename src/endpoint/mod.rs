@@ -1,258 +1,178 @@
 //! The MCP endpoints `/<org>/<project>` (production) and `.../draft` (wasm32
-//! glue): the hot path of DESIGN.md.
-//! 1. route and validate the slugs;
-//! 2. reject early (Origin 403, preflight 204, body 413/415) via the engine;
-//! 3. one hub round trip: project settings (visibility), production pointer,
-//!    draft (for draft), and whether a legacy session was ended;
-//! 4. access: a bearer JWT is verified locally (signature, expiry, issuer and
-//!    the exact audience: this endpoint's canonical URL), then the hub says
-//!    whether its grant is live and what the member may do now (effective
-//!    scopes = token scopes ∩ current role scopes). Draft always needs a
-//!    token; production needs one unless the project is public (then the
-//!    base scopes `tools:read tools:call`). No valid token: 401 with the
-//!    RFC 9728 discovery header;
-//! 5. the project view: production = the immutable published snapshot (cached
-//!    in the isolate by content hash), draft = the working copy;
-//! 6. the engine answers; tool calls run here; listen streams are held by the
-//!    hub, where changes happen.
+//! glue): the hot path of the architecture, one function per step, in order.
+//! 1. [`endpoint_of`]: route and validate the slugs;
+//! 2. [`reject_early`] and [`read_body`]: Origin 403, preflight 204, 415 and
+//!    413 (the body is bounded while it streams) before any work;
+//! 3. [`access::verify_token`]: a bearer JWT is verified locally (signature,
+//!    expiry, issuer and the exact audience: this endpoint's canonical URL);
+//! 4. [`hub_round_trip`]: one hop to the project's hub answers visibility,
+//!    the production pointer, whether a legacy session was ended and whether
+//!    the grant is live with the member's current scopes; the draft comes
+//!    back only when that access check passed, so an anonymous draft request
+//!    never loads it. [`access::decide`] turns it into the caller's scopes
+//!    (token ∩ role; public production without a token: the base scopes), or
+//!    the 401 with the RFC 9728 discovery header;
+//! 5. [`project_view`]: production = the immutable published snapshot
+//!    (cached in the isolate by content hash), draft = the working copy;
+//! 6. [`answer`]: the engine answers; tool calls run here ([`calls`]);
+//!    listen streams are held by the hub, where changes happen.
+//!
+//! An unknown project answers exactly like a private one (401 with the same
+//! challenge): without a token, nobody can tell a private project from a
+//! missing one. A hub that was never initialized is not created by a probe
+//! (the hub answers "no project" without writing storage).
 
+mod access;
 mod cache;
+mod calls;
 mod reply;
 
-use crate::app::{Ctx, Incoming};
-use crate::authz;
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
-use crate::identity::roles::BASE_SCOPES;
 use crate::identity::validate;
-use crate::mcp::{self, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind, ToolKind};
-use crate::oauth::grants::ScopeDecision;
+use crate::mcp::{self, HttpReply, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind};
 use crate::oauth::resource::Resource;
-use crate::oauth::tokens;
-use crate::objects::call;
 use crate::objects::hub_api::EndpointView;
+use crate::objects::{call, hub};
 use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
 use crate::store::versions;
-use crate::studio::access_sync::hub;
+use access::Access;
 use serde_json::json;
-use worker::Response;
+use std::rc::Rc;
+use worker::{Response, Stub};
 
 pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draft: bool) -> Result<Response, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no MCP endpoint at /{org}/{project}"));
-    if validate::validate_slug("org", org).is_err() || validate::validate_slug("project", project).is_err() {
-        return Err(not_found());
-    }
+    let resource = endpoint_of(org, project, draft)?;
     let headers: Vec<(String, String)> = inc.headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
     let method = inc.method.to_string();
-    // Reject early (Origin, preflight, Content-Type) before reading the body.
-    let head_only = HttpRequest { method: &method, headers: &headers, body: &[] };
-    if let Some(early) = mcp::early_reply(&head_only, &ctx.config.public_url, &ctx.config.allowed_origins) {
+    if let Some(early) = reject_early(ctx, &method, &headers) {
         return reply::to_response(early);
     }
-    let body = match method.as_str() {
-        "POST" => match inc.bytes(mcp::MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(ApiError::PayloadTooLarge { .. }) => return reply::to_response(mcp::payload_too_large(&headers)),
-            Err(e) => return Err(e),
-        },
-        _ => Vec::new(),
+    let body = match read_body(inc, &method, &headers).await? {
+        Ok(body) => body,
+        Err(too_large) => return reply::to_response(too_large),
     };
     let req = HttpRequest { method: &method, headers: &headers, body: &body };
-
     // MUST: tokens only in the Authorization header, never in the query string.
     if inc.url.query_pairs().any(|(k, _)| k == "access_token") {
         return reply::refuse_query_token(&req);
     }
-    let resource = Resource::new(org, project, draft);
-    let endpoint_url = resource.canonical_url(&ctx.config.public_url);
-    // DESIGN step 3: the JWT is verified locally (signature, exp, iss, exact aud).
-    let claims = match bearer(&headers) {
-        None => None,
-        Some(token) => match tokens::verify_access_token(
-            &token,
-            &authz::signing_keys(ctx),
-            &ctx.config.public_url,
-            &endpoint_url,
-            ctx.now,
-        ) {
-            Ok(c) => Some(c),
-            Err(e) => return reply::unauthorized(ctx, &req, &resource, Some(&e.to_string())),
-        },
+    let claims = match access::verify_token(ctx, &req, &resource) {
+        Ok(claims) => claims,
+        Err(refusal) => return refusal,
     };
-
-    // DESIGN step 4: one hub round trip: grant live? project, pointer, draft.
-    let session_hash = mcp::session_id_of(&req).map(|id| crypto::sha256_hex(id.as_bytes()));
     let stub = hub(ctx, org, project)?;
-    let grant = claims.as_ref().map(|c| json!({ "id": c.grant_id, "scopes": c.scopes() }));
-    let answer = call(
-        &stub,
+    let hop = hub_round_trip(ctx, &stub, &req, &resource, claims.as_ref()).await?;
+    let access = match access::decide(ctx, &req, &resource, &hop, claims.as_ref()) {
+        Ok(access) => access,
+        Err(refusal) => return refusal,
+    };
+    let view = project_view(ctx, &hop, draft).await?;
+    answer(ctx, &stub, &req, &resource, &access, &view, hop.session_ended).await
+}
+
+/// Step 1: the endpoint a path names; invalid slugs are a plain 404.
+fn endpoint_of(org: &str, project: &str, draft: bool) -> Result<Resource, ApiError> {
+    if validate::validate_slug("org", org).is_err() || validate::validate_slug("project", project).is_err() {
+        return Err(ApiError::NotFound(format!("no MCP endpoint at /{org}/{project}")));
+    }
+    Ok(Resource::new(org, project, draft))
+}
+
+/// Step 2a: Origin, preflight and Content-Type, decided on the headers alone.
+fn reject_early(ctx: &Ctx, method: &str, headers: &[(String, String)]) -> Option<HttpReply> {
+    let head_only = HttpRequest { method, headers, body: &[] };
+    mcp::early_reply(&head_only, &ctx.config.public_url, &ctx.config.allowed_origins)
+}
+
+/// Step 2b: the POST body, bounded while it streams; `Err` is the engine's 413.
+async fn read_body(
+    inc: &mut Incoming,
+    method: &str,
+    headers: &[(String, String)],
+) -> Result<Result<Vec<u8>, HttpReply>, ApiError> {
+    if method != "POST" {
+        return Ok(Ok(Vec::new()));
+    }
+    match inc.bytes(mcp::MAX_BODY_BYTES).await {
+        Ok(b) => Ok(Ok(b)),
+        Err(ApiError::PayloadTooLarge { .. }) => Ok(Err(mcp::payload_too_large(headers))),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the one hub round trip answered.
+pub(crate) struct Hop {
+    pub view: EndpointView,
+    /// The hub's access answer for a presented grant (`Null` without one).
+    pub access: serde_json::Value,
+    pub session_ended: bool,
+}
+
+/// Step 4: one hop to the hub (DESIGN step 4; no cache answers this).
+async fn hub_round_trip(
+    ctx: &Ctx,
+    stub: &Stub,
+    req: &HttpRequest<'_>,
+    resource: &Resource,
+    claims: Option<&crate::oauth::tokens::AccessClaims>,
+) -> Result<Hop, ApiError> {
+    let session_hash = mcp::session_id_of(req).map(|id| crypto::sha256_hex(id.as_bytes()));
+    let grant = claims.map(|c| json!({ "id": c.grant_id, "scopes": c.scopes() }));
+    let mut answer = call(
+        stub,
         "/endpoint",
         &json!({
-            "channel": if draft { "draft" } else { "production" }, "session_hash": session_hash,
+            "channel": if resource.draft { "draft" } else { "production" }, "session_hash": session_hash,
             "grant": grant, "resource": resource, "now": ctx.now,
         }),
     )
     .await?;
     let session_ended = answer["session_ended"].as_bool().unwrap_or(false);
-    let access = answer.get("access").cloned().unwrap_or(serde_json::Value::Null);
+    let access = answer.get_mut("access").map(serde_json::Value::take).unwrap_or_default();
     let view: EndpointView =
         serde_json::from_value(answer).map_err(|e| ApiError::Internal(format!("hub endpoint view: {e}")))?;
-    let Some(hub_project) = view.project else { return Err(not_found()) };
+    Ok(Hop { view, access, session_ended })
+}
 
-    let public = !draft && hub_project.visibility == "public";
-    let base: Vec<String> = BASE_SCOPES.iter().map(|s| s.to_string()).collect();
-    let (effective_scopes, member_scopes): (Vec<String>, Option<Vec<String>>) = if claims.is_some() {
-        if access["ok"].as_bool() != Some(true) {
-            let reason = access["reason"].as_str().unwrap_or("the grant is not valid");
-            return reply::unauthorized(ctx, &req, &resource, Some(reason));
-        }
-        (
-            serde_json::from_value(access["effective_scopes"].clone()).unwrap_or_default(),
-            serde_json::from_value(access["member_scopes"].clone()).unwrap_or(None),
-        )
-    } else if public {
-        (base.clone(), Some(base.clone()))
-    } else {
-        return reply::unauthorized(ctx, &req, &resource, None);
-    };
-    let role_allows = |s: &str| member_scopes.as_ref().is_none_or(|m| m.iter().any(|x| x == s));
+/// The Types, Instructions and version label one request is served from.
+struct ProjectView {
+    types: Rc<Vec<TypeDoc>>,
+    instructions: String,
+    version: String,
+}
 
-    // The project view (DESIGN step 5).
-    let (types, instructions, version) = if draft {
-        let d = view.draft.ok_or_else(|| ApiError::Internal("hub sent no draft".into()))?;
-        let docs: Vec<TypeDoc> = d.types.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
-        (docs, d.instructions, format!("draft-r{}", d.revision))
-    } else {
-        match view.production {
-            None => (Vec::new(), String::new(), "unpublished".to_string()),
-            Some(p) => {
-                let snap = production_snapshot(ctx, &hub_project.id, &p.version, &p.content_hash).await?;
-                (snap.types.clone(), snap.instructions.clone(), p.version)
-            }
-        }
-    };
-    let server_view = ServerView {
-        server_name: format!("{org}/{project}{}", if draft { "-draft" } else { "" }),
-        server_version: version,
-        title: Some(hub_project.slug.clone()),
-        instructions: (!instructions.trim().is_empty()).then_some(instructions),
-        tools: toolset::visible_tools(project, &types, &effective_scopes, &role_allows),
-        endpoint_url,
-    };
-
-    let session_key = crypto::hmac_sha256(&ctx.config.secrets_key, b"dockyard mcp session v1");
-    let validate_args = |schema: &serde_json::Value, args: &serde_json::Value| {
-        types::validate_arguments(schema, args).map_err(|ps| ps.into_iter().map(|p| (p.path, p.message)).collect())
-    };
-    let is_ended = |_id: &str| session_ended;
-    let env = mcp::EngineEnv {
-        session_key: &session_key,
-        now_secs: ctx.now.max(0) as u64,
-        allowed_origins: ctx.config.allowed_origins.clone(),
-        public_origin: ctx.config.public_url.clone(),
-        validate_args: &validate_args,
-        is_session_ended: &is_ended,
-    };
-    // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
-    // function that filtered the list.
-    if let Some(refusal) = scope_refusal(ctx, &req, &resource, &types, &effective_scopes, &role_allows)? {
-        return Ok(refusal);
-    }
-    let outcome = mcp::handle(&req, &server_view, &env);
-    let http_reply = match outcome {
-        Outcome::Reply(r) => r,
-        Outcome::CallTool(call) => {
-            // DESIGN step 6: the caller needs tools:call; scopes of the Type were
-            // checked by visible_tools.
-            let result = if !effective_scopes.iter().any(|s| s == "tools:call") {
-                mcp::ToolResult {
-                    content_text: "calling tools needs the tools:call scope".into(),
-                    structured: None,
-                    is_error: true,
-                }
-            } else {
-                match call.tool.kind {
-                    ToolKind::Interactive => mcp::interactive_result(&call.tool, &call.arguments),
-                    ToolKind::Http => mcp::http_not_available(&call.tool),
-                }
-            };
-            let tool = call.tool.clone();
-            let result = mcp::conform_output(&tool, result, &validate_args);
-            mcp::finish_tool_call(call, result)
-        }
-    };
-    if let Some(ended) = mcp::session_ended_by(&req, &http_reply) {
-        call(&stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
-    }
-    if let ReplyBody::OpenStream(kind) = &http_reply.body {
-        let (subscription, first, tools, resources) = match kind {
-            StreamKind::LegacyListen { .. } => (serde_json::Value::Null, Vec::new(), true, true),
-            StreamKind::ModernListen { subscription_id, acknowledged, filter } => (
-                subscription_id.clone(),
-                vec![acknowledged.encode()],
-                filter.tools_list_changed == Some(true),
-                filter.resources_list_changed == Some(true),
-            ),
-        };
-        let body = json!({
-            "channel": if draft { "draft" } else { "production" },
-            "subscription_id": subscription, "first": first,
-            "tools": tools, "resources": resources,
-            "headers": http_reply.headers, "now": ctx.now,
+/// Step 5: production = the published snapshot, draft = the working copy.
+async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, ApiError> {
+    if draft {
+        let d = hop.view.draft.as_ref().ok_or_else(|| ApiError::Internal("hub sent no draft".into()))?;
+        let docs: Vec<TypeDoc> = d.types.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
+        return Ok(ProjectView {
+            types: Rc::new(docs),
+            instructions: d.instructions.clone(),
+            version: format!("draft-r{}", d.revision),
         });
-        return reply::stream_from_hub(&stub, &body).await;
     }
-    reply::to_response(http_reply)
-}
-
-fn bearer(headers: &[(String, String)]) -> Option<String> {
-    let raw = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.as_str())?;
-    let (scheme, token) = raw.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
-}
-
-/// For a `tools/call` of a Type the caller may not call: the 403 step-up
-/// answer or the -32602 error naming the missing scope.
-fn scope_refusal(
-    ctx: &Ctx,
-    req: &HttpRequest,
-    resource: &Resource,
-    types: &[TypeDoc],
-    effective: &[String],
-    role_allows: &dyn Fn(&str) -> bool,
-) -> Result<Option<Response>, ApiError> {
-    if req.method != "POST" {
-        return Ok(None);
-    }
-    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(req.body) else { return Ok(None) };
-    if msg["method"] != "tools/call" {
-        return Ok(None);
-    }
-    let Some(doc) = msg["params"]["name"].as_str().and_then(|n| types.iter().find(|t| t.name == n)) else {
-        return Ok(None);
+    let Some(p) = &hop.view.production else {
+        return Ok(ProjectView {
+            types: Rc::new(Vec::new()),
+            instructions: String::new(),
+            version: "unpublished".into(),
+        });
     };
-    match toolset::decide(doc, effective, role_allows) {
-        ScopeDecision::Allowed => Ok(None),
-        ScopeDecision::StepUp { needed } => reply::insufficient_scope(ctx, req, resource, &needed).map(Some),
-        ScopeDecision::Hidden { missing } => {
-            let message = format!(
-                "Unknown tool: {} (it needs the scope {}, which your access does not include)",
-                doc.name,
-                missing.join(" ")
-            );
-            reply::rpc_error(req, &msg["id"], -32602, &message).map(Some)
-        }
-    }
+    let project_id = hop.view.project.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
+    let snap = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await?;
+    Ok(ProjectView {
+        types: Rc::new(snap.types.clone()),
+        instructions: snap.instructions.clone(),
+        version: p.version.clone(),
+    })
 }
 
-async fn production_snapshot(
-    ctx: &Ctx,
-    project_id: &str,
-    version: &str,
-    hash: &str,
-) -> Result<std::rc::Rc<Snapshot>, ApiError> {
+async fn production_snapshot(ctx: &Ctx, project_id: &str, version: &str, hash: &str) -> Result<Rc<Snapshot>, ApiError> {
     if let Some(s) = cache::get(hash) {
         return Ok(s);
     }
@@ -262,4 +182,85 @@ async fn production_snapshot(
     let snap: Snapshot =
         serde_json::from_str(&row.snapshot).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))?;
     Ok(cache::put(hash, snap))
+}
+
+/// Step 6: the engine's answer, with tool calls run, ended sessions recorded
+/// and listen streams handed to the hub.
+async fn answer(
+    ctx: &Ctx,
+    stub: &Stub,
+    req: &HttpRequest<'_>,
+    resource: &Resource,
+    access: &Access,
+    view: &ProjectView,
+    session_ended: bool,
+) -> Result<Response, ApiError> {
+    let role_allows = |s: &str| access.role_allows(s);
+    let server_view = ServerView {
+        server_name: format!("{}/{}{}", resource.org, resource.project, if resource.draft { "-draft" } else { "" }),
+        server_version: view.version.clone(),
+        title: Some(resource.project.clone()),
+        instructions: (!view.instructions.trim().is_empty()).then(|| view.instructions.clone()),
+        tools: toolset::visible_tools(&resource.project, &view.types, &access.effective_scopes, &role_allows),
+        endpoint_url: resource.canonical_url(&ctx.config.public_url),
+    };
+    // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
+    // function that filtered the list.
+    if let Some(refusal) = calls::scope_refusal(ctx, req, resource, &view.types, access)? {
+        return Ok(refusal);
+    }
+    let session_key = crypto::hmac_sha256(&ctx.config.secrets_key, b"dockyard mcp session v1");
+    let is_ended = |_id: &str| session_ended;
+    let env = mcp::EngineEnv {
+        session_key: &session_key,
+        now_secs: ctx.now.max(0) as u64,
+        allowed_origins: ctx.config.allowed_origins.clone(),
+        public_origin: ctx.config.public_url.clone(),
+        validate_args: &validate_args,
+        is_session_ended: &is_ended,
+    };
+    let http_reply = match mcp::handle(req, &server_view, &env) {
+        Outcome::Reply(r) => r,
+        Outcome::CallTool(call) => calls::run(call, access),
+    };
+    if let Some(ended) = mcp::session_ended_by(req, &http_reply) {
+        call(stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
+    }
+    if let ReplyBody::OpenStream(kind) = &http_reply.body {
+        return open_stream(ctx, stub, resource, access, kind, &http_reply.headers).await;
+    }
+    reply::to_response(http_reply)
+}
+
+/// Argument and output validation against a Type's JSON Schemas.
+pub(crate) fn validate_args(schema: &serde_json::Value, args: &serde_json::Value) -> Result<(), Vec<(String, String)>> {
+    types::validate_arguments(schema, args).map_err(|ps| ps.into_iter().map(|p| (p.path, p.message)).collect())
+}
+
+/// A listen stream (legacy GET or modern `subscriptions/listen`), held open
+/// by the hub so that changes reach it.
+async fn open_stream(
+    ctx: &Ctx,
+    stub: &Stub,
+    resource: &Resource,
+    access: &Access,
+    kind: &StreamKind,
+    headers: &[(String, String)],
+) -> Result<Response, ApiError> {
+    let (subscription, first, tools, resources) = match kind {
+        StreamKind::LegacyListen { .. } => (serde_json::Value::Null, Vec::new(), true, true),
+        StreamKind::ModernListen { subscription_id, acknowledged, filter } => (
+            subscription_id.clone(),
+            vec![acknowledged.encode()],
+            filter.tools_list_changed == Some(true),
+            filter.resources_list_changed == Some(true),
+        ),
+    };
+    let body = json!({
+        "channel": if resource.draft { "draft" } else { "production" },
+        "subscription_id": subscription, "first": first,
+        "tools": tools, "resources": resources, "grant_id": access.grant_id,
+        "headers": headers, "now": ctx.now,
+    });
+    reply::stream_from_hub(stub, &body).await
 }

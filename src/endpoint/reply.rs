@@ -1,7 +1,7 @@
 //! Engine replies to Workers responses, the 401 discovery answer, and
 //! listen streams held by the hub.
 
-use crate::app::Ctx;
+use crate::http::context::Ctx;
 use crate::http::ApiError;
 use crate::identity::roles::BASE_SCOPES;
 use crate::mcp::{self, HttpReply, HttpRequest, ReplyBody};

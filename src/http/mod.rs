@@ -1,4 +1,5 @@
-//! HTTP edge: routes, error shapes and (on wasm32) the glue that turns them
+//! HTTP edge: routes, error shapes and (on wasm32) the request context
+//! (`context`) and response builders (`respond`) that turn them
 //! into Workers responses. The pure parts (route table, error -> status and
 //! body) are tested natively.
 
@@ -8,3 +9,8 @@ pub mod html;
 pub mod route;
 
 pub use error::ApiError;
+
+#[cfg(target_arch = "wasm32")]
+pub mod context;
+#[cfg(target_arch = "wasm32")]
+pub mod respond;

@@ -9,8 +9,15 @@ pub mod listeners;
 pub mod project_hub;
 pub mod rate_limiter;
 
+use crate::http::context::Ctx;
 use crate::http::ApiError;
 use worker::{Method, Request, RequestInit, Stub};
+
+/// The stub of a project's hub (`id_from_name("<org>/<project>")`).
+pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<Stub, ApiError> {
+    let ns = ctx.env.durable_object("PROJECT_HUB").map_err(|e| ApiError::Internal(e.to_string()))?;
+    ns.get_by_name(&format!("{org_slug}/{project_slug}")).map_err(|e| ApiError::Internal(e.to_string()))
+}
 
 /// Sends a JSON command to an object and returns its JSON answer. A non-2xx
 /// answer carries an `ApiError` body, which is passed through.

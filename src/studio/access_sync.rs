@@ -3,19 +3,15 @@
 //! *before* writing D1, so if a push fails the change is refused and D1 still
 //! matches; if D1 then fails, the hubs are stricter than D1, never looser.
 
-use crate::app::Ctx;
+use crate::http::context::Ctx;
 use crate::http::ApiError;
 use crate::identity::roles::Role;
 use crate::oauth::grants::{MemberAccess, MembershipChange};
+use crate::objects::hub;
 use crate::objects::hub_api::HubProject;
 use crate::store::{orgs, projects};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<worker::Stub, ApiError> {
-    let ns = ctx.env.durable_object("PROJECT_HUB").map_err(|e| ApiError::Internal(e.to_string()))?;
-    ns.get_by_name(&format!("{org_slug}/{project_slug}")).map_err(|e| ApiError::Internal(e.to_string()))
-}
 
 /// Sets (`Some`) or removes (`None`) one member's access in every project hub.
 pub async fn push_member(

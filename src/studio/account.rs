@@ -3,8 +3,9 @@
 
 use super::access_sync;
 use super::auth::{self, Caller, Via};
-use crate::app::{json, with_header, Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::{json, with_header};
 use crate::http::ApiError;
 use crate::identity::{password, validate};
 use crate::store::{self, credentials, invitations, orgs, users};

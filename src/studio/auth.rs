@@ -11,8 +11,8 @@
 //! Login attempts are rate-limited per account and per IP in the RateLimiter
 //! Durable Object, counting failures only.
 
-use crate::app::Ctx;
 use crate::crypto;
+use crate::http::context::Ctx;
 use crate::http::ApiError;
 use crate::identity::password;
 use crate::identity::ratelimit::{Limit, PER_ACCOUNT, PER_IP};

@@ -3,14 +3,14 @@
 //! hub, visible to the very next read), and diff it against production.
 //! Optimistic concurrency: `If-Match: "<revision>"` refuses a stale edit.
 
-use super::access_sync::hub;
 use super::orgs::authorize;
-use crate::app::{json, Ctx, Incoming};
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::identity::validate::{self, FieldError};
-use crate::objects::call;
 use crate::objects::hub_api::{Draft, ProductionPointer};
+use crate::objects::{call, hub};
 use crate::projects::diff::{self, Snapshot};
 use crate::projects::types::{self, TypeDoc, ValidationOptions};
 use crate::store::{projects, versions};

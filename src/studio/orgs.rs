@@ -4,8 +4,9 @@
 
 use super::access_sync;
 use super::auth::{self, Caller};
-use crate::app::{json, Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::{self, Permission, Role};
 use crate::identity::validate;

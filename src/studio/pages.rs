@@ -5,7 +5,7 @@
 
 use super::account::{self, SignupInput};
 use super::auth;
-use crate::app::{Ctx, Incoming};
+use crate::http::context::{Ctx, Incoming};
 use crate::http::html::{escape, page, PAGE_HEADERS};
 use crate::http::ApiError;
 use crate::identity::validate;

@@ -3,8 +3,9 @@
 
 use super::access_sync;
 use super::orgs::{authorize, require_permission};
-use crate::app::{json, Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::identity::validate;

@@ -8,7 +8,8 @@
 //! Either way production keeps serving the old version.
 
 use super::draft::{load_draft, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef};
-use crate::app::{json, Ctx, Incoming};
+use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::objects::call;

@@ -1,0 +1,67 @@
+//! `tools/call` on an endpoint: the scope gate before the engine runs
+//! (step-up 403 or a hidden tool's -32602) and running the Type (step 6).
+
+use super::access::Access;
+use super::{reply, validate_args};
+use crate::http::context::Ctx;
+use crate::http::ApiError;
+use crate::mcp::{self, HttpReply, HttpRequest, ToolCall, ToolKind};
+use crate::oauth::grants::ScopeDecision;
+use crate::oauth::resource::Resource;
+use crate::projects::toolset;
+use crate::projects::types::TypeDoc;
+use worker::Response;
+
+/// For a `tools/call` of a Type the caller may not call: the 403 step-up
+/// answer or the -32602 error naming the missing scope.
+pub fn scope_refusal(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    resource: &Resource,
+    types: &[TypeDoc],
+    access: &Access,
+) -> Result<Option<Response>, ApiError> {
+    if req.method != "POST" {
+        return Ok(None);
+    }
+    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(req.body) else { return Ok(None) };
+    if msg["method"] != "tools/call" {
+        return Ok(None);
+    }
+    let Some(doc) = msg["params"]["name"].as_str().and_then(|n| types.iter().find(|t| t.name == n)) else {
+        return Ok(None);
+    };
+    let role_allows = |s: &str| access.role_allows(s);
+    match toolset::decide(doc, &access.effective_scopes, &role_allows) {
+        ScopeDecision::Allowed => Ok(None),
+        ScopeDecision::StepUp { needed } => reply::insufficient_scope(ctx, req, resource, &needed).map(Some),
+        ScopeDecision::Hidden { missing } => {
+            let message = format!(
+                "Unknown tool: {} (it needs the scope {}, which your access does not include)",
+                doc.name,
+                missing.join(" ")
+            );
+            reply::rpc_error(req, &msg["id"], -32602, &message).map(Some)
+        }
+    }
+}
+
+/// Runs a validated call. The caller needs `tools:call`; the Type's own
+/// scopes were checked by [`scope_refusal`] and `visible_tools`.
+pub fn run(call: ToolCall, access: &Access) -> HttpReply {
+    let result = if !access.may_call() {
+        mcp::ToolResult {
+            content_text: "calling tools needs the tools:call scope".into(),
+            structured: None,
+            is_error: true,
+        }
+    } else {
+        match call.tool.kind {
+            ToolKind::Interactive => mcp::interactive_result(&call.tool, &call.arguments),
+            ToolKind::Http => mcp::http_not_available(&call.tool),
+        }
+    };
+    let tool = call.tool.clone();
+    let result = mcp::conform_output(&tool, result, &validate_args);
+    mcp::finish_tool_call(call, result)
+}
