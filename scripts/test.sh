@@ -15,5 +15,9 @@ bash scripts/build.sh
 export DOCKYARD_SKIP_BUILD=1
 echo "== end-to-end suites (real workerd)"
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(tests/*.test.mjs)
+if [ ${#suites[@]} -eq 0 ]; then
+  # Every suite in tests/ and its subfolders: a suite in a new folder runs too.
+  mapfile -t suites < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
+fi
+echo "== ${#suites[@]} suites: ${suites[*]}"
 node --test --test-concurrency=2 --test-timeout=300000 "${suites[@]}"

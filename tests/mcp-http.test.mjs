@@ -823,8 +823,13 @@ describe('both eras: transport rules', () => {
     }
   });
 
-  test('unknown projects and malformed paths are 404, never 5xx', async () => {
-    for (const path of [`/${p.org}/no-such-project`, `/${p.org}/no-such-project/draft`, '/no-such-org/x', '/Bad_Org/x', `/${p.org}/${'p'.repeat(80)}`]) {
+  test('unknown projects answer like private ones (401); malformed paths are 404; never 5xx', async () => {
+    for (const path of [`/${p.org}/no-such-project`, `/${p.org}/no-such-project/draft`, '/no-such-org/x']) {
+      const r = await modern(`${w.url}${path}`, 'tools/list');
+      assert.equal(r.status, 401, `${path}: ${r.text}`);
+      assert.match(r.headers.get('www-authenticate') ?? '', /resource_metadata=/, path);
+    }
+    for (const path of ['/Bad_Org/x', `/${p.org}/${'p'.repeat(80)}`]) {
       const r = await modern(`${w.url}${path}`, 'tools/list');
       assert.equal(r.status, 404, `${path}: ${r.text}`);
     }

@@ -11,8 +11,8 @@
 
 use super::pages::{self, Consent};
 use super::{clients, routed_secret};
-use crate::app::{Ctx, Incoming};
 use crate::crypto;
+use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
 use crate::identity::roles::{self, Permission};
 use crate::oauth::authorize::{granted_scopes, parse_authorize, AuthorizeError, AuthorizeRequest};
@@ -97,19 +97,23 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
     let not_found = |what: &str| {
         req.redirect.error("invalid_target", Some(&format!("there is no such {what}")), req.state.as_deref(), &iss)
     };
-    let Some(org) = orgs::by_slug(&ctx.db, &req.resource.org).await? else {
-        return Ok(Checked::Done(pages::redirect(&not_found("organization"))?));
+    // MUST 2: members only; nothing is issued otherwise. A missing org gets the
+    // same page as a foreign one, so a non-member learns nothing about which
+    // orgs and projects exist; members learn whether the project does.
+    let org = orgs::by_slug(&ctx.db, &req.resource.org).await?;
+    let role_name = match &org {
+        Some(o) => orgs::role_name_of(&ctx.db, &o.id, &caller.user.id).await?,
+        None => None,
+    };
+    let (Some(org), Some(role_name)) = (org, role_name) else {
+        let message = format!(
+            "You ({}) are not a member of the organization {}. Only its members can connect apps to its projects.",
+            caller.user.email, req.resource.org
+        );
+        return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message))?));
     };
     let Some(project) = projects::by_slug(&ctx.db, &org.id, &req.resource.project).await? else {
         return Ok(Checked::Done(pages::redirect(&not_found("project"))?));
-    };
-    // MUST 2: members only; nothing is issued otherwise.
-    let Some(role_name) = orgs::role_name_of(&ctx.db, &org.id, &caller.user.id).await? else {
-        let message = format!(
-            "You ({}) are not a member of the organization {}. Only its members can connect apps to its projects.",
-            caller.user.email, org.slug
-        );
-        return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message))?));
     };
     let role = orgs::resolve_role(&ctx.db, &org.id, &role_name)
         .await?
@@ -225,7 +229,7 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
         expires_at: ctx.now + CODE_LIFETIME_SECS,
         used_at: None,
     };
-    let stub = crate::studio::access_sync::hub(ctx, &org.slug, &project.slug)?;
+    let stub = crate::objects::hub(ctx, &org.slug, &project.slug)?;
     let answer =
         crate::objects::call(&stub, "/grants/create", &json!({ "grant": grant, "code": pending, "now": ctx.now }))
             .await?;

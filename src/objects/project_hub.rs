@@ -7,6 +7,11 @@
 //! The object runs one request at a time, so: two draft edits never interleave
 //! (each bumps the revision once), a publish's pointer move is a compare-and-set
 //! that cannot race another, and the next request after any change sees it.
+//!
+//! Only `/init` (project creation) creates the object's tables. Every other
+//! command on a hub that was never initialized answers "no such project"
+//! without writing, so anonymous probes of made-up `/<org>/<project>` paths
+//! (and forged codes naming them) leave no storage behind.
 
 use super::hub_api::{Draft, EndpointView, HubProject, ProductionPointer};
 use super::listeners::{ListenSpec, Listeners};
@@ -24,7 +29,14 @@ pub struct ProjectHub {
     listeners: Listeners,
     /// The schema is created once per object instance, not on every request.
     migrated: std::cell::Cell<bool>,
+    /// Test-only failure injection (`DOCKYARD_FAULTS`; unset in production):
+    /// `hub.draft` makes every draft read fail.
+    faults: Vec<String>,
 }
+
+/// The commands of the OAuth side (`hub_oauth`), answered with an OAuth error
+/// by a hub that holds no project.
+const OAUTH_COMMANDS: [&str; 3] = ["/codes/redeem", "/refresh", "/grants/revoke-refresh"];
 
 fn reply(status: u16, body: Value) -> Result<Response> {
     Ok(Response::from_json(&body)?.with_status(status))
@@ -37,6 +49,28 @@ fn refuse(status: u16, code: &str, message: impl Into<String>) -> Result<Respons
 impl ProjectHub {
     fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
+    }
+
+    /// Whether `/init` ever ran here (its tables exist); a read, so asking
+    /// creates no storage.
+    fn initialized(&self) -> Result<bool> {
+        if self.migrated.get() {
+            return Ok(true);
+        }
+        let rows = self.sql().exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'", None)?;
+        Ok(!rows.to_array::<Value>()?.is_empty())
+    }
+
+    /// The answer of a hub that holds no project, written nowhere.
+    fn uninitialized_answer(path: &str) -> Result<Response> {
+        match path {
+            "/endpoint" => reply(200, json!({ "project": null, "production": null, "draft": null })),
+            p if OAUTH_COMMANDS.contains(&p) => reply(
+                200,
+                json!({ "oauth_error": "invalid_grant", "description": "the code or token is unknown", "revoked": null }),
+            ),
+            _ => refuse(404, "not_found", "the project is not initialized"),
+        }
     }
 
     fn migrate(&self) -> Result<()> {
@@ -84,6 +118,9 @@ impl ProjectHub {
     }
 
     fn draft(&self) -> Result<Draft> {
+        if self.faults.iter().any(|f| f == "hub.draft") {
+            return Err(Error::RustError("injected fault hub.draft".into()));
+        }
         #[derive(serde::Deserialize)]
         struct Row {
             doc: String,
@@ -153,13 +190,18 @@ fn field<T: DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
 }
 
 impl DurableObject for ProjectHub {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state, listeners: Listeners::default(), migrated: std::cell::Cell::new(false) }
+    fn new(state: State, env: Env) -> Self {
+        let faults = env.var("DOCKYARD_FAULTS").map(|v| v.to_string()).unwrap_or_default();
+        let faults = faults.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+        Self { state, listeners: Listeners::default(), migrated: std::cell::Cell::new(false), faults }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        self.migrate()?;
         let path = req.path();
+        if path != "/init" && !self.initialized()? {
+            return Self::uninitialized_answer(&path);
+        }
+        self.migrate()?;
         let cmd: Value = req.json().await?;
         let now = cmd["now"].as_i64().unwrap_or(0);
         match path.as_str() {
@@ -265,17 +307,23 @@ impl DurableObject for ProjectHub {
             }
             "/endpoint" => {
                 let channel: String = field(&cmd, "channel")?;
+                // Access first: the draft is loaded only for a caller who may read it.
+                let access = match cmd.get("grant").filter(|g| !g.is_null()) {
+                    Some(_) => Some(self.check_access(&cmd, now).await?),
+                    None => None,
+                };
+                let granted = access.as_ref().is_some_and(|a| a["ok"].as_bool() == Some(true));
                 let view = EndpointView {
                     project: self.meta("project")?,
                     production: self.meta("production")?,
-                    draft: if channel == "draft" { Some(self.draft()?) } else { None },
+                    draft: if channel == "draft" && granted { Some(self.draft()?) } else { None },
                 };
                 let mut answer = json!(view);
                 if let Some(hash) = cmd["session_hash"].as_str() {
                     answer["session_ended"] = json!(self.session_ended(hash)?);
                 }
-                if cmd.get("grant").is_some_and(|g| !g.is_null()) {
-                    answer["access"] = self.check_access(&cmd, now).await?;
+                if let Some(a) = access {
+                    answer["access"] = a;
                 }
                 reply(200, answer)
             }
