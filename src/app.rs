@@ -27,14 +27,14 @@ const CORS_PUBLIC: [(&str, &str); 4] = [
     ("Access-Control-Max-Age", "86400"),
 ];
 
-pub async fn handle(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(match dispatch(req, env).await {
+pub async fn handle(req: Request, env: Env, exec: Context) -> worker::Result<Response> {
+    Ok(match dispatch(req, env, exec).await {
         Ok(resp) => resp,
         Err(err) => error_response(&err),
     })
 }
 
-async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
+async fn dispatch(req: Request, env: Env, exec: Context) -> Result<Response, ApiError> {
     let url = req.url().map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
     // Browser-based hosts call discovery, registration and the token endpoint
     // cross-origin. None of them uses cookies, so a wildcard is safe.
@@ -50,7 +50,8 @@ async fn dispatch(req: Request, env: Env) -> Result<Response, ApiError> {
     let route = resolve(req.method().as_ref(), url.path())?;
     let config = load_config(&env)?;
     let db = env.d1("DB").map_err(|e| ApiError::Misconfigured(format!("the D1 binding DB is missing: {e}")))?;
-    let ctx = Ctx { env, config, db, now: (worker::Date::now().as_millis() / 1000) as i64 };
+    let now_ms = worker::Date::now().as_millis() as i64;
+    let ctx = Ctx { env, config, db, now: now_ms / 1000, now_ms, exec };
     let mut inc = Incoming { method: req.method(), headers: req.headers().clone(), url, req };
     let resp = route_request(&ctx, &mut inc, route).await;
     if public_cors {

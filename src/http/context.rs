@@ -6,15 +6,26 @@
 use crate::config::Config;
 use crate::http::body::{self, Body};
 use crate::http::ApiError;
-use worker::{D1Database, Env, Headers, Method, Request};
+use worker::{Context, D1Database, Env, Headers, Method, Request};
 
-/// What every handler gets: parsed configuration, bindings and the clock.
+/// What every handler gets: parsed configuration, bindings, the clock and the
+/// execution context (for work that runs after the response, `wait_until`).
 pub struct Ctx {
     pub env: Env,
     pub config: Config,
     pub db: D1Database,
     /// Unix seconds, read once per request.
     pub now: i64,
+    /// Unix milliseconds at the start of the request.
+    pub now_ms: i64,
+    pub exec: Context,
+}
+
+impl Ctx {
+    /// Runs `work` after the response is sent (`ctx.waitUntil`).
+    pub fn defer(&self, work: impl std::future::Future<Output = ()> + 'static) {
+        self.exec.wait_until(work);
+    }
 }
 
 /// The incoming request, with bounded body readers.
