@@ -19,8 +19,10 @@
 //!
 //! An unknown project answers exactly like a private one (401 with the same
 //! challenge): without a token, nobody can tell a private project from a
-//! missing one. A hub that was never initialized is not created by a probe
-//! (the hub answers "no project" without writing storage).
+//! missing one. An anonymous draft request is refused before any hop; an
+//! anonymous production request checks that the project exists (D1, once per
+//! isolate) before its hub is touched, so probes of made-up names create no
+//! Durable Object (and a hub that was never initialized writes nothing).
 
 mod access;
 mod cache;
@@ -34,7 +36,7 @@ use crate::identity::validate;
 use crate::mcp::{self, HttpReply, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind};
 use crate::oauth::resource::Resource;
 use crate::objects::hub_api::EndpointView;
-use crate::objects::{call, hub};
+use crate::objects::{call, existing_hub, hub};
 use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
@@ -64,7 +66,16 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
         Ok(claims) => claims,
         Err(refusal) => return refusal,
     };
-    let stub = hub(ctx, org, project)?;
+    // A verified token proves the project existed; an anonymous caller's
+    // project is looked up first, so probes never instantiate a hub.
+    let stub = match &claims {
+        Some(_) => hub(ctx, org, project)?,
+        None if draft => return reply::unauthorized(ctx, &req, &resource, None),
+        None => match existing_hub(ctx, org, project).await? {
+            Some(stub) => stub,
+            None => return reply::unauthorized(ctx, &req, &resource, None),
+        },
+    };
     let hop = hub_round_trip(ctx, &stub, &req, &resource, claims.as_ref()).await?;
     let access = match access::decide(ctx, &req, &resource, &hop, claims.as_ref()) {
         Ok(access) => access,

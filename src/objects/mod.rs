@@ -19,6 +19,34 @@ pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<Stub, ApiErr
     ns.get_by_name(&format!("{org_slug}/{project_slug}")).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+thread_local! {
+    /// `<org>/<project>` keys known to exist (a project's hub key never
+    /// names another project; a deleted project's hub answers "no project").
+    static KNOWN: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+/// The hub of `<org>/<project>` if that project exists, checked in D1 (and
+/// remembered per isolate). For callers that have no proof the project exists
+/// (an anonymous MCP request, a code or refresh token whose prefix names a
+/// hub): a probe of a made-up name never instantiates an object, so it leaves
+/// no Durable Object storage behind.
+pub async fn existing_hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<Option<Stub>, ApiError> {
+    let key = format!("{org_slug}/{project_slug}");
+    if !KNOWN.with(|k| k.borrow().contains(&key)) {
+        if !crate::store::projects::exists(&ctx.db, org_slug, project_slug).await? {
+            return Ok(None);
+        }
+        KNOWN.with(|k| {
+            let mut k = k.borrow_mut();
+            if k.len() >= 4096 {
+                k.clear();
+            }
+            k.insert(key);
+        });
+    }
+    hub(ctx, org_slug, project_slug).map(Some)
+}
+
 /// Sends a JSON command to an object and returns its JSON answer. A non-2xx
 /// answer carries an `ApiError` body, which is passed through.
 pub async fn call(stub: &Stub, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {

@@ -22,6 +22,22 @@ pub async fn by_slug(db: &D1Database, org_id: &str, slug: &str) -> Result<Option
         .await
 }
 
+/// Whether `<org>/<project>` names an existing project (by slugs).
+pub async fn exists(db: &D1Database, org_slug: &str, project_slug: &str) -> Result<bool, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        #[allow(dead_code)]
+        id: String,
+    }
+    let row: Option<Row> = first(
+        db,
+        "SELECT p.id FROM projects p JOIN orgs o ON o.id = p.org_id WHERE o.slug = ?1 AND p.slug = ?2",
+        &[org_slug.into(), project_slug.into()],
+    )
+    .await?;
+    Ok(row.is_some())
+}
+
 pub async fn for_org(db: &D1Database, org_id: &str) -> Result<Vec<Project>, ApiError> {
     all(db, &format!("SELECT {COLUMNS} FROM projects WHERE org_id = ?1 ORDER BY slug"), &[org_id.into()]).await
 }
