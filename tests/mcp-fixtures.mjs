@@ -1,4 +1,4 @@
-// Shared helpers for the MCP endpoint suites (tests/mcp-*.test.mjs): seeding a
+// Shared helpers for the MCP endpoint suites (tests/mcp/*.test.mjs): seeding a
 // public project through the management API, Type documents, raw JSON-RPC
 // requests in both protocol eras, and a small SSE reader.
 //

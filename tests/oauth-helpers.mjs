@@ -1,4 +1,4 @@
-// OAuth flow driver for the e2e suites (tests/oauth-*.test.mjs and any later
+// OAuth flow driver for the e2e suites (tests/oauth/*.test.mjs and any later
 // suite that needs an access token): the real flow over plain HTTP, the way a
 // browser and an MCP client would drive it.
 //

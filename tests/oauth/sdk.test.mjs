@@ -22,8 +22,8 @@ import {
 } from '@modelcontextprotocol/client';
 import {
   orderCard, interactiveType, uniq, createOrg, createProject, putType, putInstructions, publish, ownerOf, startMcpWorker,
-} from './mcp-fixtures.mjs';
-import { followAuthorization, startCimdFixture, decodeJwt, mcp, parseChallenge, BASE_SCOPES } from './oauth-helpers.mjs';
+} from '../mcp-fixtures.mjs';
+import { followAuthorization, startCimdFixture, decodeJwt, mcp, parseChallenge, BASE_SCOPES } from '../oauth-helpers.mjs';
 
 const PASSWORD = 'member password 1'; // what harness addMember uses
 const INSTRUCTIONS = 'Orders live in the shop. Use show_order to display one.';

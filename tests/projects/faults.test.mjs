@@ -11,7 +11,7 @@
 // One worker per fault, started one after the other.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorkerWithRetry } from './harness.mjs';
+import { startWorkerWithRetry } from '../harness.mjs';
 
 
 

@@ -22,7 +22,7 @@ import {
   HTML, MCP_APP_MIME, MODERN, META_SERVER, META_SUB, ACCEPT, orderCard, interactiveType, seedPublicProject, uniq,
   putType, publish, setVisibility, createOrg, createProject, expectedChallenge, modern, legacy, legacySession, post,
   initializeParams, modernHeaders, modernMeta, openStream, sleep, ownerOf, startMcpWorker,
-} from './mcp-fixtures.mjs';
+} from '../mcp-fixtures.mjs';
 
 let w;
 let owner;

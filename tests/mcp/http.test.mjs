@@ -11,12 +11,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import * as F from './mcp-fixtures.mjs';
+import * as F from '../mcp-fixtures.mjs';
 import {
   MODERN, LEGACY, MCP_APP_MIME, META_VERSION, META_CAPS, META_INFO, META_SERVER, META_SUB, ACCEPT, HTML,
   orderCard, interactiveType, seedPublicProject, putType, publish, modernMeta, modernHeaders, initializeParams,
   legacySession, openStream, ownerOf, sleep, startMcpWorker,
-} from './mcp-fixtures.mjs';
+} from '../mcp-fixtures.mjs';
 
 const EXTRA_ORIGIN = 'https://host.example';
 

@@ -20,8 +20,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './harness.mjs';
-import { interactiveType, seedPublicProject, ownerOf, startMcpWorker, HTML } from './mcp-fixtures.mjs';
+import { ROOT } from '../harness.mjs';
+import { interactiveType, seedPublicProject, ownerOf, startMcpWorker, HTML } from '../mcp-fixtures.mjs';
 
 const EXPECTED = JSON.parse(await readFile(join(ROOT, 'tests', 'conformance', 'expected-failures.json'), 'utf8'));
 const SUITE_TIMEOUT_MS = 170_000;

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startWorker, ROOT } from './harness.mjs';
+import { startWorker, ROOT } from '../harness.mjs';
 
 let w;
 before(async () => { w = await startWorker(); });
