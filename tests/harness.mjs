@@ -28,7 +28,7 @@ const run = promisify(execFile);
  * mid-suite) and does not load the developer's .dev.vars.
  */
 let configs = 0;
-async function testConfig() {
+export async function testConfig() {
   const dir = join(ROOT, '.tmp');
   await mkdir(dir, { recursive: true });
   const source = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
