@@ -30,13 +30,12 @@ export function table(headers, rows) {
   return lines.join('\n');
 }
 
-/** The main table: one row per scenario (pending hooks included), ratios against `base`. */
-export function mainTable(scenarios, results, baseId) {
-  const base = results[baseId];
+/** The main table: one row per scenario (pending hooks included) with its ratios against floor + hop. */
+export function mainTable(scenarios, results) {
   const rows = scenarios.map((s) => {
     const r = results[s.id];
     if (s.pending) return [s.label, 'not built yet', '', '', '', '', ''];
-    return [s.label, int(r.rps), f(r.p50), f(r.p99), String(r.errors), f(r.rps / base.rps, 2), f(r.p50 / base.p50, 2)];
+    return [s.label, int(r.rps), f(r.p50), f(r.p99), String(r.errors), f(r.rpsRatio, 2), f(r.p50Ratio, 2)];
   });
   return table(['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× floor+hop req/s', '× floor+hop p50'], rows);
 }
@@ -52,13 +51,10 @@ export function sweepTable(scenarios, sweep) {
  * The target rows of issue 14 that the bench measures now; the others are
  * printed as not measured, with the reason.
  */
-export function targets({ results, baseId, sizes, cold, sweep, authedIds }) {
-  const base = results[baseId];
+export function targets({ results, sizes, cold, sweep, authedIds }) {
   const rows = [];
   for (const [id, label] of authedIds) {
-    const r = results[id];
-    const tp = r.rps / base.rps;
-    const p50 = r.p50 / base.p50;
+    const { rpsRatio: tp, p50Ratio: p50 } = results[id];
     rows.push({ target: `${label}: throughput ≥ 0.9× floor+hop (c=8)`, value: `${f(tp, 2)}×`, pass: tp >= 0.9 });
     rows.push({ target: `${label}: p50 ≤ 1.2× floor+hop (c=8)`, value: `${f(p50, 2)}×`, pass: p50 <= 1.2 });
   }

@@ -25,14 +25,31 @@ function portOpen(port) {
 }
 
 /**
- * Starts `wrangler dev -c config` and resolves once it printed "Ready on" and
- * its port accepts connections, without sending any HTTP request (so the
- * first request is the first the isolate sees).
+ * Whether wrangler's inspector proxy lists the worker: it does once the user
+ * worker is loaded (the port itself opens earlier, in front of a worker still
+ * loading). Asking it sends nothing to the worker.
+ */
+async function inspectorLists(inspectorPort) {
+  try {
+    const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+    return Array.isArray(targets) && targets.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `wrangler dev -c config` and resolves once its port accepts
+ * connections and its inspector lists the worker, without sending any request
+ * to the worker (so the first request is the first the isolate sees), plus
+ * `settleMs`. `readyMs`: from the spawn until the worker's workerd ran. `--log-level warn`: at `info` wrangler logs every
+ * request, which costs every server the same fixed time and squeezes the
+ * ratios (BENCH_LOG_LEVEL=info shows the log anyway).
  * `{ name, config, cwd, port, inspectorPort, persistTo, vars }`.
  */
-export async function startServer({ name, config, cwd = ROOT, port, inspectorPort, persistTo, vars = {}, timeoutMs = 120_000 }) {
+export async function startServer({ name, config, cwd = ROOT, port, inspectorPort, persistTo, vars = {}, timeoutMs = 120_000, settleMs = 2000 }) {
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo,
-    '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--log-level', 'info'];
+    '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const started = performance.now();
   const child = spawn(WRANGLER, args, { cwd, env: wranglerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,12 +71,20 @@ export async function startServer({ name, config, cwd = ROOT, port, inspectorPor
     memory: () => groupMemory(child.pid),
   };
   const deadline = Date.now() + timeoutMs;
-  while (!(/Ready on/.test(output) && await portOpen(port))) {
+  while (!(await portOpen(port) && await inspectorLists(inspectorPort))) {
     if (exited) throw new Error(`${name}: wrangler dev exited early:\n${output.slice(-3000)}`);
     if (Date.now() > deadline) { await server.stop(); throw new Error(`${name}: not ready after ${timeoutMs} ms:\n${output.slice(-3000)}`); }
     await sleep(50);
   }
+  // The proxy's and the worker's workerd both run, then a pause: without it
+  // the first request still often meets a worker that is loading (seen as a
+  // first answer 3-5x slower than after the pause).
+  while ((await groupMemory(child.pid)).processes < 2) {
+    if (exited || Date.now() > deadline) { await server.stop(); throw new Error(`${name}: its worker's workerd never started:\n${output.slice(-3000)}`); }
+    await sleep(50);
+  }
   server.readyMs = performance.now() - started;
+  await sleep(settleMs);
   return server;
 }
 

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use std::cell::Cell;
 use worker::*;
 
-const TEXT: &str = r#"Displayed \"Card\" (show_card) to the user with the given arguments; the data is in structuredContent."#;
+const TEXT: &str =
+    r#"Displayed \"Card\" (show_card) to the user with the given arguments; the data is in structuredContent."#;
 const FIXED_DATA: &str = r#"{"id":"card-1"}"#;
 
 fn answer(data: &str) -> Result<Response> {
