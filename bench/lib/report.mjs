@@ -17,6 +17,11 @@ export function summarize(rounds) {
     requests: rounds.reduce((n, r) => n + r.requests, 0),
     ok: rounds.reduce((n, r) => n + r.ok, 0),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
+    errorKinds: rounds.reduce((k, r) => {
+      for (const [kind, n] of Object.entries(r.errorKinds ?? {})) k[kind] = (k[kind] ?? 0) + n;
+      return k;
+    }, {}),
+    sample: rounds.find((r) => r.sample)?.sample,
     rounds: rounds.length,
   };
 }
@@ -35,18 +40,22 @@ export function mainTable(scenarios, results) {
   const rows = scenarios.map((s) => {
     const r = results[s.id];
     if (s.pending) return [s.label, 'not built yet', '', '', '', '', ''];
-    return [s.label, int(r.rps), f(r.p50), f(r.p99), String(r.errors), f(r.rpsRatio, 2), f(r.p50Ratio, 2)];
+    return [s.label, int(r.rps), f(r.p50), f(r.p99), r.errors ? errorText(r) : '0', f(r.rpsRatio, 2), f(r.p50Ratio, 2)];
   });
   return table(['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× floor+hop req/s', '× floor+hop p50'], rows);
 }
+
+/** "12 errors: 10 timeout, 2 bad" (bad: a wrong status or body). */
+const errorText = (r) => `${r.errors} errors: ${Object.entries(r.errorKinds ?? {}).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')}`;
 
 export function sweepTable(scenarios, sweep) {
   const levels = Object.keys(sweep).map(Number).sort((a, b) => a - b);
   const rows = scenarios.filter((s) => !s.pending).map((s) => [s.label,
     ...levels.map((c) => {
       const r = sweep[c][s.id];
-      if (!r.ok) return `no answer before wrk stopped${r.errors ? ` (${r.errors} err)` : ''}`;
-      return `${int(r.rps)} / ${f(r.p50)} / ${f(r.p99)}${r.errors ? ` (${r.errors} err)` : ''}`;
+      const err = r.errors ? ` (${errorText(r)})` : '';
+      if (!r.ok) return `no answer before wrk stopped${err}`;
+      return `${int(r.rps)} / ${f(r.p50)} / ${f(r.p99)}${err}`;
     })]);
   return table(['Scenario', ...levels.map((c) => `c=${c}: req/s / p50 / p99`)], rows);
 }

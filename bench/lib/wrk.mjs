@@ -79,6 +79,8 @@ export async function wrk({ url, scriptPath, connections, seconds, timeoutSecond
   const errors = r.bad + r.connect + r.read + r.write + r.timeout;
   return {
     requests: r.requests, ok: r.ok, errors, sample,
+    // bad: a wrong answer (status or body); the rest are wrk's socket errors.
+    errorKinds: { bad: r.bad, connect: r.connect, read: r.read, write: r.write, timeout: r.timeout },
     rps: r.ok / (r.duration_us / 1e6),
     p50: r.p50_us / 1000, p99: r.p99_us / 1000, max: r.max_us / 1000,
   };
