@@ -8,16 +8,14 @@
 //                         code exchange with PKCE) for its production and draft URLs,
 //                         and one more grant whose refresh token the refresh scenario rotates.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Client, ROOT, testConfig } from '../../tests/harness.mjs';
+import { Client, ROOT, testConfig, testSettings } from '../../tests/harness.mjs';
 import { seedPublicProject } from '../../tests/mcp-fixtures.mjs';
 import { getTokens, refresh } from '../../tests/oauth-helpers.mjs';
 import { showCard } from './requests.mjs';
 import { WRANGLER, startServer, wranglerEnv } from './server.mjs';
 
 const run = promisify(execFile);
-const rand = (n) => randomBytes(n).toString('base64url');
 
 /**
  * Prepares a Dockyard server (config, settings, migrated state) without
@@ -27,13 +25,7 @@ export async function prepareDockyard({ port, inspectorPort, persistTo }) {
   const config = await testConfig();
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, '-c', config], { cwd: ROOT, env: wranglerEnv() });
   const url = `http://127.0.0.1:${port}`;
-  const settings = {
-    PUBLIC_URL: url,
-    JWT_SIGNING_KEY: rand(32),
-    SECRETS_KEY: rand(32),
-    BOOTSTRAP_SECRET: rand(24),
-    ALLOW_LOOPBACK_UPSTREAMS: 'true',
-  };
+  const settings = testSettings(url);
   return {
     name: 'dockyard', url, config, settings,
     start: (port_ = port) => startServer({ name: 'dockyard', config, port: port_, inspectorPort, persistTo, vars: settings }),
