@@ -45,7 +45,7 @@ export function mainTable(scenarios, results) {
   return table(['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× floor+hop req/s', '× floor+hop p50'], rows);
 }
 
-/** "12 errors: 10 timeout, 2 bad" (bad: a wrong status or body). */
+/** "12 errors: 10 timeout, 2 bad" (bad: a wrong status or body; proxy: wrangler dev's 503). */
 const errorText = (r) => `${r.errors} errors: ${Object.entries(r.errorKinds ?? {}).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')}`;
 
 export function sweepTable(scenarios, sweep) {

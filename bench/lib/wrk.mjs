@@ -39,24 +39,27 @@ export function luaScript({ method = 'POST', headers = {}, body = '', expect }) 
   lines.push(`local expect = ${luaString(expect)}`, `
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) bad = 0; ok = 0 end
+function init(args) bad = 0; ok = 0; proxy = 0 end
 function response(status, headers, body)
   if status == 200 and string.find(body, expect, 1, true) then
     ok = ok + 1
+  elseif status == 503 and string.find(body or "", "restarted mid-request", 1, true) then
+    -- wrangler dev's proxy: its connection to the worker's workerd broke
+    proxy = proxy + 1
   else
     bad = bad + 1
     if sample == nil then sample = status .. " " .. string.sub(body or "", 1, 300) end
   end
 end
 function done(summary, latency, requests)
-  local bad, ok, sample = 0, 0, nil
+  local bad, ok, proxy, sample = 0, 0, 0, nil
   for _, t in ipairs(threads) do
-    bad = bad + t:get("bad"); ok = ok + t:get("ok")
+    bad = bad + t:get("bad"); ok = ok + t:get("ok"); proxy = proxy + t:get("proxy")
     sample = sample or t:get("sample")
   end
   local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"ok":%d,"bad":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
-    summary.requests, summary.duration, ok, bad, latency:percentile(50), latency:percentile(99), latency.max,
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"ok":%d,"bad":%d,"proxy":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
+    summary.requests, summary.duration, ok, bad, proxy, latency:percentile(50), latency:percentile(99), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout))
   if sample then io.write("WRKSAMPLE " .. sample .. "\\n") end
 end
@@ -76,11 +79,13 @@ export async function wrk({ url, scriptPath, connections, seconds, timeoutSecond
   if (!line || stderr.trim()) throw new Error(`wrk printed no summary:\n${stdout}\n${stderr}`);
   const r = JSON.parse(line.slice(8));
   const sample = stdout.split('\n').find((l) => l.startsWith('WRKSAMPLE '))?.slice(10);
-  const errors = r.bad + r.connect + r.read + r.write + r.timeout;
+  const errors = r.bad + r.proxy + r.connect + r.read + r.write + r.timeout;
   return {
     requests: r.requests, ok: r.ok, errors, sample,
-    // bad: a wrong answer (status or body); the rest are wrk's socket errors.
-    errorKinds: { bad: r.bad, connect: r.connect, read: r.read, write: r.write, timeout: r.timeout },
+    // bad: a wrong answer (status or body); proxy: wrangler dev's 503 "Your
+    // worker restarted mid-request" (seen at 128 connections on every kind of
+    // server); the rest are wrk's socket errors.
+    errorKinds: { bad: r.bad, proxy: r.proxy, connect: r.connect, read: r.read, write: r.write, timeout: r.timeout },
     rps: r.ok / (r.duration_us / 1e6),
     p50: r.p50_us / 1000, p99: r.p99_us / 1000, max: r.max_us / 1000,
   };
