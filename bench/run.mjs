@@ -338,8 +338,20 @@ await writeFile(file, `${JSON.stringify({
   sweep, refreshes, cold, memory, sizes: sizeFigures, targets: targetRows, phases,
 }, null, 2)}\n`);
 log(`wrote ${file.slice(ROOT.length + 1)}`);
-if (anyOkMissing.length) {
-  console.error(`bench: FAILED: no successful request in ${anyOkMissing.map((s) => s.id).join(', ')}`);
+// A smoke on a loaded machine may see rounds too short for even one answer;
+// the checked request per scenario already proved each one works, so there
+// only wrong answers fail. A full run fails on any scenario without one.
+const wrongAnswers = LIVE.filter((s) => (results[s.id]?.errorKinds?.bad ?? 0) > 0);
+if (smoke && wrongAnswers.length) {
+  console.error(`bench: FAILED: wrong answers in ${wrongAnswers.map((s) => s.id).join(', ')}`);
   process.exit(1);
+}
+if (anyOkMissing.length) {
+  const msg = `no successful request in ${anyOkMissing.map((s) => s.id).join(', ')}`;
+  if (!smoke) {
+    console.error(`bench: FAILED: ${msg}`);
+    process.exit(1);
+  }
+  console.error(`bench: warning: ${msg} during the short smoke rounds (the checked requests passed)`);
 }
 if (flag('strict') && targetRows.some((r) => r.pass === false)) process.exit(1);
