@@ -254,6 +254,9 @@ fn upstream_url_rules() {
         ("https://[::ffff:10.0.0.1]/x", false, false),
         ("https://0.0.0.0/x", false, false),
         ("https://93.184.216.34/x", true, true),
+        // Host names are ASCII only (idna's stub back end): punycode works.
+        ("https://b\u{fc}cher.example/x", false, false),
+        ("https://xn--bcher-kva.example/x", true, true),
     ];
     for (url, prod_ok, dev_ok) in cases {
         let doc = with(http(), "/http/url", json!(url));
