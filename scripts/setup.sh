@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks, idempotently: the wasm32 Rust target, the
-# wasm-bindgen CLI pinned to the version in Cargo.lock, worker-build, and the npm
-# packages (wrangler, Node 22, binaryen's wasm-opt, esbuild, test clients).
+# wasm-bindgen CLI pinned to the version in Cargo.lock, worker-build, the npm
+# packages (wrangler, Node 22, binaryen's wasm-opt, esbuild, test clients), and
+# the official JSON-Schema-Test-Suite for `cargo test`.
 # Nothing is downloaded from outside the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +37,22 @@ cargo_install worker-build "$WORKER_BUILD_VERSION" worker-build
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm install --no-audit --no-fund --loglevel=error
+fi
+
+# The official JSON-Schema-Test-Suite (src/schema/suite_tests.rs reads it). No
+# npm or crates.io package ships its draft 2020-12 files; the PyPI source
+# distribution of Python's `jsonschema` does (its json/ folder), so pip fetches
+# that one file, pinned by version and SHA-256, and only json/ is kept.
+SUITE_FROM=4.26.0
+SUITE_SHA256=0c26707e2efad8aa1bfc5b7ce170f3fccc2e4918ff85989ba9ffa9facb2be326
+suite_dir=.cache/json-schema-test-suite
+if [ "$(cat "$suite_dir/FROM" 2>/dev/null)" != "$SUITE_FROM" ]; then
+  say "installing the JSON-Schema-Test-Suite (from the jsonschema $SUITE_FROM sdist on PyPI)"
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: -d "$tmp" "jsonschema==$SUITE_FROM"
+  echo "$SUITE_SHA256  $tmp/jsonschema-$SUITE_FROM.tar.gz" | sha256sum --check --quiet
+  rm -rf "$suite_dir" && mkdir -p "$suite_dir"
+  tar -xzf "$tmp/jsonschema-$SUITE_FROM.tar.gz" -C "$suite_dir" --strip-components=2 "jsonschema-$SUITE_FROM/json"
+  echo "$SUITE_FROM" > "$suite_dir/FROM"
+  rm -rf "$tmp"
 fi

@@ -1,7 +1,7 @@
 //! Dockyard: MCP servers for organizations, on Cloudflare Workers.
 //!
 //! The runtime line: `config`, `crypto`, `http` (route, error, body, html),
-//! `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
+//! `identity`, `oauth`, `mcp`, `projects` and `schema` are plain Rust with no `worker` import, so `cargo
 //! test` runs them natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
 //! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
@@ -13,6 +13,7 @@ pub mod identity;
 pub mod mcp;
 pub mod oauth;
 pub mod projects;
+pub mod schema;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
