@@ -24,10 +24,6 @@
 //!   [`IAT_SKEW_SECS`] in the future (clock skew between edge machines).
 //! - `aud` is compared byte for byte with the endpoint's canonical URL, so a
 //!   production token fails on draft and on every other project.
-//! - The compact JWS is built and checked here (a few lines over
-//!   `ed25519-compact`) rather than with a JWT library: that kept a second
-//!   SHA-2 stack, chrono and a generic claims layer out of the bundle. The
-//!   tests check interoperability with `jwt-compact` both ways.
 //! - Secret prefixes: `dyc_` authorization codes, `dyr_` refresh tokens,
 //!   `dys_` client secrets (each followed by 43 base64url characters of 32
 //!   random bytes), so a leaked string says what it is.
@@ -35,7 +31,8 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use ed25519_compact::{KeyPair, PublicKey, Seed, Signature};
+use jwt_compact::alg::{Ed25519, SigningKey, VerifyingKey};
+use jwt_compact::{Algorithm, AlgorithmExt, Claims, Empty, Header, UntrustedToken, ValidationError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -135,6 +132,9 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
+type SecretKey = <Ed25519 as Algorithm>::SigningKey;
+type PublicKey = <Ed25519 as Algorithm>::VerifyingKey;
+
 thread_local! {
     /// seed -> public key. Deriving a public key costs a scalar
     /// multiplication; the hot path verifies with the same few seeds, so the
@@ -147,7 +147,7 @@ fn public_key(seed: &[u8; 32]) -> [u8; 32] {
     if let Some(pk) = cached {
         return pk;
     }
-    let pk = *KeyPair::from_seed(Seed::new(*seed)).pk;
+    let pk = *ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed)).pk;
     PUBLIC_KEYS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 8 {
@@ -166,27 +166,15 @@ pub fn key_id(seed: &[u8; 32]) -> String {
     kid
 }
 
-/// The protected header of our access tokens (other members are ignored,
-/// except `crit`, which names extensions we would have to understand).
-#[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
-    #[serde(default)]
-    typ: Option<String>,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    crit: Option<Value>,
-}
-
-/// Sign `claims` with `seed`: a compact JWS (RFC 7515) with header
-/// `{"alg":"EdDSA","kid":…,"typ":"at+jwt"}` and an Ed25519 signature (RFC 8037).
+/// Sign `claims` with `seed` (EdDSA, header `kid` and `typ: at+jwt`).
 pub fn issue_access_token(seed: &[u8; 32], claims: &AccessClaims) -> Result<String, TokenError> {
-    let header = json!({"alg": "EdDSA", "kid": key_id(seed), "typ": TYP});
-    let payload = serde_json::to_vec(claims).map_err(|e| TokenError::Signing(e.to_string()))?;
-    let signing_input = format!("{}.{}", b64url_encode(header.to_string().as_bytes()), b64url_encode(&payload));
-    let signature = KeyPair::from_seed(Seed::new(*seed)).sk.sign(signing_input.as_bytes(), None);
-    Ok(format!("{signing_input}.{}", b64url_encode(signature.as_ref())))
+    let mut keypair = [0u8; 64];
+    keypair[..32].copy_from_slice(seed);
+    keypair[32..].copy_from_slice(&public_key(seed));
+    let key =
+        <SecretKey as SigningKey<Ed25519>>::from_slice(&keypair).map_err(|e| TokenError::Signing(e.to_string()))?;
+    let header = Header::empty().with_key_id(key_id(seed)).with_token_type(TYP);
+    Ed25519.token(&header, &Claims::new(claims.clone()), &key).map_err(|e| TokenError::Signing(e.to_string()))
 }
 
 /// Verify an access token for one endpoint.
@@ -237,40 +225,33 @@ fn verify_signed(token: &str, seeds: &[[u8; 32]]) -> Result<AccessClaims, TokenE
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Malformed("token is too long".into()));
     }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed("a token has three dot-separated parts".into()));
-    };
-    let header: JoseHeader = b64url_decode(header_b64)
-        .ok_or_else(|| TokenError::Malformed("the header is not base64url".into()))
-        .and_then(|h| serde_json::from_slice(&h).map_err(|e| TokenError::Malformed(format!("header: {e}"))))?;
-    let payload =
-        b64url_decode(payload_b64).ok_or_else(|| TokenError::Malformed("the payload is not base64url".into()))?;
+    let untrusted = UntrustedToken::new(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
     // MUST 1
-    if header.alg != "EdDSA" {
-        return Err(TokenError::Algorithm(header.alg));
-    }
-    if header.crit.is_some() {
-        return Err(TokenError::Malformed("critical header extensions are not supported".into()));
+    if untrusted.algorithm() != "EdDSA" {
+        return Err(TokenError::Algorithm(untrusted.algorithm().to_string()));
     }
     // MUST 2
-    let typ = header.typ;
+    let typ = untrusted.header().token_type.clone();
     if !typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt")) {
         return Err(TokenError::WrongType(typ));
     }
     // MUST 3
-    let kid = header.kid;
+    let kid = untrusted.header().key_id.clone();
     let Some(seed) = kid.as_deref().and_then(|kid| seeds.iter().find(|s| key_id(s) == kid)) else {
         return Err(TokenError::UnknownKey(kid));
     };
     // MUST 4
-    let signature =
-        b64url_decode(signature_b64).and_then(|s| Signature::from_slice(&s).ok()).ok_or(TokenError::BadSignature)?;
-    let signed = &token[..header_b64.len() + 1 + payload_b64.len()];
-    PublicKey::new(public_key(seed)).verify(signed.as_bytes(), &signature).map_err(|_| TokenError::BadSignature)?;
+    let key = <PublicKey as VerifyingKey<Ed25519>>::from_slice(&public_key(seed))
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
+    Ed25519.validator::<Empty>(&key).validate(&untrusted).map_err(|e| match e {
+        ValidationError::InvalidSignature
+        | ValidationError::InvalidSignatureLen { .. }
+        | ValidationError::MalformedSignature(_) => TokenError::BadSignature,
+        other => TokenError::Malformed(other.to_string()),
+    })?;
     // The signed payload, decoded with our own claim names.
+    let payload =
+        token.split('.').nth(1).and_then(b64url_decode).ok_or_else(|| TokenError::Malformed("payload".into()))?;
     serde_json::from_slice(&payload).map_err(|e| TokenError::Malformed(e.to_string()))
 }
 
