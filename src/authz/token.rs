@@ -7,6 +7,10 @@
 //!         the code (pure: `oauth::grants::redeem_code`).
 //! MUST 3: refresh tokens rotate on every use, serialized in the grant's hub;
 //!         reuse after the grace window revokes the grant.
+//!
+//! A client id that is a CIMD URL may trigger a metadata fetch here too
+//! (`clients::lookup`): past the per-IP fetch limit the answer is 429
+//! `temporarily_unavailable` with `Retry-After`, and nothing is fetched.
 
 use super::{clients, hub_key_of, routed_secret, signing_keys};
 use crate::crypto;
@@ -56,9 +60,15 @@ fn basic_auth(inc: &Incoming) -> Option<(String, String)> {
 /// `Ok(client)` when it passed, `Err(response)` is the refusal to send.
 async fn authenticate(
     ctx: &Ctx,
+    inc: &Incoming,
     auth: &ClientAuth,
 ) -> Result<Result<Option<clients::KnownClient>, Response>, ApiError> {
-    let client = clients::lookup(ctx, &auth.client_id).await?.ok().flatten();
+    let ip = crate::studio::auth::client_ip(&inc.headers);
+    let client = match clients::lookup(ctx, &auth.client_id, &ip).await? {
+        clients::Lookup::Known(c) => Some(c),
+        clients::Lookup::Unknown | clients::Lookup::Unusable(_) => None,
+        clients::Lookup::Throttled { retry_after } => return Ok(Err(throttled(retry_after)?)),
+    };
     let outcome = authenticate_client(
         auth,
         client.as_ref().map(|c| &c.metadata),
@@ -68,6 +78,14 @@ async fn authenticate(
         Ok(()) => Ok(Ok(client)),
         Err(e) => Ok(Err(fail_with(&e)?)),
     }
+}
+
+/// 429: this address used up its client metadata fetches.
+fn throttled(retry_after: u64) -> Result<Response, ApiError> {
+    let description = format!("too many client metadata fetches from this address; retry after {retry_after} seconds");
+    let resp = no_store(429, &json!({ "error": "temporarily_unavailable", "error_description": description }))?;
+    resp.headers().set("Retry-After", &retry_after.to_string()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(resp)
 }
 
 async fn mirror_revocation(ctx: &Ctx, answer: &Value) -> Result<(), ApiError> {
@@ -101,7 +119,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         Ok(r) => r,
         Err(e) => return fail_with(&e),
     };
-    let Some(known) = (match authenticate(ctx, &client).await? {
+    let Some(known) = (match authenticate(ctx, inc, &client).await? {
         Err(refusal) => return Ok(refusal),
         Ok(known) => known,
     }) else {
@@ -185,7 +203,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             }
         },
     };
-    if let Err(refusal) = authenticate(ctx, &auth).await? {
+    if let Err(refusal) = authenticate(ctx, inc, &auth).await? {
         return Ok(refusal);
     }
     let client_id = auth.client_id.clone();
