@@ -1,7 +1,9 @@
 //! Authorized apps: an org's grants for admins (`org.manage`) and a member's
 //! own grants. Revocation goes to the project's hub first (the next MCP
-//! request with that grant fails), then to the D1 index.
+//! request with that grant fails), then to the D1 index, which may lag but
+//! never turns the committed revocation into an error (`index_writes`).
 
+use super::index_writes::IndexWrite;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
@@ -26,7 +28,9 @@ async fn revoke_in_hub(ctx: &Ctx, org_slug: &str, g: &index::GrantRow) -> Result
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
     let stub = crate::objects::hub(ctx, org_slug, project)?;
     crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
-    index::mark_revoked(&ctx.db, std::slice::from_ref(&g.grant_id), ctx.now).await
+    // The hub committed: the listing follows, and its failure is no error.
+    super::index_writes::after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
+    Ok(())
 }
 
 pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {

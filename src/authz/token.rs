@@ -7,11 +7,16 @@
 //!         the code (pure: `oauth::grants::redeem_code`).
 //! MUST 3: refresh tokens rotate on every use, serialized in the grant's hub;
 //!         reuse after the grace window revokes the grant.
+//! MUST 4: once the hub has committed (a code redeemed, a token rotated, a
+//!         grant revoked), the answer stands: the D1 index writes that follow
+//!         are idempotent and retried after the response (`index_writes`),
+//!         never turned into an error.
 //!
 //! A client id that is a CIMD URL may trigger a metadata fetch here too
 //! (`clients::lookup`): past the per-IP fetch limit the answer is 429
 //! `temporarily_unavailable` with `Retry-After`, and nothing is fetched.
 
+use super::index_writes::{after_commit, IndexWrite};
 use super::{clients, hub_key_of, routed_secret, signing_keys};
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
@@ -25,7 +30,6 @@ use crate::oauth::token_request::{
     TokenRequest,
 };
 use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
-use crate::store::grants as grant_index;
 use serde_json::{json, Value};
 use worker::Response;
 
@@ -88,11 +92,12 @@ fn throttled(retry_after: u64) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
-async fn mirror_revocation(ctx: &Ctx, answer: &Value) -> Result<(), ApiError> {
+/// A grant the hub revoked (a replayed code, a reused refresh token, RFC
+/// 7009) reaches the listing; the hub's answer stands either way.
+async fn mirror_revocation(ctx: &Ctx, answer: &Value) {
     if let Some(id) = answer["revoked"].as_str() {
-        grant_index::mark_revoked(&ctx.db, &[id.to_string()], ctx.now).await?;
+        after_commit(ctx, IndexWrite::Revoked(vec![id.to_string()])).await;
     }
-    Ok(())
 }
 
 fn access_token(ctx: &Ctx, grant: &Grant, scopes: &[String]) -> Result<String, ApiError> {
@@ -167,7 +172,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
             crate::objects::call(&stub, "/refresh", &body).await?
         }
     };
-    mirror_revocation(ctx, &answer).await?;
+    mirror_revocation(ctx, &answer).await;
     if let Some(error) = answer["oauth_error"].as_str() {
         return fail(400, error, answer["description"].as_str().unwrap_or(""));
     }
@@ -178,7 +183,8 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         _ => grant.scopes.clone(),
     };
     let access = access_token(ctx, &grant, &scopes)?;
-    grant_index::touch(&ctx.db, &grant.id, ctx.now).await?;
+    // MUST 4: committed in the hub; the listing follows.
+    after_commit(ctx, IndexWrite::Touch(grant.id.clone())).await;
     let refresh = issue_refresh.then_some(new_refresh.as_str());
     no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, refresh, &scopes.join(" ")))
 }
@@ -217,7 +223,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             &json!({ "hash": crypto::sha256_hex(token.as_bytes()), "client_id": client_id, "now": ctx.now }),
         )
         .await?;
-        mirror_revocation(ctx, &answer).await?;
+        mirror_revocation(ctx, &answer).await;
     } else if let Some(claims) = tokens::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url) {
         if claims.client_id == client_id {
             if let Some(r) = parse_resource(&ctx.config.public_url, &claims.aud) {
@@ -227,7 +233,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
                         .await;
                 if let Ok(answer) = answer {
                     if answer["revoked"].as_bool() == Some(true) {
-                        grant_index::mark_revoked(&ctx.db, std::slice::from_ref(&claims.grant_id), ctx.now).await?;
+                        after_commit(ctx, IndexWrite::Revoked(vec![claims.grant_id.clone()])).await;
                     }
                 }
             }

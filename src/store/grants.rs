@@ -1,6 +1,7 @@
 //! `grants_index`: the listing copy of grants ("Authorized apps"). The
 //! authoritative grant lives in the project's hub; a revocation goes there
-//! first and is mirrored here.
+//! first and is mirrored here. Every write after the hub committed is
+//! idempotent, so it can be retried (`authz::index_writes`).
 
 use super::{all, first, run, Arg};
 use crate::http::ApiError;
@@ -93,6 +94,7 @@ pub async fn get(db: &D1Database, grant_id: &str) -> Result<Option<GrantRow>, Ap
     first(db, &format!("{SELECT} WHERE g.grant_id = ?1"), &[grant_id.into()]).await
 }
 
+/// Mirrors revocations. Idempotent: the first revocation time is kept.
 pub async fn mark_revoked(db: &D1Database, grant_ids: &[String], now: i64) -> Result<(), ApiError> {
     for id in grant_ids {
         run(
@@ -105,8 +107,13 @@ pub async fn mark_revoked(db: &D1Database, grant_ids: &[String], now: i64) -> Re
     Ok(())
 }
 
+/// Records a use. Idempotent, and a late retry never moves the time back.
 pub async fn touch(db: &D1Database, grant_id: &str, now: i64) -> Result<(), ApiError> {
-    run(db, "UPDATE grants_index SET last_used_at = ?2 WHERE grant_id = ?1", &[grant_id.into(), Arg::Int(now)])
-        .await
-        .map(|_| ())
+    run(
+        db,
+        "UPDATE grants_index SET last_used_at = MAX(COALESCE(last_used_at, 0), ?2) WHERE grant_id = ?1",
+        &[grant_id.into(), Arg::Int(now)],
+    )
+    .await
+    .map(|_| ())
 }
