@@ -3,6 +3,10 @@
 //! hub runs one request at a time, so a code is redeemed at most once and
 //! refresh rotation is serialized per project (the grace window for parallel
 //! refreshes is logic in `oauth::grants`, not a race).
+//!
+//! Every command answers with the grants it revoked ([`Answer::revoked`]: a
+//! revocation, a replayed code, a reused refresh token), so the hub closes
+//! their open listen streams.
 
 use super::hub_grants as rows;
 use crate::oauth::grants::{self, Grant, HubAccess, PendingCode, RefreshState};
@@ -10,13 +14,27 @@ use crate::oauth::resource::Resource;
 use serde_json::{json, Value};
 use worker::{Response, Result, SqlStorage};
 
-fn reply(status: u16, body: Value) -> Result<Response> {
-    Ok(Response::from_json(&body)?.with_status(status))
+/// A command's response and the grants it revoked.
+pub struct Answer {
+    pub response: Response,
+    pub revoked: Vec<String>,
+}
+
+fn reply(status: u16, body: Value) -> Result<Answer> {
+    Ok(Answer { response: Response::from_json(&body)?.with_status(status), revoked: Vec::new() })
+}
+
+fn revoking(answer: Result<Answer>, ids: impl IntoIterator<Item = String>) -> Result<Answer> {
+    answer.map(|mut a| {
+        a.revoked.extend(ids);
+        a
+    })
 }
 
 /// An OAuth refusal the worker passes on (`error` is the RFC 6749 code).
-fn oauth_error(error: &str, description: &str, revoked: Option<&str>) -> Result<Response> {
-    reply(200, json!({ "oauth_error": error, "description": description, "revoked": revoked }))
+fn oauth_error(error: &str, description: &str, revoked: Option<&str>) -> Result<Answer> {
+    let answer = reply(200, json!({ "oauth_error": error, "description": description, "revoked": revoked }));
+    revoking(answer, revoked.map(str::to_string))
 }
 
 fn field<T: serde::de::DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
@@ -25,7 +43,7 @@ fn field<T: serde::de::DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
 }
 
 /// Handles `/grants/*`, `/codes/*` and `/refresh`; `None` for other paths.
-pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> Option<Result<Response>> {
+pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> Option<Result<Answer>> {
     let now = cmd["now"].as_i64().unwrap_or(0);
     let result = match path {
         "/grants/create" => create(sql, access, cmd),
@@ -39,7 +57,7 @@ pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> 
     Some(result)
 }
 
-fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Response> {
+fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Answer> {
     let grant: Grant = field(cmd, "grant")?;
     let code: PendingCode = field(cmd, "code")?;
     // Membership may have changed since the consent page was rendered.
@@ -51,7 +69,7 @@ fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Response>
     reply(200, json!({ "ok": true }))
 }
 
-fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     rows::purge_codes(sql, now)?;
     let hash: String = field(cmd, "code_hash")?;
     let Some(mut code) = rows::get_code(sql, &hash)? else {
@@ -89,7 +107,7 @@ fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
     reply(200, json!({ "grant": grant }))
 }
 
-fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Response> {
+fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Answer> {
     let hash: String = field(cmd, "hash")?;
     let Some(mut grant) = rows::by_refresh_hash(sql, &hash)? else {
         return oauth_error("invalid_grant", "the refresh token is unknown", None);
@@ -110,7 +128,7 @@ fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Resul
     reply(200, json!({ "grant": grant, "scopes": scopes }))
 }
 
-fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     let id: String = field(cmd, "id")?;
     let Some(mut g) = rows::get(sql, &id)? else {
         return reply(404, json!({ "error": "not_found", "message": "no such grant" }));
@@ -118,11 +136,11 @@ fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
     let newly = g.revoked_at.is_none();
     g.revoked_at.get_or_insert(now);
     rows::save(sql, &g)?;
-    reply(200, json!({ "revoked": newly, "grant": g }))
+    revoking(reply(200, json!({ "revoked": newly, "grant": g })), [id])
 }
 
 /// RFC 7009 with a refresh token: revokes its grant if it belongs to the client.
-fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     let hash: String = field(cmd, "hash")?;
     let client_id: String = field(cmd, "client_id")?;
     match rows::by_refresh_hash(sql, &hash)? {
@@ -130,7 +148,7 @@ fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
             let newly = g.revoked_at.is_none();
             g.revoked_at.get_or_insert(now);
             rows::save(sql, &g)?;
-            reply(200, json!({ "revoked": newly.then_some(g.id) }))
+            revoking(reply(200, json!({ "revoked": newly.then_some(&g.id) })), [g.id.clone()])
         }
         _ => reply(200, json!({ "revoked": null })),
     }
