@@ -6,3 +6,6 @@
 -- and DCR registrations.
 ALTER TABLE oauth_clients ADD COLUMN failure TEXT;
 
+-- A member's Authorized apps list is a keyset page on (created_at, grant_id).
+CREATE INDEX grants_index_user_created ON grants_index(user_id, created_at);
+DROP INDEX grants_index_user; -- a prefix of the index above

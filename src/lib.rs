@@ -1,7 +1,7 @@
 //! Dockyard: MCP servers for organizations, on Cloudflare Workers.
 //!
-//! The runtime line: `config`, `crypto`, `http` (route, error, body, html),
-//! `identity`, `mcp`, `oauth`, `projects` and `outbound` (all but its
+//! The runtime line: `config`, `crypto`, `http` (route, error, body, html,
+//! page), `identity`, `mcp`, `oauth`, `projects` and `outbound` (all but its
 //! `fetch`) are plain Rust with no `worker` import, so `cargo test` runs them
 //! natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
