@@ -7,7 +7,11 @@
 //!         the code (pure: `oauth::grants::redeem_code`).
 //! MUST 3: refresh tokens rotate on every use, serialized in the grant's hub;
 //!         reuse after the grace window revokes the grant.
-//! MUST 4: once the hub has committed (a code redeemed, a token rotated, a
+//! MUST 4: a refresh honours `scope` (narrowing only, RFC 6749 §6) and
+//!         `resource` (the grant's own, RFC 8707), and re-checks that the
+//!         member still holds the channel's permission (in the hub:
+//!         `oauth::refresh::refresh_grant`).
+//! MUST 5: once the hub has committed (a code redeemed, a token rotated, a
 //!         grant revoked), the answer stands: the D1 index writes that follow
 //!         are idempotent and retried after the response (`index_writes`),
 //!         never turned into an error.
@@ -26,8 +30,8 @@ use crate::oauth::errors::{wire, OAuthError};
 use crate::oauth::grants::Grant;
 use crate::oauth::resource::parse_resource;
 use crate::oauth::token_request::{
-    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, token_response, ClientAuth,
-    TokenRequest,
+    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, resource_param, token_response,
+    ClientAuth, TokenRequest,
 };
 use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
 use serde_json::{json, Value};
@@ -164,10 +168,15 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
             });
             crate::objects::call(&stub, "/codes/redeem", &body).await?
         }
-        TokenRequest::RefreshToken { refresh_token, .. } => {
+        TokenRequest::RefreshToken { refresh_token, scope, resource, .. } => {
+            let resource = match resource_param(&ctx.config.public_url, resource.as_deref()) {
+                Ok(r) => r,
+                Err(e) => return fail_with(&e),
+            };
+            // MUST 4: scope, resource and the channel permission are the hub's checks.
             let body = json!({
                 "hash": crypto::sha256_hex(refresh_token.as_bytes()), "client_id": client.client_id,
-                "new_hash": new_refresh_hash, "now": ctx.now,
+                "new_hash": new_refresh_hash, "scope": scope, "resource": resource, "now": ctx.now,
             });
             crate::objects::call(&stub, "/refresh", &body).await?
         }
@@ -183,7 +192,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         _ => grant.scopes.clone(),
     };
     let access = access_token(ctx, &grant, &scopes)?;
-    // MUST 4: committed in the hub; the listing follows.
+    // MUST 5: committed in the hub; the listing follows.
     after_commit(ctx, IndexWrite::Touch(grant.id.clone())).await;
     let refresh = issue_refresh.then_some(new_refresh.as_str());
     no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, refresh, &scopes.join(" ")))

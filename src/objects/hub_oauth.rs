@@ -1,7 +1,8 @@
 //! The OAuth commands of a project hub: create a grant with its code, redeem
-//! the code, rotate refresh tokens, revoke, and the hot-path grant check. The
-//! hub runs one request at a time, so a code is redeemed at most once and
-//! refresh rotation is serialized per project (the grace window for parallel
+//! the code, refresh (rotate, with `scope`, `resource` and the member's
+//! channel permission checked), revoke, and the hot-path grant check. The hub
+//! runs one request at a time, so a code is redeemed at most once and refresh
+//! rotation is serialized per project (the grace window for parallel
 //! refreshes is logic in `oauth::grants`, not a race).
 //!
 //! Every command answers with the grants it revoked ([`Answer::revoked`]: a
@@ -113,19 +114,27 @@ fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Resul
         return oauth_error("invalid_grant", "the refresh token is unknown", None);
     };
     let client_id: String = field(cmd, "client_id")?;
-    let new_hash: String = field(cmd, "new_hash")?;
-    let outcome = grants::rotate_refresh(&mut grant, &hash, &client_id, new_hash, now);
-    rows::save(sql, &grant)?;
-    if let Err(e) = outcome {
-        let revoked = matches!(e, grants::RefreshError::Reused).then_some(grant.id.as_str());
-        return oauth_error("invalid_grant", &e.to_string(), revoked);
-    }
-    // A removed member's grants are revoked; a role change narrows scopes at use.
-    let Some(member) = access.members.get(&grant.user_id) else {
-        return oauth_error("invalid_grant", "the user is no longer a member of this organization", None);
+    let scope: Option<String> = field(cmd, "scope")?;
+    let resource: Option<Resource> = field(cmd, "resource")?;
+    let ask = grants::RefreshAsk {
+        presented_hash: &hash,
+        client_id: &client_id,
+        new_hash: field(cmd, "new_hash")?,
+        scope: scope.as_deref(),
+        resource: resource.as_ref(),
     };
-    let scopes: Vec<String> = grant.scopes.iter().filter(|s| member.has_scope(s)).cloned().collect();
-    reply(200, json!({ "grant": grant, "scopes": scopes }))
+    // Token rules, scope, resource and the member's channel permission (pure).
+    let member = access.members.get(&grant.user_id).cloned();
+    let outcome = grants::refresh_grant(&mut grant, ask, member.as_ref(), now);
+    rows::save(sql, &grant)?;
+    match outcome {
+        Ok(scopes) => reply(200, json!({ "grant": grant, "scopes": scopes })),
+        Err(e) => {
+            let reused = matches!(e, grants::RefreshRefusal::Token(grants::RefreshError::Reused));
+            let (error, description) = e.wire();
+            oauth_error(error, &description, reused.then_some(grant.id.as_str()))
+        }
+    }
 }
 
 fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
