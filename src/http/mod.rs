@@ -1,11 +1,12 @@
 //! HTTP edge: routes, error shapes and (on wasm32) the request context
 //! (`context`) and response builders (`respond`) that turn them
 //! into Workers responses. The pure parts (route table, error -> status and
-//! body) are tested natively.
+//! body, page cursors) are tested natively.
 
 pub mod body;
 pub mod error;
 pub mod html;
+pub mod page;
 pub mod route;
 
 pub use error::ApiError;

@@ -2,7 +2,8 @@
 //! holds what must be strongly consistent for the project, in its SQLite
 //! storage: the project settings (visibility: the kill switch), the draft
 //! working copy with its revision counter, the production pointer, the member
-//! access snapshot and grants, and the open SSE listeners.
+//! access snapshot and grants, and the open SSE listeners (per grant, so a
+//! revocation ends the revoked grant's streams).
 //!
 //! The object runs one request at a time, so: two draft edits never interleave
 //! (each bumps the revision once), a publish's pointer move is a compare-and-set
@@ -210,7 +211,8 @@ impl DurableObject for ProjectHub {
                 let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
                 let mut access = self.access().await?;
                 for user in access.replace_members(members) {
-                    hub_grants::revoke_user(&self.sql(), &user, now)?;
+                    let revoked = hub_grants::revoke_user(&self.sql(), &user, now)?;
+                    self.listeners.close_grants(&revoked);
                 }
                 self.set_meta("access", &access)?;
                 self.set_meta("project", &project)?;
@@ -235,6 +237,7 @@ impl DurableObject for ProjectHub {
                     Some(user) => hub_grants::revoke_user(&self.sql(), &user, now)?,
                     None => Vec::new(),
                 };
+                self.listeners.close_grants(&revoked);
                 self.set_meta("access", &access)?;
                 reply(200, json!({ "revoked": revoked }))
             }
@@ -245,6 +248,7 @@ impl DurableObject for ProjectHub {
                 for user in access.replace_members(members) {
                     revoked.extend(hub_grants::revoke_user(&self.sql(), &user, now)?);
                 }
+                self.listeners.close_grants(&revoked);
                 self.set_meta("access", &access)?;
                 reply(200, json!({ "revoked": revoked }))
             }
@@ -339,8 +343,16 @@ impl DurableObject for ProjectHub {
                 reply(200, json!({ "ended": true }))
             }
             "/listen" => {
+                let grant_id: Option<String> = field(&cmd, "grant_id")?;
+                // Revoked between the access check and now: no stream.
+                if let Some(id) = &grant_id {
+                    if hub_grants::get(&self.sql(), id)?.is_none_or(|g| g.is_revoked()) {
+                        return refuse(401, "grant_revoked", "the grant was revoked");
+                    }
+                }
                 let spec = ListenSpec {
                     channel: field(&cmd, "channel")?,
+                    grant_id,
                     subscription: cmd.get("subscription_id").cloned().unwrap_or(Value::Null),
                     tools: cmd["tools"].as_bool().unwrap_or(true),
                     resources: cmd["resources"].as_bool().unwrap_or(false),
@@ -354,7 +366,11 @@ impl DurableObject for ProjectHub {
             other => {
                 let access = self.access().await?;
                 match hub_oauth::handle(&self.sql(), &access, other, &cmd) {
-                    Some(result) => result,
+                    Some(answer) => {
+                        let answer = answer?;
+                        self.listeners.close_grants(&answer.revoked);
+                        Ok(answer.response)
+                    }
                     None => refuse(404, "not_found", format!("unknown hub command {path}")),
                 }
             }
