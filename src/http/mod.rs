@@ -7,6 +7,7 @@ pub mod body;
 pub mod csrf;
 pub mod error;
 pub mod html;
+pub mod next;
 pub mod route;
 
 pub use error::ApiError;
