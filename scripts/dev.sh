@@ -5,7 +5,7 @@
 # Re-runnable: the seed only creates what is not there yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --no-browser
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false
 bash scripts/dev-vars.sh

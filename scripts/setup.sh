@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks, idempotently: the wasm32 Rust target, the
 # wasm-bindgen CLI pinned to the version in Cargo.lock, worker-build, the npm
-# packages (wrangler, Node 22, binaryen's wasm-opt, esbuild, test clients), and
-# the official JSON-Schema-Test-Suite for `cargo test`.
-# Nothing is downloaded from outside the package registries.
+# packages (wrangler, Node 22, binaryen's wasm-opt, esbuild, test clients), the
+# official JSON-Schema-Test-Suite for `cargo test` and, for the browser tests,
+# Debian's chromium. Nothing is downloaded from outside the package registries.
+#
+#   bash scripts/setup.sh               everything (npm test, npm run setup)
+#   bash scripts/setup.sh --no-browser  without chromium (npm run dev serves, it tests nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+browser=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-browser) browser=0 ;;
+    *) echo "setup: unknown option $arg (only --no-browser)" >&2; exit 2 ;;
+  esac
+done
 
 WORKER_BUILD_VERSION=0.8.7
 
@@ -55,4 +66,28 @@ if [ "$(cat "$suite_dir/FROM" 2>/dev/null)" != "$SUITE_FROM" ]; then
   tar -xzf "$tmp/jsonschema-$SUITE_FROM.tar.gz" -C "$suite_dir" --strip-components=2 "jsonschema-$SUITE_FROM/json"
   echo "$SUITE_FROM" > "$suite_dir/FROM"
   rm -rf "$tmp"
+fi
+
+# The browser tier (tests/browser/) drives Debian's Chromium through playwright-core
+# (Playwright's own browser download cannot work without internet). Install it when
+# it is missing; without apt-get, stop with a clear message rather than skip.
+if [ "$browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      command -v sudo >/dev/null 2>&1 || { echo "setup: installing chromium needs root (or sudo)" >&2; exit 1; }
+      sudo="sudo"
+    fi
+    say "installing Debian's chromium (for tests/browser/)"
+    # Another apt-get on the machine may hold the lock for a while: wait for it.
+    apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600)
+    if ! { "${apt[@]}" update && "${apt[@]}" -y install --no-install-recommends chromium >/dev/null; }; then
+      echo "setup: apt-get could not install chromium (see its message above)." >&2
+    fi
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: /usr/bin/chromium is missing and could not be installed$(command -v apt-get >/dev/null 2>&1 || echo ' (no apt-get here)')." >&2
+    echo "setup: the browser tests (tests/browser/) need it: install Debian's 'chromium' package, then rerun." >&2
+    exit 1
+  fi
 fi
