@@ -5,6 +5,8 @@
 // project of 200 Types and the time of one draft read of it.
 // Usage: npm run build && node bench/mcp.mjs [seconds] [concurrency]
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWorker, freePort, ROOT } from '../tests/harness.mjs';
 import { load, row } from './load.mjs';
@@ -93,22 +95,30 @@ try {
   await w.stop();
 }
 
-// The floor: hello world on the same workerd.
+// The floor: hello world on the same workerd, with its own inspector port
+// (wrangler's default 9229 may belong to another wrangler on the machine) and
+// its state in a temporary directory. A floor that never answered is an error,
+// not a figure: load() would count refused connections as fast requests.
 const port = await freePort();
+const stateDir = await mkdtemp(join(tmpdir(), 'dockyard-bench-hello-'));
 const hello = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'),
   ['dev', '-c', join(ROOT, 'bench', 'hello', 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', stateDir,
     '--show-interactive-dev-session=false', '--log-level', 'warn'],
   { cwd: ROOT, detached: true, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
 try {
   const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 120; i++) {
-    try { if ((await fetch(url)).ok) break; } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 250));
+  let up = false;
+  for (let i = 0; i < 240 && !up; i++) {
+    try { up = (await fetch(url)).ok; } catch { /* starting */ }
+    if (!up) await new Promise((r) => setTimeout(r, 250));
   }
+  if (!up) throw new Error('the hello-world worker did not start within 60 s');
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
   await load(url, init, { concurrency: 2, seconds: 2 });
   rows.push(row('hello-world worker (floor)', await load(url, init, { concurrency, seconds })));
 } finally {
   try { process.kill(-hello.pid, 'SIGTERM'); } catch { /* gone */ }
+  await rm(stateDir, { recursive: true, force: true });
 }
 console.log(`\n| Request | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n${rows.join('\n')}`);
