@@ -142,7 +142,8 @@ pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Ap
         bootstrap_secret: None,
     };
     match account::create_account(ctx, input).await {
-        Ok(user) => redirect("/studio", Some(&auth::start_session(ctx, &user.id).await?)),
+        // A pending hub sync is retried by the cron trigger; the account exists.
+        Ok((user, _)) => redirect("/studio", Some(&auth::start_session(ctx, &user.id).await?)),
         Err(ApiError::Internal(d)) => Err(ApiError::Internal(d)),
         Err(e) => again(e.status(), &e.message()),
     }
