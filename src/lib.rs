@@ -1,8 +1,9 @@
 //! Dockyard: MCP servers for organizations, on Cloudflare Workers.
 //!
-//! The runtime line: `config`, `crypto`, `http` (route, error, body, html),
-//! `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
-//! test` runs them natively (`scripts/runtime-line.sh` enforces it). The glue
+//! The runtime line: `config`, `crypto`, `http` (route, error, body, html,
+//! page), `identity`, `mcp`, `oauth`, `projects`, `schema` and `outbound` (all but its
+//! `fetch`) are plain Rust with no `worker` import, so `cargo test` runs them
+//! natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
 //! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
 //!
@@ -15,7 +16,9 @@ pub mod http;
 pub mod identity;
 pub mod mcp;
 pub mod oauth;
+pub mod outbound;
 pub mod projects;
+pub mod schema;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

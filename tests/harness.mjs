@@ -28,7 +28,7 @@ const run = promisify(execFile);
  * mid-suite) and does not load the developer's .dev.vars.
  */
 let configs = 0;
-async function testConfig() {
+export async function testConfig() {
   const dir = join(ROOT, '.tmp');
   await mkdir(dir, { recursive: true });
   const source = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
@@ -57,12 +57,9 @@ export function freePort() {
 
 const rand = (n = 32) => randomBytes(n).toString('base64url');
 
-/** Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS). */
-export async function startWorker({ vars = {} } = {}) {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
-  const url = `http://127.0.0.1:${port}`;
-  const settings = {
+/** The settings of a test instance at `url`, with fresh secrets; `vars` adds or overrides. */
+export function testSettings(url, vars = {}) {
+  return {
     PUBLIC_URL: url,
     JWT_SIGNING_KEY: rand(32),
     SECRETS_KEY: rand(32),
@@ -70,6 +67,14 @@ export async function startWorker({ vars = {} } = {}) {
     ALLOW_LOOPBACK_UPSTREAMS: 'true',
     ...vars,
   };
+}
+
+/** Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS). */
+export async function startWorker({ vars = {} } = {}) {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
+  const url = `http://127.0.0.1:${port}`;
+  const settings = testSettings(url, vars);
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
   const config = await testConfig();
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', config], { cwd: ROOT, env });

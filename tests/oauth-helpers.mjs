@@ -379,6 +379,7 @@ const run = promisify(execFile);
  *   const fx = await startCimdFixture();
  *   const id = fx.serve('/app.json', (url) => ({ client_id: url, redirect_uris: [...] }));
  *   fx.route('/moved.json', { status: 302, headers: { location: '...' } });
+ *   fx.route('/slow.json', { handler: (req, res) => { ... } })  // write the answer yourself
  *   fx.hits('/app.json')  // how many times the worker fetched it
  *
  * Needs the `openssl` command.
@@ -405,6 +406,7 @@ export async function startCimdFixture() {
       hitCount.set(path, (hitCount.get(path) ?? 0) + 1);
       let r = routes.get(path);
       if (typeof r === 'function') r = r(req);
+      if (r?.handler) { r.handler(req, res); return; }
       if (!r) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('no such document'); return; }
       const body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body ?? {});
       const send = () => {
@@ -426,7 +428,10 @@ export async function startCimdFixture() {
       routes.set(path, { status: 200, body: typeof doc === 'function' ? doc(url) : doc });
       return url;
     },
-    /** Any answer: `{ status, headers, body, delayMs }` or a function of the request returning one. */
+    /**
+     * Any answer: `{ status, headers, body, delayMs }`, or `{ handler(req, res) }` that writes the
+     * response itself (streamed or stalled bodies), or a function of the request returning one.
+     */
     route(path, answer) { routes.set(path, answer); return `${origin}${path}`; },
     hits: (path) => hitCount.get(path) ?? 0,
     async stop() {

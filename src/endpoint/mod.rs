@@ -253,7 +253,7 @@ async fn answer(
         call(stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
     }
     if let ReplyBody::OpenStream(kind) = &http_reply.body {
-        return open_stream(ctx, stub, resource, access, kind, &http_reply.headers).await;
+        return open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await;
     }
     reply::to_response(http_reply)
 }
@@ -264,10 +264,13 @@ pub(crate) fn validate_args(schema: &serde_json::Value, args: &serde_json::Value
 }
 
 /// A listen stream (legacy GET or modern `subscriptions/listen`), held open
-/// by the hub so that changes reach it.
+/// by the hub so that changes reach it. The hub keeps it with its grant (so a
+/// revocation ends it, and one grant holds a bounded number); a grant revoked
+/// since this request's access check gets the 401 instead.
 async fn open_stream(
     ctx: &Ctx,
     stub: &Stub,
+    req: &HttpRequest<'_>,
     resource: &Resource,
     access: &Access,
     kind: &StreamKind,
@@ -288,5 +291,9 @@ async fn open_stream(
         "tools": tools, "resources": resources, "grant_id": access.grant_id,
         "headers": headers, "now": ctx.now,
     });
-    reply::stream_from_hub(stub, &body).await
+    let stream = reply::stream_from_hub(stub, &body).await?;
+    if stream.status_code() == 401 {
+        return reply::unauthorized(ctx, req, resource, Some("the grant was revoked"));
+    }
+    Ok(stream)
 }

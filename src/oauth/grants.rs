@@ -21,8 +21,9 @@
 //! 3. `/oauth/token` (refresh): find the grant by the presented hash (current,
 //!    previous, or — recommended — a history of retired hashes kept until the
 //!    refresh expiry, so an old token is still *matched* to its grant), then
-//!    [`rotate_refresh`]. On [`RefreshError::Reused`] the grant is already
-//!    marked revoked: persist it.
+//!    [`refresh_grant`] (the token rules of [`rotate_refresh`], then `scope`,
+//!    `resource` and the member's channel permission). On
+//!    [`RefreshError::Reused`] the grant is already marked revoked: persist it.
 //! 4. Every MCP request: [`check_grant`] (or [`HubAccess::check`]).
 //!
 //! Membership: D1 is the truth; every change is pushed here as the org's
@@ -41,7 +42,10 @@ use std::fmt;
 use super::resource::Resource;
 
 pub use super::codes::{redeem_code, CodeError, PendingCode, CODE_LIFETIME_SECS};
-pub use super::refresh::{rotate_refresh, RefreshError, RefreshState, REFRESH_GRACE_SECS, REFRESH_LIFETIME_SECS};
+pub use super::refresh::{
+    refresh_grant, rotate_refresh, RefreshAsk, RefreshError, RefreshRefusal, RefreshState, REFRESH_GRACE_SECS,
+    REFRESH_LIFETIME_SECS,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberAccess {

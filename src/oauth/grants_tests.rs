@@ -334,3 +334,89 @@ fn reasons_display_for_logs_and_descriptions() {
     assert!(Denied::ChannelNotAllowed(Permission::EndpointDraft).to_string().contains("endpoint.draft"));
     assert_eq!(RefreshState::new("h".into(), 10).expires_at, 10 + REFRESH_LIFETIME_SECS);
 }
+
+// ------------------------------------------------------------ refresh_grant --
+
+fn refreshable(resource: Resource, granted: &[&str]) -> Grant {
+    let mut g = grant("grt_r", "alice", resource);
+    g.scopes = scopes(granted);
+    g.refresh = Some(RefreshState::new("r0".into(), NOW));
+    g
+}
+
+fn ask<'a>(scope: Option<&'a str>, resource: Option<&'a Resource>) -> RefreshAsk<'a> {
+    RefreshAsk { presented_hash: "r0", client_id: "cli_1", new_hash: "r1".into(), scope, resource }
+}
+
+#[test]
+fn refresh_scope_narrows_and_never_widens() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(Some("tools:read"), None), Some(&dev), NOW + 1), Ok(scopes(&["tools:read"])));
+    assert_eq!(g.scopes, scopes(&["tools:call", "tools:read"]), "the grant keeps its scopes");
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), Some(&dev), NOW + 1), Ok(scopes(&["tools:call", "tools:read"])));
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    let both = refresh_grant(&mut g, ask(Some("tools:read tools:call tools:read"), None), Some(&dev), NOW + 1);
+    assert_eq!(both, Ok(scopes(&["tools:call", "tools:read"])), "sorted, no repeats");
+    for (asked, error) in
+        [("tools:read orders:read", "invalid_scope"), ("admin", "invalid_scope"), ("Bad!", "invalid_scope")]
+    {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(Some(asked), None), Some(&dev), NOW + 1).unwrap_err();
+        assert_eq!(e.wire().0, error, "{asked}");
+        assert_eq!(g, before, "{asked}: nothing consumed");
+    }
+}
+
+#[test]
+fn refresh_resource_must_be_the_grants() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:read"]);
+    assert!(refresh_grant(&mut g, ask(None, Some(&draft())), Some(&dev), NOW + 1).is_ok());
+    for other in [prod(), Resource::new("acme", "other", true), Resource::new("other", "demo", true)] {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(None, Some(&other)), Some(&dev), NOW + 1).unwrap_err();
+        assert_eq!(e.wire().0, "invalid_target", "{other:?}");
+        assert_eq!(g, before, "nothing consumed");
+    }
+}
+
+#[test]
+fn refresh_rechecks_the_channel_permission_and_the_membership() {
+    // mcp_user and viewer have production only.
+    for role in ["mcp_user", "viewer"] {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(None, None), Some(&access(role)), NOW + 1).unwrap_err();
+        assert_eq!(e, RefreshRefusal::Access(Denied::ChannelNotAllowed(Permission::EndpointDraft)), "{role}");
+        assert_eq!(e.wire(), ("invalid_grant", "the member's role lacks the endpoint.draft permission".into()));
+        assert_eq!(g, before, "{role}: nothing consumed, nothing revoked");
+        let mut p = refreshable(prod(), &["tools:read"]);
+        assert_eq!(refresh_grant(&mut p, ask(None, None), Some(&access(role)), NOW + 1), Ok(scopes(&["tools:read"])));
+    }
+    let mut g = refreshable(prod(), &["tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), None, NOW + 1), Err(RefreshRefusal::Access(Denied::NotAMember)));
+    // The role's scopes still narrow the token.
+    let mut g = refreshable(prod(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), Some(&access("viewer")), NOW + 1), Ok(scopes(&["tools:read"])));
+}
+
+#[test]
+fn refresh_token_rules_come_first_and_reuse_still_revokes() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:read"]);
+    refresh_grant(&mut g, ask(None, None), Some(&dev), NOW + 1).unwrap();
+    // r0 is now the previous token; after the grace window it is a reuse,
+    // even when the request is also wrong in other ways.
+    let late = NOW + 2 + REFRESH_GRACE_SECS;
+    let e = refresh_grant(&mut g, ask(Some("orders:read"), Some(&prod())), None, late).unwrap_err();
+    assert_eq!(e, RefreshRefusal::Token(RefreshError::Reused));
+    assert!(g.is_revoked());
+    let mut g = refreshable(draft(), &["tools:read"]);
+    let mut other = ask(None, None);
+    other.client_id = "cli_2";
+    assert_eq!(refresh_grant(&mut g, other, Some(&dev), NOW), Err(RefreshRefusal::Token(RefreshError::WrongClient)));
+}

@@ -2,7 +2,8 @@
 //! holds what must be strongly consistent for the project, in its SQLite
 //! storage: the project settings (visibility: the kill switch), the draft
 //! working copy with its revision counter, the production pointer, the member
-//! access snapshot and grants, and the open SSE listeners.
+//! access snapshot and grants, and the open SSE listeners (per grant, so a
+//! revocation ends the revoked grant's streams).
 //!
 //! The object runs one request at a time, so: two draft edits never interleave
 //! (each bumps the revision once, and the size check of one sees the other:
@@ -185,6 +186,7 @@ impl ProjectHub {
         for user in gone {
             revoked.extend(hub_grants::revoke_user(&self.sql(), &user, now)?);
         }
+        self.listeners.close_grants(&revoked);
         self.set_meta("access", &access)?;
         Ok(json!({ "applied": true, "version": version, "revoked": revoked }))
     }
@@ -349,8 +351,16 @@ impl DurableObject for ProjectHub {
                 reply(200, json!({ "ended": true }))
             }
             "/listen" => {
+                let grant_id: Option<String> = field(&cmd, "grant_id")?;
+                // Revoked between the access check and now: no stream.
+                if let Some(id) = &grant_id {
+                    if hub_grants::get(&self.sql(), id)?.is_none_or(|g| g.is_revoked()) {
+                        return refuse(401, "grant_revoked", "the grant was revoked");
+                    }
+                }
                 let spec = ListenSpec {
                     channel: field(&cmd, "channel")?,
+                    grant_id,
                     subscription: cmd.get("subscription_id").cloned().unwrap_or(Value::Null),
                     tools: cmd["tools"].as_bool().unwrap_or(true),
                     resources: cmd["resources"].as_bool().unwrap_or(false),
@@ -364,7 +374,11 @@ impl DurableObject for ProjectHub {
             other => {
                 let access = self.access().await?;
                 match hub_oauth::handle(&self.sql(), &access, other, &cmd) {
-                    Some(result) => result,
+                    Some(answer) => {
+                        let answer = answer?;
+                        self.listeners.close_grants(&answer.revoked);
+                        Ok(answer.response)
+                    }
                     None => refuse(404, "not_found", format!("unknown hub command {path}")),
                 }
             }

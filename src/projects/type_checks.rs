@@ -11,28 +11,10 @@ use url::{Host, Url};
 
 use super::problem::{join, Problem};
 use super::types::{compile_schema, ValidationOptions, MAX_UI_HTML_BYTES};
+use crate::schema::non_local_refs;
 
 /// The only dialect accepted in `$schema` (MCP: `inputSchema` is 2020-12).
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
-
-/// Keywords whose value is a map of name -> subschema.
-const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
-/// Keywords whose value is one subschema (or, for `items`, an array in old drafts).
-const SCHEMA_ONE: &[&str] = &[
-    "items",
-    "additionalItems",
-    "additionalProperties",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contains",
-    "propertyNames",
-    "not",
-    "if",
-    "then",
-    "else",
-];
-/// Keywords whose value is an array of subschemas.
-const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 
 /// Headers Dockyard sets itself or that would break the request framing.
 const RESERVED_HEADERS: &[&str] = &[
@@ -106,46 +88,27 @@ fn check_object_schema(schema: &Value, at: &str, field: &str, out: &mut Vec<Prob
     // Compiling after a refused ref or dialect would only repeat the problem
     // in the validator's words.
     if out.len() == before {
-        if let Err(e) = compile_schema(schema) {
-            let inner = e.instance_path().as_str();
-            out.push(Problem::new(format!("{at}{inner}"), format!("{field} does not compile: {e}")));
+        if let Err(errors) = compile_schema(schema) {
+            for e in errors {
+                out.push(Problem::new(format!("{at}{}", e.pointer), format!("{field} does not compile: {e}")));
+            }
         }
     }
 }
 
-/// Walks the schema keyword by keyword (not blindly: a `$ref` string inside
-/// `const`, `enum`, `default` or `examples` is data, not a reference) and
-/// refuses every `$ref`/`$dynamicRef` that is not a local `#...` reference.
-/// The compiler is offline anyway; this gives the author a precise message.
+/// Refuses every `$ref`/`$dynamicRef` that is not a local `#...` reference
+/// (found keyword by keyword: a `$ref` inside `const` or `enum` is data).
+/// The compiler cannot resolve them anyway; this gives the author a precise
+/// message.
 fn refuse_external_refs(schema: &Value, at: &str, out: &mut Vec<Problem>) {
-    let Value::Object(obj) = schema else {
-        return;
-    };
-    for (key, value) in obj {
-        let here = join(at, key);
-        match (key.as_str(), value) {
-            ("$ref" | "$dynamicRef", Value::String(r)) if !r.starts_with('#') => {
-                out.push(Problem::new(
-                    here,
-                    format!(
-                        "{key} {r:?} is refused: only local references starting \
-                         with '#' are allowed (schemas are never fetched)"
-                    ),
-                ));
-            }
-            (k, Value::Object(map)) if SCHEMA_MAPS.contains(&k) => {
-                for (name, sub) in map {
-                    refuse_external_refs(sub, &join(&here, name), out);
-                }
-            }
-            (k, Value::Array(list)) if SCHEMA_LISTS.contains(&k) || k == "items" => {
-                for (i, sub) in list.iter().enumerate() {
-                    refuse_external_refs(sub, &join(&here, &i.to_string()), out);
-                }
-            }
-            (k, sub) if SCHEMA_ONE.contains(&k) => refuse_external_refs(sub, &here, out),
-            _ => {}
-        }
+    for (pointer, keyword, r) in non_local_refs(schema) {
+        out.push(Problem::new(
+            format!("{at}{pointer}"),
+            format!(
+                "{keyword} {r:?} is refused: only local references starting \
+                 with '#' are allowed (schemas are never fetched)"
+            ),
+        ));
     }
 }
 
