@@ -4,13 +4,12 @@
 //! field whose JSON type is wrong (the schema layer already reported it), so
 //! one answer lists every problem. Each rule notes why it exists.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Map, Value};
-use url::{Host, Url};
 
 use super::problem::{join, Problem};
 use super::types::{compile_schema, ValidationOptions, MAX_UI_HTML_BYTES};
+use crate::outbound::guard::{self, Policy, Refusal};
 use crate::schema::non_local_refs;
 
 /// The only dialect accepted in `$schema` (MCP: `inputSchema` is 2020-12).
@@ -164,74 +163,22 @@ fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<
     }
 }
 
-/// The upstream must be https to a public host. Loopback (and plain http to
-/// it) only with `ALLOW_LOOPBACK_UPSTREAMS`, for local development. Private,
-/// link-local and unspecified address literals are never accepted: an
-/// upstream URL must not become a way into the operator's network. (The
-/// fetch layer still checks resolved addresses; this is the early, clear
-/// refusal.)
+/// The upstream must pass the one outbound guard (`outbound::guard`), the
+/// same check the CIMD fetch uses: https to a public host, no credentials in
+/// the URL, no non-public address literal in any spelling, no local or cloud
+/// metadata name. Loopback (and plain http to it) only with
+/// `ALLOW_LOOPBACK_UPSTREAMS`, for local development. This is the early,
+/// clear refusal at save; the fetch layer checks every hop again.
 pub(crate) fn check_upstream_url(raw: &str, opts: &ValidationOptions) -> Result<(), String> {
-    let url = Url::parse(raw).map_err(|e| format!("http.url is not a valid URL: {e}"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("http.url must not carry credentials; use http.headers or http.secret".into());
-    }
-    let host = url.host().ok_or("http.url has no host")?;
-    let loopback = match &host {
-        Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
+    let policy = Policy { allow_loopback: opts.allow_loopback_upstreams };
+    match guard::check(raw, policy) {
+        Ok(_) => Ok(()),
+        Err(Refusal::Loopback) => {
+            Err("http.url points at a loopback host, allowed only with ALLOW_LOOPBACK_UPSTREAMS (local development)".into())
         }
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
-    };
-    if loopback && !opts.allow_loopback_upstreams {
-        return Err(concat!(
-            "http.url points at loopback, allowed only with ",
-            "ALLOW_LOOPBACK_UPSTREAMS (local development)"
-        )
-        .into());
+        Err(Refusal::Credentials) => Err("http.url must not carry credentials; use http.headers or http.secret".into()),
+        Err(why) => Err(format!("http.url {why}")),
     }
-    // Plain http only to loopback, which is only reachable in development.
-    let https_or_dev = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    if !https_or_dev {
-        return Err("http.url must be an https URL".into());
-    }
-    let ip = match host {
-        Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
-        Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
-        Host::Domain(_) => None,
-    };
-    if ip.is_some_and(|ip| !loopback && is_non_public(ip)) {
-        return Err("http.url must not point at a private, link-local or unspecified address".into());
-    }
-    Ok(())
-}
-
-fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4_non_public(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4_non_public(v4),
-            None => v6_non_public(v6),
-        },
-    }
-}
-
-fn v4_non_public(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
-}
-
-fn v6_non_public(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_unspecified()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
 }
 
 /// Header names are HTTP tokens (RFC 9110); values cannot smuggle a line

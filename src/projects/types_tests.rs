@@ -255,8 +255,14 @@ fn upstream_url_rules() {
         ("https://0.0.0.0/x", false, false),
         ("https://93.184.216.34/x", true, true),
         // Host names are ASCII only (idna's stub back end): punycode works.
-        ("https://b\u{fc}cher.example/x", false, false),
-        ("https://xn--bcher-kva.example/x", true, true),
+        ("https://b\u{fc}cher.example.com/x", false, false),
+        ("https://xn--bcher-kva.example.com/x", true, true),
+        // The outbound guard's other refusals (one check for CIMD and Types).
+        ("https://0x7f.1/x", false, true),
+        ("https://[::ffff:7f00:1]/x", false, false),
+        ("https://metadata.google.internal/x", false, false),
+        ("https://intranet/x", false, false),
+        ("https://100.64.0.1/x", false, false),
     ];
     for (url, prod_ok, dev_ok) in cases {
         let doc = with(http(), "/http/url", json!(url));
