@@ -8,8 +8,8 @@ pub mod body;
 pub mod csrf;
 pub mod error;
 pub mod html;
-pub mod page;
 pub mod next;
+pub mod page;
 pub mod route;
 
 pub use error::ApiError;

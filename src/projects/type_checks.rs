@@ -4,7 +4,6 @@
 //! field whose JSON type is wrong (the schema layer already reported it), so
 //! one answer lists every problem. Each rule notes why it exists.
 
-
 use serde_json::{Map, Value};
 
 use super::problem::{join, Problem};
@@ -174,7 +173,8 @@ pub(crate) fn check_upstream_url(raw: &str, opts: &ValidationOptions) -> Result<
     match guard::check(raw, policy) {
         Ok(_) => Ok(()),
         Err(Refusal::Loopback) => {
-            Err("http.url points at a loopback host, allowed only with ALLOW_LOOPBACK_UPSTREAMS (local development)".into())
+            Err("http.url points at a loopback host, allowed only with ALLOW_LOOPBACK_UPSTREAMS (local development)"
+                .into())
         }
         Err(Refusal::Credentials) => Err("http.url must not carry credentials; use http.headers or http.secret".into()),
         Err(why) => Err(format!("http.url {why}")),
