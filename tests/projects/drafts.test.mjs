@@ -101,7 +101,7 @@ describe('Type validation', () => {
     { label: 'http kind without http', name: 'no_http', doc: typeDoc('no_http', { kind: 'http', ui: null }),
       fields: ['/http'], message: /an http Type needs http\.url/ },
     { label: 'http kind with a plain http URL', name: 'plain_http', doc: httpDoc('plain_http', { url: 'http://api.example.com/hook' }),
-      fields: ['/http/url'], message: /must be an https URL/ },
+      fields: ['/http/url'], message: /must use https/ },
     { label: 'http kind with a private address', name: 'private_http', doc: httpDoc('private_http', { url: 'https://10.0.0.7/hook' }),
       fields: ['/http/url'], message: /private/ },
     { label: 'http timeout over 30000 ms', name: 'slow_http', doc: httpDoc('slow_http', { timeout_ms: 30001 }),
