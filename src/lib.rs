@@ -6,6 +6,9 @@
 //! natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
 //! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
+//!
+//! Two entry points: `fetch` (every request, `app`) and `scheduled` (the cron
+//! trigger, `scheduled`: periodic jobs such as retrying membership pushes).
 
 pub mod config;
 pub mod crypto;
@@ -26,6 +29,8 @@ mod endpoint;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
+mod scheduled;
+#[cfg(target_arch = "wasm32")]
 mod store;
 #[cfg(target_arch = "wasm32")]
 mod studio;
@@ -40,4 +45,10 @@ fn start() {
 #[worker::event(fetch)]
 async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     app::handle(req, env, ctx).await
+}
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn on_schedule(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    scheduled::run(event, env).await;
 }

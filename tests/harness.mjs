@@ -82,7 +82,9 @@ export async function startWorker({ vars = {} } = {}) {
   const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
     '--inspector-port', String(inspectorPort),
-    '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--show-interactive-dev-session=false', '--log-level', 'warn',
+    // `/__scheduled?cron=...` runs the scheduled handler (the cron jobs).
+    '--test-scheduled'];
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }
@@ -118,6 +120,16 @@ export async function startWorker({ vars = {} } = {}) {
     url, port, dir, settings, stop,
     output: () => output,
     client: (opts) => new Client(url, opts),
+    /**
+     * Runs one SQL statement on this worker's local D1 (`wrangler d1 execute`,
+     * beside the running worker) and returns its rows: for tests that must
+     * look at, or break, what the API does not show.
+     */
+    async d1(sql) {
+      const args = ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config, '--command', sql, '--json'];
+      const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env });
+      return JSON.parse(stdout)[0]?.results ?? [];
+    },
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */
     async bootstrapOwner(email = 'owner@example.test', password = 'correct horse battery') {
       const c = new Client(url);

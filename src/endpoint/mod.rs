@@ -13,7 +13,9 @@
 //!    (token ∩ role; public production without a token: the base scopes), or
 //!    the 401 with the RFC 9728 discovery header;
 //! 5. [`project_view`]: production = the immutable published snapshot
-//!    (cached in the isolate by content hash), draft = the working copy;
+//!    (cached in the isolate by content hash), draft = the working copy; a
+//!    pointer at a missing version row (publishing makes that impossible)
+//!    serves no tools, logged, never a 500;
 //! 6. [`answer`]: the engine answers; tool calls run here ([`calls`]);
 //!    listen streams are held by the hub, where changes happen.
 //!
@@ -175,7 +177,16 @@ async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, 
         });
     };
     let project_id = hop.view.project.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
-    let snap = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await?;
+    let Some(snap) = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await? else {
+        // Publishing never deletes a row production may point at; if one is
+        // missing anyway, production serves nothing rather than a 500.
+        worker::console_error!("project {project_id}: production points at missing version {}: no tools", p.version);
+        return Ok(ProjectView {
+            types: Rc::new(Vec::new()),
+            instructions: String::new(),
+            version: format!("{}-unavailable", p.version),
+        });
+    };
     Ok(ProjectView {
         types: Rc::new(snap.types.clone()),
         instructions: snap.instructions.clone(),
@@ -183,16 +194,20 @@ async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, 
     })
 }
 
-async fn production_snapshot(ctx: &Ctx, project_id: &str, version: &str, hash: &str) -> Result<Rc<Snapshot>, ApiError> {
+/// The published snapshot (cached by content hash), `None` when its row is missing.
+async fn production_snapshot(
+    ctx: &Ctx,
+    project_id: &str,
+    version: &str,
+    hash: &str,
+) -> Result<Option<Rc<Snapshot>>, ApiError> {
     if let Some(s) = cache::get(hash) {
-        return Ok(s);
+        return Ok(Some(s));
     }
-    let row = versions::get(&ctx.db, project_id, version)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("production points at missing version {version}")))?;
+    let Some(row) = versions::get(&ctx.db, project_id, version).await? else { return Ok(None) };
     let snap: Snapshot =
         serde_json::from_str(&row.snapshot).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))?;
-    Ok(cache::put(hash, snap))
+    Ok(Some(cache::put(hash, snap)))
 }
 
 /// Step 6: the engine's answer, with tool calls run, ended sessions recorded

@@ -26,7 +26,8 @@ pub use super::problem::Problem;
 use super::type_checks;
 use crate::schema::{CompileError, Validator};
 
-/// A Type document may be at most 1 MiB.
+/// A Type document may be at most 1 MiB, as sent and as stored. The whole
+/// draft has its own bound (`limits::MAX_DRAFT_BYTES`).
 pub const MAX_TYPE_BYTES: usize = 1024 * 1024;
 /// `ui.html` may be at most 512 KiB (UTF-8 bytes).
 pub const MAX_UI_HTML_BYTES: usize = 512 * 1024;
@@ -136,8 +137,17 @@ pub fn validate_type(
     if !problems.is_empty() {
         return Err(finish(problems));
     }
-    serde_json::from_value(doc)
-        .map_err(|e| vec![Problem::new("", format!("the document does not fit the Type model: {e}"))])
+    let doc: TypeDoc = serde_json::from_value(doc)
+        .map_err(|e| vec![Problem::new("", format!("the document does not fit the Type model: {e}"))])?;
+    // The stored form can be longer than what was sent (`1E2` is stored as
+    // `100.0`), and the stored form is what drafts and versions hold.
+    let stored = serde_json::to_string(&doc).map_or(usize::MAX, |s| s.len());
+    if stored > MAX_TYPE_BYTES {
+        let message =
+            format!("the Type is {stored} bytes as stored (numbers rewritten); the limit is {MAX_TYPE_BYTES} (1 MiB)");
+        return Err(vec![Problem::new("", message)]);
+    }
+    Ok(doc)
 }
 
 /// Compiles a tool's `input_schema` (or `output_schema`) as JSON Schema

@@ -365,3 +365,18 @@ fn arguments_are_checked_with_instance_paths() {
     let compiled = compile_schema(&schema).expect("compiles");
     assert!(check_arguments(&compiled, &json!({"order_id": "x"})).is_ok());
 }
+
+#[test]
+fn a_type_is_bounded_as_stored_too() {
+    // `1E2` (3 bytes) is stored as `100.0` (5 bytes): under 1 MiB as sent, over it as stored.
+    let numbers = vec!["1E2"; 240_000].join(",");
+    let raw = interactive().to_string().replacen(
+        r#""input_schema":{"#,
+        &format!(r#""input_schema":{{"examples":[{numbers}],"#),
+        1,
+    );
+    assert!(raw.len() < MAX_TYPE_BYTES, "{}", raw.len());
+    let problems = validate_type(raw.as_bytes(), "show_order", &[], &DEV).expect_err("too large as stored");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("as stored") && problems[0].message.contains("1048576"), "{problems:?}");
+}

@@ -167,7 +167,8 @@ pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Ap
     let input =
         SignupInput { email, password: pass.clone(), name, invitation: Some(invitation), bootstrap_secret: None };
     match account::create_account(ctx, input).await {
-        Ok(user) => redirect(&next, Some(&auth::start_session(ctx, &user.id).await?)),
+        // A pending hub sync is retried by the cron trigger; the account exists.
+        Ok((user, _)) => redirect(&next, Some(&auth::start_session(ctx, &user.id).await?)),
         Err(ApiError::Internal(d)) => Err(ApiError::Internal(d)),
         Err(e) => again(e.status(), &e.message()),
     }

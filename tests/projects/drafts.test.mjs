@@ -197,7 +197,8 @@ describe('draft reads after writes', () => {
   test('a new project has an empty draft at revision 0 with a matching ETag', async () => {
     const r = await owner.get(`${P}/draft`);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body, { revision: 0, instructions: '', types: [] });
+    // size: the snapshot it would publish, `{"instructions":"","types":[]}` (30 bytes).
+    assert.deepEqual(r.body, { revision: 0, instructions: '', types: [], size: { bytes: 30, limit: 1_500_000 } });
     assert.equal(r.headers.get('etag'), '"0"');
   });
 
