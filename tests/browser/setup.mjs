@@ -1,8 +1,8 @@
 // The world the OAuth browser suites (tests/browser/oauth-*.test.mjs) share,
 // and the browser leg of an MCP SDK's authorization:
 //
-// - one worker (after a CIMD fixture, so workerd trusts its CA), an org with a
-//   PRIVATE project: `show_order` and `plain_note` published as the first
+// - `startPrivateShop` (tests/oauth-helpers.mjs): one worker (after a CIMD
+//   fixture, so workerd trusts its CA), an org with a PRIVATE project: `show_order` and `plain_note` published as the first
 //   version, then `plain_note` removed from the draft, so the two endpoints
 //   answer differently; a developer member (`devEmail`, `PASSWORD`);
 // - `SdkProvider`: an in-memory OAuthClientProvider (the shape both SDK majors
@@ -16,14 +16,11 @@
 // live bindings, set once the before() hook has run.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  orderCard, interactiveType, uniq, createOrg, createProject, putType, putInstructions, publish, deleteType, ownerOf, startMcpWorker,
-} from '../mcp-fixtures.mjs';
-import { startCimdFixture } from '../oauth-helpers.mjs';
+import { startPrivateShop, SHOP_INSTRUCTIONS } from '../oauth-helpers.mjs';
 import { shot, assertAccessible, signIn, waitForCallback } from '../browser.mjs';
 
 export const PASSWORD = 'member password 1'; // what harness addMember uses
-export const INSTRUCTIONS = 'Orders live in the shop. Use show_order to display one.';
+export const INSTRUCTIONS = SHOP_INSTRUCTIONS;
 
 export let w;
 export let fx; // CIMD fixture
@@ -39,20 +36,7 @@ export const textOf = (result) => result.content.filter((c) => c.type === 'text'
 
 export function useWorld() {
   before(async () => {
-    fx = await startCimdFixture(); // before the worker: it must trust the fixture's CA
-    w = await startMcpWorker();
-    owner = await ownerOf(w);
-    org = await createOrg(owner, uniq('web'));
-    project = await createProject(owner, org, uniq('shop'));
-    await putType(owner, org, project, orderCard());
-    await putType(owner, org, project, interactiveType('plain_note', { ui: { html: '<!doctype html><p>note</p>' } }));
-    await putInstructions(owner, org, project, INSTRUCTIONS);
-    await publish(owner, org, project);
-    await deleteType(owner, org, project, 'plain_note');
-    devEmail = `${uniq('dev')}@example.test`;
-    dev = await w.addMember(owner, org, devEmail, 'developer');
-    const p = await owner.get(`/api/v1/orgs/${org}/projects/${project}`);
-    assert.equal(p.body.project?.visibility ?? p.body.visibility, 'private', 'the project is private');
+    ({ fx, w, owner, org, project, dev, devEmail } = await startPrivateShop('web'));
   });
   after(async () => {
     await w?.stop();
