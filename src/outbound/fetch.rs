@@ -21,8 +21,8 @@
 
 use super::guard::{self, Policy};
 use super::{is_redirect, keeps_header_across_origins, method_after_redirect, redirect_target, FetchError, Limits};
+use crate::http::capped::{self, Capped};
 use futures_util::future::{select, Either};
-use futures_util::StreamExt;
 use url::Url;
 use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
@@ -135,21 +135,12 @@ async fn send(
     Fetch::Request(request).send_with_signal(signal).await.map_err(failed)
 }
 
-/// The body, refused as soon as it passes `max` bytes.
+/// The body, refused as soon as it passes `max` bytes (`http::capped`).
 async fn read_capped(resp: &mut worker::Response, max: usize) -> Result<Vec<u8>, FetchError> {
-    let declared = resp.headers().get("Content-Length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(FetchError::TooLarge(max));
-    }
+    let declared = capped::declared_length(resp.headers());
     // A response without a body (204, HEAD) has no stream.
-    let Ok(mut stream) = resp.stream() else { return Ok(Vec::new()) };
-    let mut out = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(max));
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| FetchError::Failed(e.to_string()))?;
-        if out.len() + chunk.len() > max {
-            return Err(FetchError::TooLarge(max));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
+    capped::read(declared, || Ok(resp.stream().ok()), max).await.map_err(|e| match e {
+        Capped::TooLarge => FetchError::TooLarge(max),
+        Capped::Read(e) => FetchError::Failed(e.to_string()),
+    })
 }
