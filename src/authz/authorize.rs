@@ -64,6 +64,9 @@ struct Ready {
     project: projects::Project,
     /// What the member's role grants of the requested scopes (may be empty).
     scopes: Vec<String>,
+    /// The client is registered for `refresh_token` (the token endpoint will
+    /// issue one): the Authorized apps listing shows its expiry.
+    issues_refresh: bool,
 }
 
 enum Checked {
@@ -149,7 +152,8 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message))?));
     }
     let scopes = granted_scopes(&req.scopes, &role);
-    Ok(Checked::Ready(Box::new(Ready { req, client_name, caller, session_hash, org, project, scopes })))
+    let issues_refresh = client.as_ref().is_some_and(|c| c.metadata.allows_grant("refresh_token"));
+    Ok(Checked::Ready(Box::new(Ready { req, client_name, caller, session_hash, org, project, scopes, issues_refresh })))
 }
 
 /// Nothing to consent to: the role grants none of the requested scopes.
@@ -166,7 +170,7 @@ fn no_scopes(ctx: &Ctx, req: &AuthorizeRequest) -> Result<Response, ApiError> {
 pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let params: Vec<(String, String)> = inc.url.query_pairs().into_owned().collect();
     let raw_query = inc.url.query().unwrap_or("").to_string();
-    let Ready { req, client_name, caller, session_hash, org, project, scopes } =
+    let Ready { req, client_name, caller, session_hash, org, project, scopes, .. } =
         match check(ctx, inc, &params, &raw_query).await? {
             Checked::Done(resp) => return Ok(resp),
             Checked::Ready(ready) => *ready,
@@ -204,7 +208,7 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     let params: Vec<(String, String)> =
         form.iter().filter(|(k, _)| !FORM_ONLY.contains(&k.as_str())).cloned().collect();
     let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let Ready { req, caller, session_hash, org, project, scopes, .. } =
+    let Ready { req, caller, session_hash, org, project, scopes, issues_refresh, .. } =
         match check(ctx, inc, &params, &raw_query).await? {
             Checked::Done(resp) => return Ok(resp),
             Checked::Ready(ready) => *ready,
@@ -268,7 +272,9 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             channel: if req.resource.draft { "draft" } else { "production" },
             user_id: &caller.user.id,
             client_id: &req.client_id,
+            redirect_host: &req.redirect.host(),
             scopes: &scopes.join(" "),
+            refresh_expires_at: crate::oauth::grant_list::refresh_expiry(ctx.now, issues_refresh),
             now: ctx.now,
         },
     )

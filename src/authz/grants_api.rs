@@ -1,53 +1,125 @@
 //! Authorized apps: an org's grants for admins (`org.manage`) and a member's
 //! own grants, in pages (`limit` default 50, at most 500, and an opaque
-//! `cursor`: `{"grants": [...], "next_cursor": "..." | null}`). Revocation
-//! goes to the project's hub first (the next MCP request with that grant
-//! fails, its open streams close), then to the D1 index, which may lag but
-//! never turns the committed revocation into an error (`index_writes`).
+//! `cursor`: `{"grants": [...], "next_cursor": "..." | null}`), filtered by
+//! `project`, `user` (org list) or `org` (own list), `client`, `channel` and
+//! `status` (`active` by default; `pending`, `revoked`, `expired`; see
+//! `oauth::grant_list`, which also parses every parameter with a 400 naming
+//! the bad one).
+//!
+//! Revocation — one grant, a bulk filter, a member removal, a project
+//! delete — goes to the project's hub first (the next MCP request with that
+//! grant fails, its refresh token is refused, its open streams close), then
+//! to the D1 index, which may lag but never turns the committed revocation
+//! into an error (`index_writes`). A bulk revocation makes one hub call per
+//! affected hub, carrying all of that hub's grant ids.
+//!
+//! Every revocation made here is a management record in the audit log
+//! ([`audit_action`], the one place that writes them for this module and for
+//! the project delete).
 
-use super::index_writes::IndexWrite;
+use super::index_writes::{after_commit, IndexWrite};
 use crate::http::context::{Ctx, Incoming};
 use crate::http::page;
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
-use crate::store::grants as index;
-use crate::studio::{auth, orgs::authorize};
-use serde_json::json;
+use crate::oauth::grant_list::{self, ListQuery, Scope};
+use crate::store::grants::{self as index, Owner};
+use crate::studio::auth::{self, Caller};
+use crate::studio::orgs::authorize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use worker::Response;
 
-/// Grants per page unless `limit` says otherwise, and the most `limit` may say.
-const PAGE_DEFAULT: u32 = 50;
-const PAGE_MAX: u32 = 500;
+/// The management actions this module (and the project delete) records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppsAction {
+    /// One grant, by an admin or by its member (`details.by`).
+    GrantRevoke,
+    /// A bulk revocation, or the revocations a member removal caused.
+    GrantRevokeBulk,
+    /// A project delete (with the grants it revoked).
+    ProjectDelete,
+}
 
-fn view(g: &index::GrantRow) -> serde_json::Value {
+/// Records a management action in the audit log: who (`caller`), in which
+/// org, what, on what, with which details. The one call site of the audit
+/// log's management-record function for everything Authorized apps adds.
+pub fn audit_action(ctx: &Ctx, caller: &Caller, org: &str, action: AppsAction, target: &str, details: Value) {
+    // Until the audit log is merged, nothing is recorded here (see the report
+    // of branch `apps`); this is the single call site to switch.
+    let _ = (ctx, caller, org, action, target, details);
+}
+
+fn view(g: &index::GrantRow, now: i64) -> Value {
+    let status = grant_list::status_of(g.created_at, g.redeemed_at, g.refresh_expires_at, g.revoked_at, now);
     json!({
-        "id": g.grant_id, "project": g.project_slug, "channel": g.channel, "user_id": g.user_id,
-        "user_email": g.user_email, "client_id": g.client_id, "client_name": g.client_name,
+        "id": g.grant_id, "org": g.org_slug, "project": g.project_slug, "channel": g.channel,
+        "user": { "id": g.user_id, "email": g.user_email, "name": g.user_name },
+        "user_id": g.user_id, "user_email": g.user_email,
+        "client_id": g.client_id, "client_name": g.client_name, "redirect_host": g.redirect_host,
         "scopes": g.scopes.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
-        "created_at": g.created_at, "last_used_at": g.last_used_at, "revoked_at": g.revoked_at,
-        "status": if g.revoked_at.is_some() { "revoked" } else { "active" },
+        "created_at": g.created_at, "redeemed_at": g.redeemed_at, "last_used_at": g.last_used_at,
+        "refresh_expires_at": g.refresh_expires_at, "revoked_at": g.revoked_at, "status": status.as_str(),
     })
 }
 
-async fn revoke_in_hub(ctx: &Ctx, org_slug: &str, g: &index::GrantRow) -> Result<(), ApiError> {
+/// Revokes `ids` in each hub (one call per hub, all its ids), then mirrors
+/// what the hubs revoked in the index. Returns the ids newly revoked. A hub
+/// that fails stops the walk: what earlier hubs revoked is still mirrored,
+/// and a retry of the same request picks up the rest.
+async fn revoke_in_hubs(
+    ctx: &Ctx,
+    org_slug: &str,
+    by_hub: BTreeMap<String, Vec<String>>,
+) -> Result<Vec<String>, ApiError> {
+    let mut revoked = Vec::new();
+    let mut failure = None;
+    for (project, ids) in by_hub {
+        let answer = match crate::objects::hub(ctx, org_slug, &project) {
+            Ok(stub) => crate::objects::call(&stub, "/grants/revoke-many", &json!({ "ids": ids, "now": ctx.now })).await,
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(a) => revoked.extend(serde_json::from_value::<Vec<String>>(a["revoked"].clone()).unwrap_or_default()),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    // The hubs committed: the listing follows, and its failure is no error.
+    if !revoked.is_empty() {
+        after_commit(ctx, IndexWrite::Revoked(revoked.clone())).await;
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(revoked),
+    }
+}
+
+async fn revoke_one(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::GrantRow, by: &str) -> Result<(), ApiError> {
     let project =
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
     let stub = crate::objects::hub(ctx, org_slug, project)?;
-    crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
-    // The hub committed: the listing follows, and its failure is no error.
-    super::index_writes::after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
+    let answer = crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
+    after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
+    if answer["revoked"].as_bool() == Some(true) {
+        let details = json!({
+            "by": by, "project": project, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id,
+        });
+        audit_action(ctx, caller, org_slug, AppsAction::GrantRevoke, &g.grant_id, details);
+    }
     Ok(())
 }
 
-/// `limit` and `cursor` of a list request (400 naming the bad one).
-fn page_of(inc: &Incoming) -> Result<(u32, Option<page::After>), ApiError> {
-    let limit = page::parse_limit(inc.query("limit").as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
-    Ok((limit, page::parse_cursor(inc.query("cursor").as_deref())?))
+fn list_query(inc: &Incoming, scope: Scope) -> Result<ListQuery, ApiError> {
+    let pairs: Vec<(String, String)> = inc.url.query_pairs().into_owned().collect();
+    grant_list::parse_list(&pairs, scope)
 }
 
 /// `{"grants": [...], "next_cursor": ...}` from up to `limit + 1` rows.
-fn page_answer(mut rows: Vec<index::GrantRow>, limit: u32) -> Result<Response, ApiError> {
+fn page_answer(ctx: &Ctx, mut rows: Vec<index::GrantRow>, limit: u32) -> Result<Response, ApiError> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = match rows.last() {
@@ -56,40 +128,72 @@ fn page_answer(mut rows: Vec<index::GrantRow>, limit: u32) -> Result<Response, A
         }
         _ => None,
     };
-    json(200, &json!({ "grants": rows.iter().map(view).collect::<Vec<_>>(), "next_cursor": next }))
+    let grants: Vec<Value> = rows.iter().map(|g| view(g, ctx.now)).collect();
+    json(200, &json!({ "grants": grants, "next_cursor": next }))
+}
+
+async fn list(ctx: &Ctx, owner: Owner<'_>, q: ListQuery) -> Result<Response, ApiError> {
+    let rows = index::list(&ctx.db, &owner, &q.filter, q.status, ctx.now, q.after.as_ref(), q.limit + 1).await?;
+    page_answer(ctx, rows, q.limit)
 }
 
 pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
-    let (limit, after) = page_of(inc)?;
-    let (project, user, client) = (inc.query("project"), inc.query("user"), inc.query("client"));
-    let filters = (project.as_deref(), user.as_deref(), client.as_deref());
-    let rows = index::for_org(&ctx.db, &org.id, filters, after.as_ref(), limit + 1).await?;
-    page_answer(rows, limit)
+    let q = list_query(inc, Scope::Org)?;
+    list(ctx, Owner::Org(&org.id), q).await
 }
 
 pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> Result<Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
     let g = index::get(&ctx.db, id).await?.filter(|g| g.org_id == org.id);
     let g = g.ok_or_else(|| ApiError::NotFound("no such grant in this organization".into()))?;
-    revoke_in_hub(ctx, &org.slug, &g).await?;
+    revoke_one(ctx, &caller, &org.slug, &g, "admin").await?;
     json(200, &json!({ "revoked": id }))
+}
+
+/// `POST /api/v1/orgs/<org>/grants/revoke` `{project?, user?, client?, channel?}`.
+pub async fn revoke_bulk(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {
+    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let bytes = inc.json_bytes(crate::http::body::DEFAULT_LIMIT).await?;
+    let body: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")))?;
+    let filter = grant_list::parse_bulk(&body)?;
+    let mut by_hub: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in index::unrevoked(&ctx.db, &org.id, &filter).await? {
+        if let Some(project) = row.project_slug {
+            by_hub.entry(project).or_default().push(row.grant_id);
+        }
+    }
+    let hubs = by_hub.len();
+    let revoked = revoke_in_hubs(ctx, &org.slug, by_hub).await?;
+    let details = json!({
+        "filter": { "project": filter.project, "user": filter.user, "client": filter.client, "channel": filter.channel },
+        "revoked_count": revoked.len(), "hubs": hubs, "grant_ids": revoked,
+    });
+    audit_action(ctx, &caller, &org.slug, AppsAction::GrantRevokeBulk, "grants", details);
+    json(200, &json!({ "revoked_count": revoked.len() }))
 }
 
 pub async fn list_mine(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    let (limit, after) = page_of(inc)?;
-    let rows = index::for_user(&ctx.db, &caller.user.id, after.as_ref(), limit + 1).await?;
-    page_answer(rows, limit)
+    let q = list_query(inc, Scope::Me)?;
+    list(ctx, Owner::User(&caller.user.id), q).await
 }
 
 pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let g = index::get(&ctx.db, id).await?.filter(|g| g.user_id == caller.user.id);
     let g = g.ok_or_else(|| ApiError::NotFound("no such grant of yours".into()))?;
-    let org = crate::store::orgs::by_id(&ctx.db, &g.org_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such grant".into()))?;
-    revoke_in_hub(ctx, &org.slug, &g).await?;
+    let org_slug = g.org_slug.clone().ok_or_else(|| ApiError::NotFound("no such grant".into()))?;
+    revoke_one(ctx, &caller, &org_slug, &g, "self").await?;
     json(200, &json!({ "revoked": id }))
+}
+
+/// The audit record of the grants a member removal revoked (the hubs revoked
+/// them while taking the new member snapshot).
+pub fn audit_member_removal(ctx: &Ctx, caller: &Caller, org_slug: &str, user_id: &str, revoked: &[String]) {
+    let details = json!({
+        "cause": "member.remove", "user_id": user_id, "revoked_count": revoked.len(), "grant_ids": revoked,
+    });
+    audit_action(ctx, caller, org_slug, AppsAction::GrantRevokeBulk, user_id, details);
 }

@@ -74,6 +74,10 @@ pub enum Route {
         org: String,
         project: String,
     },
+    DeleteProject {
+        org: String,
+        project: String,
+    },
     GetDraft {
         org: String,
         project: String,
@@ -135,6 +139,9 @@ pub enum Route {
     RevokeOrgGrant {
         org: String,
         id: String,
+    },
+    RevokeOrgGrants {
+        org: String,
     },
     ListMyGrants,
     RevokeMyGrant {
@@ -224,6 +231,7 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["me", "grants"] => (&["GET"], get(method, Route::ListMyGrants)),
         ["me", "grants", id] => (&["DELETE"], delete(method, Route::RevokeMyGrant { id: o(id) })),
         ["orgs", org, "grants"] => (&["GET"], get(method, Route::ListOrgGrants { org: o(org) })),
+        ["orgs", org, "grants", "revoke"] => (&["POST"], post(method, Route::RevokeOrgGrants { org: o(org) })),
         ["orgs", org, "grants", id] => (&["DELETE"], delete(method, Route::RevokeOrgGrant { org: o(org), id: o(id) })),
         ["orgs"] => (&["GET", "POST"], pick(method, Some(Route::ListOrgs), Some(Route::CreateOrg), None, None)),
         ["orgs", org] => (&["GET"], get(method, Route::GetOrg { org: o(org) })),
@@ -276,13 +284,13 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
             ),
         ),
         ["orgs", org, "projects", p] => (
-            &["GET", "PATCH"],
+            &["GET", "PATCH", "DELETE"],
             pick(
                 method,
                 Some(Route::GetProject { org: o(org), project: o(p) }),
                 None,
                 Some(Route::UpdateProject { org: o(org), project: o(p) }),
-                None,
+                Some(Route::DeleteProject { org: o(org), project: o(p) }),
             ),
         ),
         ["orgs", org, "projects", p, rest @ ..] => project_routes(method, o(org), o(p), rest),
@@ -362,6 +370,22 @@ mod tests {
         assert_eq!(
             resolve("GET", "/api/v1/orgs/acme/projects/demo"),
             Ok(Route::GetProject { org: "acme".into(), project: "demo".into() })
+        );
+        assert_eq!(
+            resolve("DELETE", "/api/v1/orgs/acme/projects/demo"),
+            Ok(Route::DeleteProject { org: "acme".into(), project: "demo".into() })
+        );
+        assert_eq!(
+            resolve("POST", "/api/v1/orgs/acme/grants/revoke"),
+            Ok(Route::RevokeOrgGrants { org: "acme".into() })
+        );
+        assert_eq!(
+            resolve("DELETE", "/api/v1/orgs/acme/grants/grt_1"),
+            Ok(Route::RevokeOrgGrant { org: "acme".into(), id: "grt_1".into() })
+        );
+        assert_eq!(
+            resolve("GET", "/api/v1/orgs/acme/grants/revoke").unwrap_err().headers(),
+            vec![("Allow", "POST".to_string())]
         );
     }
 

@@ -31,6 +31,7 @@ mod cimd;
 pub mod clients;
 pub mod codes;
 pub mod errors;
+pub mod grant_list;
 pub mod grants;
 pub mod metadata;
 pub mod pkce;

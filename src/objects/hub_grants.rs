@@ -83,6 +83,33 @@ pub fn revoke_user(sql: &SqlStorage, user_id: &str, now: i64) -> Result<Vec<Stri
     Ok(revoked)
 }
 
+/// Revokes these grants (the ones this hub holds and that were live);
+/// returns the ids it revoked. One command per hub however many ids: the
+/// bulk revocation's "one call per hub".
+pub fn revoke_ids(sql: &SqlStorage, ids: &[String], now: i64) -> Result<Vec<String>> {
+    let mut revoked = Vec::new();
+    for id in ids {
+        if let Some(mut g) = get(sql, id)? {
+            if g.revoke(now) {
+                save(sql, &g)?;
+                revoked.push(g.id);
+            }
+        }
+    }
+    Ok(revoked)
+}
+
+/// Every grant id this hub holds that is not revoked (for a project delete).
+pub fn unrevoked_ids(sql: &SqlStorage) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows: Vec<Id> =
+        sql.exec("SELECT id FROM grants WHERE json_extract(doc, '$.revoked_at') IS NULL", None)?.to_array()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 pub fn put_code(sql: &SqlStorage, c: &PendingCode) -> Result<()> {
     sql.exec(
         "INSERT INTO codes (hash, doc, expires_at) VALUES (?, ?, ?)",

@@ -51,6 +51,7 @@ pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> 
         "/codes/redeem" => redeem(sql, cmd, now),
         "/refresh" => refresh(sql, access, cmd, now),
         "/grants/revoke" => revoke(sql, cmd, now),
+        "/grants/revoke-many" => revoke_many(sql, cmd, now),
         "/grants/revoke-refresh" => revoke_refresh(sql, cmd, now),
         "/grants/get" => field::<String>(cmd, "id").and_then(|id| reply(200, json!({ "grant": rows::get(sql, &id)? }))),
         _ => return None,
@@ -146,6 +147,13 @@ fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     g.revoked_at.get_or_insert(now);
     rows::save(sql, &g)?;
     revoking(reply(200, json!({ "revoked": newly, "grant": g })), [id])
+}
+
+/// A bulk revocation's share of this hub: every id in one command.
+fn revoke_many(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
+    let ids: Vec<String> = field(cmd, "ids")?;
+    let revoked = rows::revoke_ids(sql, &ids, now)?;
+    revoking(reply(200, json!({ "revoked": revoked })), revoked)
 }
 
 /// RFC 7009 with a refresh token: revokes its grant if it belongs to the client.

@@ -147,6 +147,13 @@ impl Listeners {
         });
     }
 
+    /// Ends every stream (the project is being deleted).
+    pub fn close_all(&self) {
+        for l in self.open.borrow_mut().drain(..) {
+            l.tx.close_channel();
+        }
+    }
+
     /// Ends every stream opened with one of these grants (they were revoked).
     pub fn close_grants(&self, grant_ids: &[String]) {
         if grant_ids.is_empty() {

@@ -53,6 +53,14 @@ pub async fn existing_hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Resu
     hub(ctx, org_slug, project_slug).map(Some)
 }
 
+/// Forgets that `<org>/<project>` exists (this isolate; the project was
+/// deleted). Other isolates may still remember it: they reach the hub, which
+/// answers "no project" once wiped, so the endpoint still answers like an
+/// unknown project.
+pub fn forget_hub(org_slug: &str, project_slug: &str) {
+    KNOWN.with(|k| k.borrow_mut().remove(&format!("{org_slug}/{project_slug}")));
+}
+
 /// Sends a JSON command to an object and returns its JSON answer. A non-2xx
 /// answer carries an `ApiError` body, which is passed through.
 pub async fn call(stub: &Stub, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, ApiError> {

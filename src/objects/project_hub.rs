@@ -13,6 +13,9 @@
 //! slip through, a member snapshot older than the one held is ignored, and
 //! the next request after any change sees it.
 //!
+//! `/delete` (project delete) closes every stream and wipes the storage
+//! (`deleteAll`); the object is then uninitialized again.
+//!
 //! Only `/init` (project creation) creates the object's tables. Every other
 //! command on a hub that was never initialized answers "no such project"
 //! without writing, so anonymous probes of made-up `/<org>/<project>` paths
@@ -259,6 +262,17 @@ impl DurableObject for ProjectHub {
                 reply(200, json!({ "project": project }))
             }
             "/members/replace" => reply(200, self.replace_members(&cmd, now)?),
+            "/delete" => {
+                // Project delete: every stream ends, then the whole storage
+                // goes (grants, codes, draft, pointer, members). A project
+                // re-created with this slug gets this object back empty, so
+                // no grant id, code or refresh token of the old one is known.
+                let revoked = hub_grants::unrevoked_ids(&self.sql())?;
+                self.listeners.close_all();
+                self.state.storage().delete_all().await?;
+                self.migrated.set(false);
+                reply(200, json!({ "revoked": revoked }))
+            }
             "/draft/get" => reply(200, json!(self.draft()?)),
             "/draft/put-type" => {
                 if let Some(r) = self.stale(&cmd)? {

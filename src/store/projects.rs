@@ -70,3 +70,17 @@ pub async fn update(db: &D1Database, p: &Project) -> Result<(), ApiError> {
     .await
     .map(|_| ())
 }
+
+/// Removes a deleted project from D1 in one batch: its versions, release
+/// history, grants index rows and the project row (the slug is free again).
+/// Audit records stay, by design: the trail of a deleted project is kept.
+pub async fn delete(db: &D1Database, project_id: &str) -> Result<(), ApiError> {
+    let id: Arg<'_> = project_id.into();
+    let stmts = vec![
+        super::stmt(db, "DELETE FROM release_history WHERE project_id = ?1", std::slice::from_ref(&id))?,
+        super::stmt(db, "DELETE FROM versions WHERE project_id = ?1", std::slice::from_ref(&id))?,
+        super::grants::delete_project(db, project_id)?,
+        super::stmt(db, "DELETE FROM projects WHERE id = ?1", std::slice::from_ref(&id))?,
+    ];
+    super::batch(db, stmts).await.map(|_| ())
+}

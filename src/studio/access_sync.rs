@@ -92,20 +92,44 @@ impl Synced {
 pub async fn commit(
     ctx: &Ctx,
     org_id: &str,
-    mut stmts: Vec<D1PreparedStatement>,
+    stmts: Vec<D1PreparedStatement>,
     accepted: Option<(&str, &str)>,
 ) -> Result<(Vec<usize>, Synced), ApiError> {
+    commit_revoking(ctx, org_id, stmts, accepted).await.map(|(changed, synced, _)| (changed, synced))
+}
+
+/// [`commit`], also returning the grants the hubs revoked while taking the
+/// change (a member removal's; for its audit record).
+pub async fn commit_revoking(
+    ctx: &Ctx,
+    org_id: &str,
+    mut stmts: Vec<D1PreparedStatement>,
+    accepted: Option<(&str, &str)>,
+) -> Result<(Vec<usize>, Synced, Vec<String>), ApiError> {
     let own = stmts.len();
     stmts.extend(membership::record_change(&ctx.db, org_id, ctx.now, accepted)?);
     let mut changed = store::batch(&ctx.db, stmts).await?;
     changed.truncate(own);
-    Ok((changed, sync_now(&SyncEnv::of(ctx), org_id).await))
+    let (synced, revoked) = sync_now_revoking(&SyncEnv::of(ctx), org_id).await;
+    Ok((changed, synced, revoked))
 }
 
 /// [`sync_org`], with a failure logged and left in the outbox for the cron
 /// trigger (never an error for the caller: D1 already holds the change).
 pub async fn sync_now(s: &SyncEnv<'_>, org_id: &str) -> Synced {
-    match sync_org(s, org_id).await {
+    sync_now_revoking(s, org_id).await.0
+}
+
+/// [`sync_now`] with the grants the hubs revoked (those of the hubs that
+/// took the change before one failed, too).
+async fn sync_now_revoking(s: &SyncEnv<'_>, org_id: &str) -> (Synced, Vec<String>) {
+    let mut revoked = Vec::new();
+    let outcome = sync_org_revoking(s, org_id, &mut revoked).await;
+    (sync_outcome(s, org_id, outcome).await, revoked)
+}
+
+async fn sync_outcome(s: &SyncEnv<'_>, org_id: &str, outcome: Result<(), ApiError>) -> Synced {
+    match outcome {
         Ok(()) => Synced::Done,
         Err(e) => {
             worker::console_error!("membership sync of {org_id} failed, left for the cron trigger: {e:?}");
@@ -125,6 +149,11 @@ pub async fn sync_now(s: &SyncEnv<'_>, org_id: &str) -> Synced {
 /// Pushes the org's member snapshot to every project hub, then clears the
 /// org's outbox row up to that version.
 pub async fn sync_org(s: &SyncEnv<'_>, org_id: &str) -> Result<(), ApiError> {
+    sync_org_revoking(s, org_id, &mut Vec::new()).await
+}
+
+/// [`sync_org`], adding the grants each hub revoked to `revoked`.
+async fn sync_org_revoking(s: &SyncEnv<'_>, org_id: &str, revoked_all: &mut Vec<String>) -> Result<(), ApiError> {
     let (Some(org), Some(snapshot)) = (orgs::by_id(s.db, org_id).await?, membership::snapshot(s.db, org_id).await?)
     else {
         // The org is gone (its outbox row went with it).
@@ -138,6 +167,7 @@ pub async fn sync_org(s: &SyncEnv<'_>, org_id: &str) -> Result<(), ApiError> {
         let answer = call(&hub_in(s.env, &org.slug, &p.slug)?, "/members/replace", &body).await?;
         let revoked: Vec<String> = serde_json::from_value(answer["revoked"].clone()).unwrap_or_default();
         grants::mark_revoked(s.db, &revoked, s.now).await?;
+        revoked_all.extend(revoked);
     }
     membership::synced(s.db, org_id, snapshot.version).await
 }

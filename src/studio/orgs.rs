@@ -148,18 +148,19 @@ pub async fn remove_member(
     slug: &str,
     user_id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let current = member_role(ctx, &org.id, user_id).await?;
     roles::may_remove(&actor, &current).map_err(ApiError::Forbidden)?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
     roles::check_last_owner(owners, current.is_owner(), false).map_err(|m| ApiError::Conflict(m.into()))?;
     // D1 with its outbox record, then every hub, which revokes the member's grants.
     let change = orgs::remove_member(&ctx.db, &org.id, user_id)?;
-    let (changed, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
+    let (changed, synced, revoked) = access_sync::commit_revoking(ctx, &org.id, vec![change], None).await?;
     if changed.first() != Some(&1) {
         // Lost a race for the last owner: the member stays.
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
+    crate::authz::grants_api::audit_member_removal(ctx, &caller, &org.slug, user_id, &revoked);
     json(synced.status(200), &json!({ "removed": user_id, "sync": synced.as_str() }))
 }
 

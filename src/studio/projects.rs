@@ -1,5 +1,17 @@
 //! Projects and their settings (`/api/v1/orgs/<org>/projects`). The draft,
 //! publish and versions routes come with the projects issue.
+//!
+//! A project delete (`org.manage`) goes to the hub first: in one command it
+//! ends every open stream and wipes the hub's storage (`deleteAll`: grants,
+//! codes, refresh hashes, the draft, the production pointer, the member
+//! snapshot), answering with the grants that were live. Then D1 drops the
+//! versions, release history, grants index rows and the project row in one
+//! batch (the slug is free again); audit records stay. A hub that is already
+//! wiped (a retried delete) answers "no project", and D1 is cleaned up all
+//! the same. A re-created project with the same slug inherits nothing: its
+//! hub starts empty, so an access token still in flight whose `aud` names
+//! the slug carries a `grant_id` the new hub never held (401 "the grant does
+//! not exist"), and old codes and refresh tokens hash to nothing it knows.
 
 use super::access_sync;
 use super::orgs::{authorize, require_permission};
@@ -66,6 +78,30 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::
             json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
         }
     }
+}
+
+pub async fn delete(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
+    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let p = find(ctx, &org.id, project).await?;
+    let stub = crate::objects::hub(ctx, &org.slug, &p.slug)?;
+    let revoked: Vec<String> = match crate::objects::call(&stub, "/delete", &json!({ "now": ctx.now })).await {
+        Ok(answer) => serde_json::from_value(answer["revoked"].clone()).unwrap_or_default(),
+        // Wiped by an earlier attempt whose D1 step failed.
+        Err(ApiError::NotFound(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    crate::objects::forget_hub(&org.slug, &p.slug);
+    projects::delete(&ctx.db, &p.id).await?;
+    let details = json!({ "project_id": p.id, "name": p.name, "revoked_count": revoked.len() });
+    crate::authz::grants_api::audit_action(
+        ctx,
+        &caller,
+        &org.slug,
+        crate::authz::grants_api::AppsAction::ProjectDelete,
+        &p.slug,
+        details,
+    );
+    json(200, &json!({ "deleted": p.slug, "revoked_count": revoked.len() }))
 }
 
 async fn find(ctx: &Ctx, org_id: &str, slug: &str) -> Result<projects::Project, ApiError> {

@@ -320,7 +320,7 @@ describe('@modelcontextprotocol/client v2: Client ID Metadata Document, strict i
     assert.ok(after.includes(`POST /${org}/${project}/draft 401`), after.join('\n'));
     assert.ok(after.includes('POST /oauth/token 400'), `the client tried its refresh token and was refused:\n${after.join('\n')}`);
     assert.ok(!after.includes('POST /oauth/token 200'), 'no token was issued');
-    const g = (await owner.get(`/api/v1/orgs/${org}/grants?client=${encodeURIComponent(docUrl)}`)).body.grants.find((x) => x.id === grantId);
+    const g = (await owner.get(`/api/v1/orgs/${org}/grants?status=revoked&client=${encodeURIComponent(docUrl)}`)).body.grants.find((x) => x.id === grantId);
     assert.equal(g.status, 'revoked');
   });
 });

@@ -133,7 +133,8 @@ describe('grants: revocation and membership take effect on the next request', ()
     assert.deepEqual(del.body, { revoked: t.grantId });
     assert401(await callOrder(shop.draftUrl, t.access_token), shop.draftUrl, { reason: /revoked/ }, 'after');
     assertTokenError(await refresh(w, { refreshToken: t.refresh_token, clientId: t.clientId }), 400, 'invalid_grant', 'refresh');
-    const [g] = await orgGrants({ client: t.clientId });
+    assert.deepEqual(await orgGrants({ client: t.clientId }), [], 'no longer among the active grants');
+    const [g] = await orgGrants({ client: t.clientId, status: 'revoked' });
     assert.equal(g.status, 'revoked');
     assert.equal(typeof g.revoked_at, 'number');
     assert.equal((await owner.delete(`/api/v1/orgs/${org}/grants/grt_nope`)).status, 404);
@@ -184,7 +185,9 @@ describe('grants: revocation and membership take effect on the next request', ()
     assert401(await callOrder(shop.draftUrl, t.access_token), shop.draftUrl, {}, 'draft after removal');
     assert401(await mcp(other.url, p.access_token, 'tools/list'), other.url, {}, 'other project after removal');
     assertTokenError(await refresh(w, { refreshToken: t.refresh_token, clientId: t.clientId }), 400, 'invalid_grant', 'refresh after removal');
-    assert.ok((await orgGrants({ user: gone.user.id })).every((g) => g.status === 'revoked'), 'the index shows them revoked');
+    assert.deepEqual(await orgGrants({ user: gone.user.id }), [], 'no active grant left');
+    const revoked = await orgGrants({ user: gone.user.id, status: 'revoked' });
+    assert.deepEqual(revoked.map((g) => g.id).sort(), [t.grantId, p.grantId].sort(), 'the index shows them revoked');
     const again = await openConsent(w, gone, { clientId: t.clientId, resource: shop.draftUrl });
     assertErrorPage(again.page, 403, /not a member/, 'cannot re-authorize');
   });
@@ -290,8 +293,8 @@ describe('after a minute (prepared at start-up)', () => {
     assertTokenError(await refresh(w, { refreshToken: old, clientId }), 400, 'invalid_grant', 'reused after the grace');
     assertTokenError(await refresh(w, { refreshToken: current, clientId }), 400, 'invalid_grant', 'the current one dies with the grant');
     assert401(await mcp(shop.draftUrl, access, 'tools/list'), shop.draftUrl, { reason: /revoked/ }, 'its access token too');
-    const g = (await orgGrants({ client: clientId })).find((x) => x.id === grantId);
-    assert.equal(g.status, 'revoked');
+    const g = (await orgGrants({ client: clientId, status: 'revoked' })).find((x) => x.id === grantId);
+    assert.equal(g?.status, 'revoked');
   });
 
   test('every /oauth/token and /oauth/revoke response carried Cache-Control: no-store', () => {

@@ -1,8 +1,9 @@
 // Open listen streams (legacy GET SSE and modern subscriptions/listen) of a
 // revoked grant, the security review's finding:
 //  - they close when the grant is revoked: a member's own revocation, RFC 7009
-//    revocation, removal of the member from the org, a replayed code, and a
-//    refresh token reused after its grace window;
+//    revocation, removal of the member from the org, a bulk revocation, a
+//    project delete, a replayed code, and a refresh token reused after its
+//    grace window;
 //  - the streams of other grants stay open (and keep getting list_changed);
 //  - streams per grant are capped at 8: a 9th closes the grant's oldest.
 // The reuse case needs the 60 s grace window to pass: it is prepared in
@@ -118,6 +119,28 @@ describe('streams of a revoked grant close', () => {
     const del = await world.owner.delete(`/api/v1/orgs/${world.org}/members/${m.user.id}`);
     assert.ok([200, 204].includes(del.status), del.text);
     await assertEnded(streams, 'member removed');
+  });
+
+  test('a bulk revocation ends the streams of every grant it revokes', async () => {
+    const m = await world.member('developer', 'bulk');
+    const streams = [...await bothStreams((await draftTokens(m)).access_token), ...await bothStreams((await draftTokens(m)).access_token)];
+    const others = await bothStreams((await draftTokens(dev)).access_token);
+    const r = await world.owner.post(`/api/v1/orgs/${world.org}/grants/revoke`, { user: m.user.id });
+    assert.deepEqual(r.body, { revoked_count: 2 }, r.text);
+    await assertEnded(streams, 'bulk revoked');
+    await assertAlive(others, 'another member\'s grant');
+  });
+
+  test('deleting the project ends every stream of it', async () => {
+    const slug = F.uniq('gone');
+    await F.createProject(world.owner, world.org, slug);
+    await F.putType(world.owner, world.org, slug, F.orderCard());
+    const url = `${world.w.url}/${world.org}/${slug}/draft`;
+    const t = await getTokens(world.w, dev, { resource: url });
+    const streams = [await legacyStream(url, t.access_token), await modernStream(url, t.access_token)];
+    const r = await world.owner.delete(`/api/v1/orgs/${world.org}/projects/${slug}`);
+    assert.equal(r.status, 200, r.text);
+    await assertEnded(streams, 'project deleted');
   });
 
   test('a replayed code revokes its grant and ends the streams opened with its token', async () => {

@@ -49,10 +49,13 @@ describe('fault token.index: every index write fails', () => {
     const r2 = await refresh(world.w, { refreshToken: r1.body.refresh_token, clientId: ex.clientId });
     assert.equal(r2.status, 200, r2.text);
     assertTools(await mcp(world.project.draftUrl, r2.body.access_token, 'tools/list'), 'refreshed again');
-    // The listing never heard of the uses: the index writes really failed.
-    const [g] = await world.grants({ client: ex.clientId });
+    // The listing never heard of the uses: the index writes really failed,
+    // so it still shows the consent as pending (never redeemed).
+    assert.deepEqual(await world.grants({ client: ex.clientId }), [], 'not listed as active');
+    const [g] = await world.grants({ client: ex.clientId, status: 'pending' });
     assert.equal(g.id, claims(t.body.access_token).grant_id);
     assert.equal(g.last_used_at, null, 'the index write failed (the fault is live)');
+    assert.equal(g.redeemed_at, null);
   });
 
   test('a replayed code is still invalid_grant and still revokes its grant', async () => {
@@ -107,7 +110,7 @@ describe('fault token.index.first: the first attempt fails, the retry lands', ()
     assert.equal(replay.status, 400, replay.text);
     assert.equal(replay.body.error, 'invalid_grant');
     assert.equal((await mcp(world.project.url, first.body.access_token, 'tools/list')).status, 401);
-    await eventually(async () => (await world.grants({ client: ex.clientId }))[0]?.status === 'revoked',
+    await eventually(async () => (await world.grants({ client: ex.clientId, status: 'revoked' }))[0]?.status === 'revoked',
       { label: 'the revocation in the listing' });
   });
 
@@ -117,7 +120,7 @@ describe('fault token.index.first: the first attempt fails, the retry lands', ()
     assert.equal(t.status, 200, t.text);
     const rv = await revokeToken(world.w, { token: t.body.refresh_token, clientId: ex.clientId });
     assert.equal(rv.status, 200, rv.text);
-    await eventually(async () => (await world.grants({ client: ex.clientId }))[0]?.status === 'revoked',
+    await eventually(async () => (await world.grants({ client: ex.clientId, status: 'revoked' }))[0]?.status === 'revoked',
       { label: 'the revocation in the listing' });
   });
 });
