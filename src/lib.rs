@@ -1,11 +1,12 @@
 //! Dockyard: MCP servers for organizations, on Cloudflare Workers.
 //!
-//! The runtime line: `config`, `crypto`, `http` (route, error, body, html),
-//! `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
+//! The runtime line: `audit`, `config`, `crypto`, `http` (route, error, body,
+//! html), `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
 //! test` runs them natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
 //! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
 
+pub mod audit;
 pub mod config;
 pub mod crypto;
 pub mod http;
