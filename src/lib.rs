@@ -18,15 +18,21 @@ pub mod projects;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod audit_io;
+#[cfg(target_arch = "wasm32")]
 mod authz;
 #[cfg(target_arch = "wasm32")]
 mod endpoint;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
+mod scheduled;
+#[cfg(target_arch = "wasm32")]
 mod store;
 #[cfg(target_arch = "wasm32")]
 mod studio;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(start)]
@@ -38,4 +44,22 @@ fn start() {
 #[worker::event(fetch)]
 async fn fetch(req: worker::Request, env: worker::Env, ctx: worker::Context) -> worker::Result<worker::Response> {
     app::handle(req, env, ctx).await
+}
+
+/// Audit records from the queue into D1 (`audit_io::consumer`).
+#[cfg(target_arch = "wasm32")]
+#[worker::event(queue)]
+async fn queue(
+    batch: worker::MessageBatch<serde_json::Value>,
+    env: worker::Env,
+    _ctx: worker::Context,
+) -> worker::Result<()> {
+    audit_io::consumer::consume(batch, env).await
+}
+
+/// Cron triggers (`scheduled`).
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, ctx: worker::ScheduleContext) {
+    scheduled::run(event, env, ctx).await
 }

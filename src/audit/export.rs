@@ -18,7 +18,8 @@ use serde_json::Value;
 use super::record::FIELDS;
 
 /// The columns of an action export.
-pub const ACTION_FIELDS: [&str; 9] = ["id", "at", "org", "actor_id", "actor_email", "via", "action", "target", "details"];
+pub const ACTION_FIELDS: [&str; 9] =
+    ["id", "at", "org", "actor_id", "actor_email", "via", "action", "target", "details"];
 
 /// The columns of an MCP-record export.
 pub const MCP_FIELDS: [&str; 25] = FIELDS;

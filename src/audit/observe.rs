@@ -28,6 +28,8 @@ use crate::mcp::transport::header;
 use crate::mcp::HttpRequest;
 
 use super::record::ErrorCode;
+use crate::oauth::grants::Denied;
+use crate::oauth::tokens::TokenError;
 
 /// Longest tool name / method kept (longer ones are cut).
 const MAX_NAME: usize = 128;
@@ -108,7 +110,9 @@ pub fn request_facts(req: &HttpRequest, check: &SessionCheck) -> RequestFacts {
         facts.arguments = params.and_then(|p| p.get("arguments")).cloned();
     }
     facts.host = match facts.era {
-        Some(Era::Modern) => era::meta_of(params).and_then(|m| m.get(CLIENT_INFO_KEY)).and_then(HostInfo::from_client_info),
+        Some(Era::Modern) => {
+            era::meta_of(params).and_then(|m| m.get(CLIENT_INFO_KEY)).and_then(HostInfo::from_client_info)
+        }
         Some(Era::Legacy) if method == "initialize" => initialize_host(params),
         Some(Era::Legacy) => session_host(req, check),
         None => None,
@@ -212,6 +216,32 @@ fn classify_reply(http_status: u16, msg: Option<&Value>, req: &RequestFacts, too
         return Some(ErrorCode::InvalidRequest);
     }
     None
+}
+
+/// The code of a presented access token that failed verification.
+pub fn token_refusal(e: &TokenError) -> ErrorCode {
+    match e {
+        TokenError::Expired { .. } | TokenError::NotYetValid { .. } => ErrorCode::TokenExpired,
+        TokenError::WrongAudience(_) => ErrorCode::TokenWrongAudience,
+        _ => ErrorCode::TokenInvalid,
+    }
+}
+
+/// The code of the hub's refusal of a grant, from its `reason` (the
+/// `Display` of `oauth::grants::Denied`, which is what crosses the hop).
+pub fn grant_refusal(reason: &str) -> ErrorCode {
+    let is = |d: Denied| reason == d.to_string();
+    if is(Denied::Revoked) {
+        ErrorCode::GrantRevoked
+    } else if is(Denied::ResourceMismatch) {
+        ErrorCode::GrantWrongEndpoint
+    } else if is(Denied::NotAMember) {
+        ErrorCode::NotAMember
+    } else if reason.starts_with("the member's role lacks") {
+        ErrorCode::ChannelNotAllowed
+    } else {
+        ErrorCode::GrantUnknown
+    }
 }
 
 #[cfg(test)]

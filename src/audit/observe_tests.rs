@@ -112,7 +112,8 @@ fn modern_refusals() {
     hs[1] = ("mcp-method", "tools/call");
     let (_, out) = observe(&f, "POST", &hs, &modern_body(json!(1), "tools/list", json!({})));
     assert_eq!(code(&out), Some("header_mismatch"));
-    let meta = json!({"io.modelcontextprotocol/protocolVersion": "v9", "io.modelcontextprotocol/clientCapabilities": {}});
+    let meta =
+        json!({"io.modelcontextprotocol/protocolVersion": "v9", "io.modelcontextprotocol/clientCapabilities": {}});
     let body = json!({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta": meta}}).to_string();
     let (req, out) = observe(&f, "POST", BASE, &body);
     assert_eq!((req.era, req.protocol_version.as_deref()), (Some(Era::Modern), None));
@@ -169,7 +170,8 @@ fn legacy_session_carries_the_host() {
     assert_eq!(code(&out), Some("session_required"));
     let (_, out) = legacy_call(&f, &sid, json!({"jsonrpc":"2.0","id":6,"method":"nope"}));
     assert_eq!(code(&out), Some("method_not_found"));
-    let (_, out) = legacy_call(&f, &sid, json!({"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":"ui://x"}}));
+    let (_, out) =
+        legacy_call(&f, &sid, json!({"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":"ui://x"}}));
     assert_eq!(code(&out), Some("resource_not_found"));
     let (req, out) = legacy_call(&f, &sid, json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
     assert_eq!((req.method.as_str(), code(&out), out.result), ("notifications/initialized", None, None));
@@ -181,7 +183,10 @@ fn legacy_session_carries_the_host() {
     assert_eq!(code(&out), None, "a listen stream opened");
     get.push(("mcp-protocol-version", "2025-11-25"));
     let (req, out) = observe(&f, "DELETE", &get, "");
-    assert_eq!((req.method.as_str(), req.protocol_version.as_deref(), code(&out)), ("DELETE", Some("2025-11-25"), None));
+    assert_eq!(
+        (req.method.as_str(), req.protocol_version.as_deref(), code(&out)),
+        ("DELETE", Some("2025-11-25"), None)
+    );
 }
 
 #[test]
@@ -231,4 +236,29 @@ fn every_code_has_one_status_and_a_unique_name() {
         let has_code = ErrorCode::ALL.iter().any(|c| c.status() == s);
         assert_eq!(has_code, s != Status::Ok, "every non-ok status has a code: {s:?}");
     }
+}
+
+#[test]
+fn token_and_grant_refusals() {
+    use crate::identity::roles::Permission;
+    use crate::oauth::grants::Denied;
+    use crate::oauth::tokens::TokenError;
+    assert_eq!(token_refusal(&TokenError::Expired { exp: 1, now: 2 }), ErrorCode::TokenExpired);
+    assert_eq!(token_refusal(&TokenError::NotYetValid { iat: 9, now: 2 }), ErrorCode::TokenExpired);
+    assert_eq!(token_refusal(&TokenError::WrongAudience("x".into())), ErrorCode::TokenWrongAudience);
+    assert_eq!(token_refusal(&TokenError::BadSignature), ErrorCode::TokenInvalid);
+    assert_eq!(token_refusal(&TokenError::Malformed("x".into())), ErrorCode::TokenInvalid);
+    // Every Denied variant, through the text that crosses the hub hop.
+    for (d, c) in [
+        (Denied::UnknownGrant, ErrorCode::GrantUnknown),
+        (Denied::Revoked, ErrorCode::GrantRevoked),
+        (Denied::ResourceMismatch, ErrorCode::GrantWrongEndpoint),
+        (Denied::NotAMember, ErrorCode::NotAMember),
+        (Denied::ChannelNotAllowed(Permission::EndpointDraft), ErrorCode::ChannelNotAllowed),
+        (Denied::ChannelNotAllowed(Permission::EndpointProduction), ErrorCode::ChannelNotAllowed),
+    ] {
+        assert_eq!(grant_refusal(&d.to_string()), c, "{d}");
+        assert_eq!(c.status(), Status::Denied);
+    }
+    assert_eq!(grant_refusal("anything else"), ErrorCode::GrantUnknown);
 }

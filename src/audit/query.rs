@@ -60,8 +60,12 @@ impl Listing {
     fn params(self) -> &'static [&'static str] {
         const PAGE: [&str; 3] = ["limit", "cursor", "format"];
         match self {
-            Listing::Org => &["project", "channel", "tool", "status", "user", "client", "from", "to", PAGE[0], PAGE[1], PAGE[2]],
-            Listing::Mine => &["org", "project", "channel", "tool", "status", "client", "from", "to", PAGE[0], PAGE[1], PAGE[2]],
+            Listing::Org => {
+                &["project", "channel", "tool", "status", "user", "client", "from", "to", PAGE[0], PAGE[1], PAGE[2]]
+            }
+            Listing::Mine => {
+                &["org", "project", "channel", "tool", "status", "client", "from", "to", PAGE[0], PAGE[1], PAGE[2]]
+            }
             Listing::Stats => &["project", "channel", "tool", "status", "user", "client", "from", "to", "interval"],
             Listing::Actions => &["org", "action", "user", "from", "to", PAGE[0], PAGE[1], PAGE[2]],
         }
@@ -142,7 +146,9 @@ pub fn parse(listing: Listing, pairs: &[(String, String)]) -> Result<Query, Quer
     }
     if let Some(v) = get("status") {
         let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-        f.status = Some(Status::parse(v).ok_or_else(|| QueryError::new("status", format!("must be one of {}", all.join(", "))))?);
+        f.status = Some(
+            Status::parse(v).ok_or_else(|| QueryError::new("status", format!("must be one of {}", all.join(", "))))?,
+        );
     }
     if let Some(v) = get("user") {
         if v.len() > 100 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

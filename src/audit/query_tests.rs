@@ -50,9 +50,18 @@ fn bad_input_names_the_parameter() {
     assert_eq!(err(Listing::Org, "user=usr%27%20OR%201%3D1"), "user");
     assert_eq!(err(Listing::Org, "client=a%0Ab"), "client");
     assert_eq!(err(Listing::Actions, "action=publish"), "action");
-    for bad in ["yesterday", "2026-13-01", "2026-02-30", "2026-11-24T10:00:00", "2026-11-24T25:00Z", "-5", "1e12",
-        "99999999999999999999", "2026-11-24T10:00:00.Z", "2026-11-24T10:00:00+2:00"]
-    {
+    for bad in [
+        "yesterday",
+        "2026-13-01",
+        "2026-02-30",
+        "2026-11-24T10:00:00",
+        "2026-11-24T25:00Z",
+        "-5",
+        "1e12",
+        "99999999999999999999",
+        "2026-11-24T10:00:00.Z",
+        "2026-11-24T10:00:00+2:00",
+    ] {
         assert_eq!(err(Listing::Org, &format!("from={}", urlenc(bad))), "from", "{bad}");
     }
     assert_eq!(err(Listing::Org, "to=not-a-time"), "to");

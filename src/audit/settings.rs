@@ -80,7 +80,10 @@ pub fn parse_patch(audit: &Map<String, Value>, allow_loopback: bool) -> Result<P
             },
             "retention_days" => match v.as_i64() {
                 Some(n) if (1..=MAX_RETENTION_DAYS).contains(&n) && v.is_i64() => p.retention_days = Some(n),
-                _ => errors.push(FieldError::new(&field, format!("must be a whole number of days from 1 to {MAX_RETENTION_DAYS}"))),
+                _ => errors.push(FieldError::new(
+                    &field,
+                    format!("must be a whole number of days from 1 to {MAX_RETENTION_DAYS}"),
+                )),
             },
             "webhook_url" => match v {
                 Value::Null => p.webhook_url = Some(None),
@@ -167,9 +170,17 @@ mod tests {
 
     #[test]
     fn patches() {
-        let p = patch(json!({"payloads": true, "retention_days": 7, "webhook_url": "https://siem.example.com/in"})).unwrap();
+        let p = patch(json!({"payloads": true, "retention_days": 7, "webhook_url": "https://siem.example.com/in"}))
+            .unwrap();
         let s = p.apply(&AuditSettings::default());
-        assert_eq!(s, AuditSettings { payloads: true, retention_days: 7, webhook_url: Some("https://siem.example.com/in".into()) });
+        assert_eq!(
+            s,
+            AuditSettings {
+                payloads: true,
+                retention_days: 7,
+                webhook_url: Some("https://siem.example.com/in".into())
+            }
+        );
         assert!(p.sets_webhook());
         let off = patch(json!({"webhook_url": null})).unwrap();
         assert_eq!(off.apply(&s).webhook_url, None);
@@ -180,7 +191,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_listed() {
-        let e = patch(json!({"payloads": "yes", "retention_days": 0, "webhook_url": "http://siem.example.com", "x": 1}));
+        let e =
+            patch(json!({"payloads": "yes", "retention_days": 0, "webhook_url": "http://siem.example.com", "x": 1}));
         assert_eq!(e.unwrap_err(), vec!["audit.payloads", "audit.retention_days", "audit.webhook_url", "audit.x"]);
         for bad in [json!(3651), json!(1.5), json!("30"), json!(-1), json!(null)] {
             assert!(patch(json!({"retention_days": bad})).is_err(), "{bad}");
@@ -213,7 +225,11 @@ mod tests {
         ] {
             assert!(webhook_url_allowed(bad, false).is_err(), "{bad}");
         }
-        assert_eq!(webhook_url_allowed("https://127.0.0.1:9000/in", true), Ok(()), "loopback only with the dev setting");
+        assert_eq!(
+            webhook_url_allowed("https://127.0.0.1:9000/in", true),
+            Ok(()),
+            "loopback only with the dev setting"
+        );
         assert!(webhook_url_allowed("http://127.0.0.1:9000/in", true).is_err(), "https even on loopback");
         assert!(webhook_url_allowed(&format!("https://a.example/{}", "x".repeat(2000)), false).is_err());
     }

@@ -35,7 +35,8 @@ pub fn parse_interval(s: &str) -> Result<i64, String> {
     const HELP: &str = "must be a number and a unit m, h or d, from 1m to 31d (e.g. 15m, 1h, 1d)";
     let Some((i, unit)) = s.char_indices().last() else { return Err(HELP.into()) };
     let num = &s[..i];
-    let canonical = !num.is_empty() && num.len() <= 6 && num.bytes().all(|b| b.is_ascii_digit()) && !num.starts_with('0');
+    let canonical =
+        !num.is_empty() && num.len() <= 6 && num.bytes().all(|b| b.is_ascii_digit()) && !num.starts_with('0');
     let n: i64 = match num.parse() {
         Ok(n) if canonical => n,
         _ => return Err(HELP.into()),
@@ -76,7 +77,9 @@ pub fn range(from: Option<i64>, to: Option<i64>, interval: Option<&str>, now_ms:
             if ceil_div(span, iv) > MAX_BUCKETS {
                 return Err(QueryError::new(
                     "interval",
-                    format!("gives more than {MAX_BUCKETS} buckets for this range; pick a larger one or a shorter range"),
+                    format!(
+                        "gives more than {MAX_BUCKETS} buckets for this range; pick a larger one or a shorter range"
+                    ),
                 ));
             }
             iv
@@ -197,7 +200,9 @@ mod tests {
         assert_eq!(parse_interval("1h"), Ok(3_600_000));
         assert_eq!(parse_interval("7d"), Ok(604_800_000));
         assert_eq!(parse_interval("31d"), Ok(31 * 86_400_000));
-        for bad in ["", "h", "0h", "-1h", "1.5h", "1s", "32d", "01h", "1H", "1 h", "99999999999999999999d", "１h", "h１", "é"] {
+        for bad in
+            ["", "h", "0h", "-1h", "1.5h", "1s", "32d", "01h", "1H", "1 h", "99999999999999999999d", "１h", "h１", "é"]
+        {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
     }
@@ -206,7 +211,11 @@ mod tests {
     fn ranges() {
         let now = 10 * DEFAULT_RANGE_MS;
         let r = range(None, None, None, now).unwrap();
-        assert_eq!((r.from, r.to, r.interval), (now + 1 - DEFAULT_RANGE_MS, now + 1, 15 * MINUTE), "24 h in 96 buckets");
+        assert_eq!(
+            (r.from, r.to, r.interval),
+            (now + 1 - DEFAULT_RANGE_MS, now + 1, 15 * MINUTE),
+            "24 h in 96 buckets"
+        );
         let r = range(Some(0), Some(3_600_000), None, now).unwrap();
         assert_eq!(r.interval, MINUTE);
         let r = range(Some(0), Some(3_600_000), Some("5m"), now).unwrap();
@@ -221,7 +230,8 @@ mod tests {
     #[test]
     fn series_fills_gaps_and_aligns() {
         let r = Range { from: 90_000, to: 300_000, interval: MINUTE };
-        let rows = [BucketRow { bucket: 120_000, count: 3, errors: 1 }, BucketRow { bucket: 240_000, count: 1, errors: 0 }];
+        let rows =
+            [BucketRow { bucket: 120_000, count: 3, errors: 1 }, BucketRow { bucket: 240_000, count: 1, errors: 0 }];
         let s = series(&r, &rows);
         let got: Vec<(i64, i64, i64)> = s.iter().map(|p| (p.at, p.count, p.errors)).collect();
         assert_eq!(got, vec![(60_000, 0, 0), (120_000, 3, 1), (180_000, 0, 0), (240_000, 1, 0)]);

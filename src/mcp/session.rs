@@ -201,7 +201,8 @@ mod tests {
         assert!(none.split('.').nth(3) == Some("-"), "{none}");
         assert_eq!(verify(KEY, DRAFT, 1_000, &none).unwrap().host, None);
         // A long clientInfo is cut, so the id stays bounded and still verifies.
-        let long = HostInfo::from_client_info(&serde_json::json!({"name": "n".repeat(500), "version": "v".repeat(500)}));
+        let long =
+            HostInfo::from_client_info(&serde_json::json!({"name": "n".repeat(500), "version": "v".repeat(500)}));
         let long = long.unwrap();
         assert_eq!((long.name.len(), long.version.len()), (MAX_HOST_NAME, MAX_HOST_VERSION));
         let id = issue(KEY, DRAFT, 1_000, Some(&long));

@@ -237,3 +237,8 @@ pub async fn members_with_role(db: &D1Database, org_id: &str, role: &str) -> Res
             .await?;
     Ok(rows.into_iter().map(|u| u.user_id).collect())
 }
+
+/// Renames an org (its slug never changes).
+pub async fn set_name(db: &D1Database, org_id: &str, name: &str) -> Result<(), ApiError> {
+    run(db, "UPDATE orgs SET name = ?2 WHERE id = ?1", &[org_id.into(), name.into()]).await.map(|_| ())
+}

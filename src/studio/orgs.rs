@@ -4,6 +4,8 @@
 
 use super::access_sync;
 use super::auth::{self, Caller};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -83,7 +85,11 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, A
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let (org, role) = membership(ctx, &caller, slug).await?;
-    json(200, &json!({ "org": org, "role": role.to_json() }))
+    let mut body = json!({ "org": org, "role": role.to_json() });
+    if let Some(audit) = super::audit_settings::view_for(ctx, &org.id, &role).await? {
+        body["audit"] = audit;
+    }
+    json(200, &body)
 }
 
 pub async fn list_members(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
@@ -193,6 +199,8 @@ pub async fn create_invitation(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Res
         revoked_at: None,
     };
     invitations::insert(&ctx.db, &inv, &crypto::sha256_hex(token.as_bytes())).await?;
+    let details = json!({ "email": inv.email, "role": inv.role });
+    management(ctx, &caller, Some(&org.slug), Action::InvitationCreate, &inv.id, details);
     let link = format!("{}/studio/signup?invitation={token}", ctx.config.public_url);
     json(201, &json!({ "invitation": inv, "token": token, "link": link }))
 }
@@ -203,10 +211,11 @@ pub async fn revoke_invitation(
     slug: &str,
     id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if !invitations::revoke(&ctx.db, &org.id, id, ctx.now).await? {
         return Err(ApiError::NotFound("no pending invitation with this id".into()));
     }
+    management(ctx, &caller, Some(&org.slug), Action::InvitationRevoke, id, json!({}));
     json(200, &json!({ "revoked": id }))
 }
 

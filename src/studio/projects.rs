@@ -3,6 +3,8 @@
 
 use super::access_sync;
 use super::orgs::{authorize, require_permission};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -61,7 +63,10 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::
     match projects::insert(&ctx.db, &p, &caller.user.id).await {
         Err(e) if store::is_unique_violation(&e) => Err(taken()),
         Err(e) => Err(e),
-        Ok(()) => json(201, &json!({ "project": view(ctx, &org.slug, &p) })),
+        Ok(()) => {
+            management(ctx, &caller, Some(&org.slug), Action::ProjectCreate, &p.slug, json!({ "name": p.name }));
+            json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
+        }
     }
 }
 
@@ -78,7 +83,7 @@ pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Res
 }
 
 pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let (caller, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let mut p = find(ctx, &org.id, project).await?;
     let mut b = inc.json().await?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
@@ -109,6 +114,9 @@ pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> 
     projects::update(&ctx.db, &p).await?;
     if changed_visibility.as_deref() == Some("public") {
         access_sync::push_visibility(ctx, &org.slug, &p.slug, "public").await?;
+    }
+    if let Some(v) = &changed_visibility {
+        management(ctx, &caller, Some(&org.slug), Action::ProjectVisibility, &p.slug, json!({ "visibility": v }));
     }
     json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
 }
