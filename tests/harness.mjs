@@ -57,8 +57,11 @@ export function freePort() {
 
 const rand = (n = 32) => randomBytes(n).toString('base64url');
 
-/** Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS). */
-export async function startWorker({ vars = {} } = {}) {
+/**
+ * Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS);
+ * `logLevel` is wrangler's (`log` shows the worker's console.log lines in `output()`).
+ */
+export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
   const url = `http://127.0.0.1:${port}`;
@@ -77,7 +80,7 @@ export async function startWorker({ vars = {} } = {}) {
   const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
     '--inspector-port', String(inspectorPort),
-    '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--show-interactive-dev-session=false', '--log-level', logLevel];
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }
@@ -110,8 +113,22 @@ export async function startWorker({ vars = {} } = {}) {
   }
 
   const worker = {
-    url, port, dir, settings, stop,
+    url, port, dir, config, settings, stop,
     output: () => output,
+    /** Runs SQL on the worker's local D1 (what is really stored); returns the rows. */
+    async d1(sql) {
+      const { stdout } = await run(WRANGLER, ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config,
+        '--json', '--command', sql], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+      return JSON.parse(stdout)[0].results;
+    },
+    /** Runs the scheduled handler (wrangler's trigger route); `time` is Unix ms. */
+    async scheduled({ cron, time } = {}) {
+      const q = new URLSearchParams();
+      if (cron) q.set('cron', cron);
+      if (time !== undefined) q.set('time', String(time));
+      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?${q}`);
+      return { status: res.status, text: await res.text() };
+    },
     client: (opts) => new Client(url, opts),
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */
     async bootstrapOwner(email = 'owner@example.test', password = 'correct horse battery') {

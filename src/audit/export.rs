@@ -34,6 +34,15 @@ pub fn ndjson_line<T: Serialize>(record: &T) -> String {
     line
 }
 
+/// One NDJSON line with a leading `"kind"` key (webhook batches mix MCP
+/// records and actions), the record's own keys after it, in order.
+pub fn tagged_line<T: Serialize>(kind: &str, record: &T) -> String {
+    let inner = serde_json::to_string(record).unwrap_or_else(|_| "{}".into());
+    let rest = inner.strip_prefix('{').unwrap_or("}");
+    let sep = if rest == "}" { "" } else { "," };
+    format!("{{\"kind\":{}{sep}{rest}\n", Value::from(kind))
+}
+
 /// The CSV header row.
 pub fn csv_header(fields: &[&str]) -> String {
     let mut row = fields.join(",");
@@ -99,6 +108,16 @@ mod tests {
                 "\n"
             )
         );
+    }
+
+    #[test]
+    fn tagged_lines() {
+        let line = tagged_line("mcp", &sample());
+        assert!(line.starts_with(r#"{"kind":"mcp","id":"req_0123"#), "{line}");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["kind"], "mcp");
+        assert_eq!(v["host_name"], "Claude, \"Desktop\"");
+        assert_eq!(tagged_line("action", &json!({})), "{\"kind\":\"action\"}\n");
     }
 
     #[test]

@@ -116,3 +116,21 @@ fn malformed_messages_are_refused_with_a_reason() {
     extra["surprise"] = json!(1);
     assert!(QueueMessage::decode(&json!({"kind": "mcp", "v": 1, "record": extra})).is_err());
 }
+
+#[test]
+fn docs_list_every_code_and_action() {
+    let doc = include_str!("../../docs/AUDIT.md");
+    for c in ErrorCode::ALL {
+        let row = format!("| `{}` | `{}` |", c.as_str(), c.status().as_str());
+        assert!(doc.contains(&row), "docs/AUDIT.md lacks the row {row}");
+    }
+    let statuses: Vec<String> = Status::ALL.iter().map(|s| format!("` | `{}` |", s.as_str())).collect();
+    let rows = doc.lines().filter(|l| l.starts_with("| `") && statuses.iter().any(|s| l.contains(s.as_str()))).count();
+    assert_eq!(rows, ErrorCode::ALL.len(), "docs/AUDIT.md lists a code the enum does not have");
+    for a in Action::ALL {
+        assert!(doc.contains(&format!("`{}`", a.as_str())), "docs/AUDIT.md lacks the action {}", a.as_str());
+    }
+    for f in FIELDS {
+        assert!(doc.contains(&format!("`{f}`")), "docs/AUDIT.md lacks the field {f}");
+    }
+}

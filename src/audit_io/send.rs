@@ -17,7 +17,8 @@ use worker::{D1Database, Env, MessageBuilder, QueueContentType};
 
 /// Sends an MCP record (with its payload sources, used only when the org
 /// stores payloads). `garbage`: the test fault `audit.garbage` also sends
-/// two malformed messages, which the consumer must drop and count.
+/// two malformed messages, which the consumer must drop and count, and the
+/// record twice, which must be stored once (a redelivery).
 pub fn mcp(ctx: &Ctx, record: McpRecord, arguments: Option<Value>, result: Option<Value>, garbage: bool) {
     if ctx.config.audit_off {
         return;
@@ -32,11 +33,13 @@ pub fn mcp(ctx: &Ctx, record: McpRecord, arguments: Option<Value>, result: Optio
         } else {
             None
         };
+        let msg = QueueMessage::Mcp { v: MESSAGE_VERSION, record, payload };
         if garbage {
             let _ = send_text(&env, "this is not an audit record".into()).await;
             let _ = send_text(&env, r#"{"kind":"mcp","v":1,"record":{"id":"req_bogus"}}"#.into()).await;
+            deliver(&env, &db, msg.clone()).await;
         }
-        deliver(&env, &db, QueueMessage::Mcp { v: MESSAGE_VERSION, record, payload }).await;
+        deliver(&env, &db, msg).await;
     });
 }
 

@@ -11,14 +11,13 @@
 //! deduplicates by `id`. Ingestion never waits for a webhook: it is a
 //! separate reader of the table.
 
-use crate::audit::export::{ndjson_line, NDJSON_CONTENT_TYPE};
+use crate::audit::export::{tagged_line, NDJSON_CONTENT_TYPE};
 use crate::audit::settings::{backoff_secs, signature, webhook_secret, webhook_url_allowed};
 use crate::config::Config;
 use crate::http::ApiError;
 use crate::store::audit::upkeep::{self, WebhookTarget};
 use futures_util::future::{select, Either};
 use serde::Serialize;
-use serde_json::{json, Value};
 use worker::{D1Database, Fetch, Method, Request, RequestInit, RequestRedirect};
 
 /// Records of each kind per delivery.
@@ -49,14 +48,6 @@ pub async fn deliver_all(db: &D1Database, config: &Config, now: i64) -> Result<D
     Ok(report)
 }
 
-fn with_kind(kind: &str, record: Value) -> Value {
-    let mut v = json!({ "kind": kind });
-    if let (Some(o), Value::Object(r)) = (v.as_object_mut(), record) {
-        o.extend(r);
-    }
-    v
-}
-
 /// Delivers one batch; `Ok(records delivered)`.
 async fn deliver_one(db: &D1Database, config: &Config, t: &WebhookTarget, now: i64) -> Result<usize, String> {
     let db_err = |e: ApiError| format!("reading the records: {e:?}");
@@ -67,10 +58,10 @@ async fn deliver_one(db: &D1Database, config: &Config, t: &WebhookTarget, now: i
     }
     let mut body = String::new();
     for (_, r) in &events {
-        body.push_str(&ndjson_line(&with_kind("mcp", serde_json::to_value(r).unwrap_or_default())));
+        body.push_str(&tagged_line("mcp", r));
     }
     for (_, a) in &actions {
-        body.push_str(&ndjson_line(&with_kind("action", a.clone())));
+        body.push_str(&tagged_line("action", a));
     }
     // TODO(lead): switch to the SSRF-guarded bounded fetch of `src/outbound/`
     // when it lands; until then the URL is re-checked before every delivery.

@@ -8,7 +8,7 @@ use crate::audit::query::{SqlArg, Where};
 use crate::audit::record::{ActionRecord, McpRecord, FIELDS};
 use crate::audit::stats::{self, BucketRow, ToolRow};
 use crate::http::ApiError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement};
 
 pub fn args(v: &[SqlArg]) -> Vec<Arg<'_>> {
@@ -153,22 +153,42 @@ pub(crate) struct ActionRow {
     details: String,
 }
 
+/// A management action as the API, NDJSON and CSV show it (keys in
+/// `export::ACTION_FIELDS` order, `details` as JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub id: String,
+    pub at: i64,
+    pub org: Option<String>,
+    pub actor_id: String,
+    pub actor_email: String,
+    pub via: String,
+    pub action: String,
+    pub target: String,
+    pub details: serde_json::Value,
+}
+
 impl ActionRow {
-    /// As the API shows it (`details` parsed back into JSON).
-    pub fn into_json(self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id, "at": self.at, "org": self.org, "actor_id": self.actor_id,
-            "actor_email": self.actor_email, "via": self.via, "action": self.action, "target": self.target,
-            "details": serde_json::from_str::<serde_json::Value>(&self.details).unwrap_or_default(),
-        })
+    pub fn into_view(self) -> ActionView {
+        ActionView {
+            details: serde_json::from_str(&self.details).unwrap_or_default(),
+            id: self.id,
+            at: self.at,
+            org: self.org,
+            actor_id: self.actor_id,
+            actor_email: self.actor_email,
+            via: self.via,
+            action: self.action,
+            target: self.target,
+        }
     }
 }
 
-pub async fn list_actions(db: &D1Database, w: &Where, limit: usize) -> Result<Vec<serde_json::Value>, ApiError> {
+pub async fn list_actions(db: &D1Database, w: &Where, limit: usize) -> Result<Vec<ActionView>, ApiError> {
     let sql =
         format!("SELECT {ACTION_COLUMNS} FROM audit_actions WHERE {} ORDER BY at DESC, id DESC LIMIT {limit}", w.sql);
     let rows: Vec<ActionRow> = all(db, &sql, &args(&w.args)).await?;
-    Ok(rows.into_iter().map(ActionRow::into_json).collect())
+    Ok(rows.into_iter().map(ActionRow::into_view).collect())
 }
 
 pub async fn tool_stats(db: &D1Database, w: &Where) -> Result<Vec<ToolRow>, ApiError> {

@@ -119,13 +119,13 @@ pub async fn actions_after(
     org_id: &str,
     seq: i64,
     limit: usize,
-) -> Result<Vec<(i64, serde_json::Value)>, ApiError> {
+) -> Result<Vec<(i64, super::ActionView)>, ApiError> {
     let sql = format!(
         "SELECT seq, {} FROM audit_actions WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT {limit}",
         super::ACTION_COLUMNS
     );
     let rows: Vec<super::ActionRow> = all(db, &sql, &[org_id.into(), Arg::Int(seq)]).await?;
-    Ok(rows.into_iter().map(|r| (r.seq.unwrap_or(0), r.into_json())).collect())
+    Ok(rows.into_iter().map(|r| (r.seq.unwrap_or(0), r.into_view())).collect())
 }
 
 pub async fn webhook_delivered(

@@ -19,16 +19,17 @@ use crate::audit::export::{self, ACTION_FIELDS, MCP_FIELDS};
 use crate::audit::query::{
     self, fingerprint, where_clause, Filter, Format, Listing, Position, Query, QueryError, Scope,
 };
+use crate::audit::record::McpRecord;
 use crate::audit::redact::{payload_aad, PAYLOAD_KEY_PURPOSE};
 use crate::audit::stats;
 use crate::http::context::{Ctx, Incoming};
-use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::store::audit as store;
 use crate::webcrypto;
+use serde::Serialize;
 use serde_json::{json, Value};
-use worker::{Env, Response};
+use worker::{D1Database, Env, Response};
 
 /// Records read from D1 per export chunk.
 pub const EXPORT_CHUNK: usize = 500;
@@ -52,45 +53,74 @@ fn after(ctx: &Ctx, scope: &Scope, q: &Query) -> Result<Option<Position>, ApiErr
     }
 }
 
-/// What a listing reads: MCP records or management actions.
-#[derive(Clone, Copy, PartialEq)]
-enum Table {
-    Events,
-    Actions,
+/// What a listing reads: MCP records (`audit_events`) or management
+/// actions (`audit_actions`). Rows stay typed to the end, so JSON, NDJSON
+/// and CSV all show the keys in the record's own order.
+trait Source: Serialize + Sized + 'static {
+    const ACTIONS: bool;
+    const FIELDS: &'static [&'static str];
+    const NAME: &'static str;
+    fn position(&self) -> Position;
+    async fn fetch(db: &D1Database, w: &query::Where, limit: usize) -> Result<Vec<Self>, ApiError>;
 }
 
-async fn rows(env: &Env, table: Table, w: &query::Where, limit: usize) -> Result<Vec<Value>, ApiError> {
-    let db = env.d1("DB").map_err(|e| ApiError::Internal(e.to_string()))?;
-    match table {
-        Table::Events => Ok(store::list(&db, w, limit).await?.into_iter().map(|r| json!(r)).collect()),
-        Table::Actions => store::list_actions(&db, w, limit).await,
+impl Source for McpRecord {
+    const ACTIONS: bool = false;
+    const FIELDS: &'static [&'static str] = &MCP_FIELDS;
+    const NAME: &'static str = "audit";
+    fn position(&self) -> Position {
+        Position { at: self.at, id: self.id.clone() }
+    }
+    async fn fetch(db: &D1Database, w: &query::Where, limit: usize) -> Result<Vec<Self>, ApiError> {
+        store::list(db, w, limit).await
     }
 }
 
-fn position(row: &Value) -> Position {
-    Position { at: row["at"].as_i64().unwrap_or(0), id: row["id"].as_str().unwrap_or("").to_string() }
+impl Source for store::ActionView {
+    const ACTIONS: bool = true;
+    const FIELDS: &'static [&'static str] = &ACTION_FIELDS;
+    const NAME: &'static str = "audit-actions";
+    fn position(&self) -> Position {
+        Position { at: self.at, id: self.id.clone() }
+    }
+    async fn fetch(db: &D1Database, w: &query::Where, limit: usize) -> Result<Vec<Self>, ApiError> {
+        store::list_actions(db, w, limit).await
+    }
 }
 
-async fn listing(ctx: &Ctx, scope: Scope, q: Query, table: Table) -> Result<Response, ApiError> {
+/// A JSON body with its keys in declaration order (not `serde_json::Value`,
+/// whose maps are sorted).
+fn ordered_json<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+    let resp = Response::from_json(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let _ = resp.headers().set("Cache-Control", "no-store");
+    Ok(resp)
+}
+
+#[derive(Serialize)]
+struct Page<'a, T> {
+    records: &'a [T],
+    next_cursor: Option<String>,
+}
+
+async fn listing<T: Source>(ctx: &Ctx, scope: Scope, q: Query) -> Result<Response, ApiError> {
     let start = after(ctx, &scope, &q)?;
     if q.format != Format::Json {
-        return export(ctx, scope, q.filter, q.format, table);
+        return export::<T>(ctx, scope, q.filter, q.format);
     }
-    let w = where_clause(&scope, &q.filter, start.as_ref(), table == Table::Actions);
-    let mut records = rows(&ctx.env, table, &w, q.limit + 1).await?;
+    let w = where_clause(&scope, &q.filter, start.as_ref(), T::ACTIONS);
+    let mut records = T::fetch(&ctx.db, &w, q.limit + 1).await?;
     let next_cursor = if records.len() > q.limit {
         records.truncate(q.limit);
         let key = cursor::cursor_key(&ctx.config.secrets_key);
-        records.last().map(|last| cursor::encode(&key, &scope.label(), &fingerprint(&q.filter), &position(last)))
+        records.last().map(|last| cursor::encode(&key, &scope.label(), &fingerprint(&q.filter), &last.position()))
     } else {
         None
     };
-    json(200, &json!({ "records": records, "next_cursor": next_cursor }))
+    ordered_json(&Page { records: &records, next_cursor })
 }
 
 /// Streams every match as NDJSON or CSV, newest first.
-fn export(ctx: &Ctx, scope: Scope, filter: Filter, format: Format, table: Table) -> Result<Response, ApiError> {
-    let fields: &'static [&'static str] = if table == Table::Events { &MCP_FIELDS } else { &ACTION_FIELDS };
+fn export<T: Source>(ctx: &Ctx, scope: Scope, filter: Filter, format: Format) -> Result<Response, ApiError> {
     struct State {
         env: Env,
         scope: Scope,
@@ -106,17 +136,21 @@ fn export(ctx: &Ctx, scope: Scope, filter: Filter, format: Format, table: Table)
         }
         let mut out = String::new();
         if st.first && format == Format::Csv {
-            out.push_str(&export::csv_header(fields));
+            out.push_str(&export::csv_header(T::FIELDS));
         }
         st.first = false;
-        let w = where_clause(&st.scope, &st.filter, st.after.as_ref(), table == Table::Actions);
-        match rows(&st.env, table, &w, EXPORT_CHUNK).await {
+        let w = where_clause(&st.scope, &st.filter, st.after.as_ref(), T::ACTIONS);
+        let batch = match st.env.d1("DB") {
+            Ok(db) => T::fetch(&db, &w, EXPORT_CHUNK).await,
+            Err(e) => Err(ApiError::Internal(e.to_string())),
+        };
+        match batch {
             Ok(batch) => {
                 st.done = batch.len() < EXPORT_CHUNK;
-                st.after = batch.last().map(position);
+                st.after = batch.last().map(Source::position);
                 for r in &batch {
                     out.push_str(&match format {
-                        Format::Csv => export::csv_row(fields, r),
+                        Format::Csv => export::csv_row(T::FIELDS, r),
                         _ => export::ndjson_line(r),
                     });
                 }
@@ -134,11 +168,10 @@ fn export(ctx: &Ctx, scope: Scope, filter: Filter, format: Format, table: Table)
         Format::Csv => (export::CSV_CONTENT_TYPE, "csv"),
         _ => (export::NDJSON_CONTENT_TYPE, "ndjson"),
     };
-    let name = if table == Table::Events { "audit" } else { "audit-actions" };
     let h = resp.headers();
     let set = |k: &str, v: &str| h.set(k, v).map_err(|e| ApiError::Internal(e.to_string()));
     set("Content-Type", ct)?;
-    set("Content-Disposition", &format!("attachment; filename=\"dockyard-{name}.{ext}\""))?;
+    set("Content-Disposition", &format!("attachment; filename=\"dockyard-{}.{ext}\"", T::NAME))?;
     set("Cache-Control", "no-store")?;
     set("X-Content-Type-Options", "nosniff")?;
     Ok(resp)
@@ -148,7 +181,7 @@ fn export(ctx: &Ctx, scope: Scope, filter: Filter, format: Format, table: Table)
 pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::AuditRead).await?;
     let q = parse(inc, Listing::Org)?;
-    listing(ctx, Scope::Org(org.id), q, Table::Events).await
+    listing::<McpRecord>(ctx, Scope::Org(org.id), q).await
 }
 
 /// `GET /api/v1/orgs/<org>/audit/actions`.
@@ -159,14 +192,14 @@ pub async fn list_org_actions(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Resu
         return Err(bad_query(QueryError::new("org", "names another organization than the path")));
     }
     q.filter.org = None;
-    listing(ctx, Scope::Org(org.id), q, Table::Actions).await
+    listing::<store::ActionView>(ctx, Scope::Org(org.id), q).await
 }
 
 /// `GET /api/v1/me/audit`.
 pub async fn list_mine(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let q = parse(inc, Listing::Mine)?;
-    listing(ctx, Scope::Member(caller.user.id), q, Table::Events).await
+    listing::<McpRecord>(ctx, Scope::Member(caller.user.id), q).await
 }
 
 /// `GET /api/v1/me/audit/actions`.
@@ -176,7 +209,7 @@ pub async fn list_my_actions(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, 
     if q.filter.user.is_some() {
         return Err(bad_query(QueryError::new("user", "is always you here")));
     }
-    listing(ctx, Scope::Member(caller.user.id), q, Table::Actions).await
+    listing::<store::ActionView>(ctx, Scope::Member(caller.user.id), q).await
 }
 
 /// `GET /api/v1/orgs/<org>/audit/<id>`: one record, with its payload.
@@ -194,7 +227,12 @@ pub async fn get_one(ctx: &Ctx, inc: &mut Incoming, slug: &str, id: &str) -> Res
         None => Value::Null,
         Some(sealed) => open_payload(ctx, &record.id, &sealed).await,
     };
-    json(200, &json!({ "record": record, "payload": payload }))
+    #[derive(Serialize)]
+    struct One {
+        record: McpRecord,
+        payload: Value,
+    }
+    ordered_json(&One { record, payload })
 }
 
 async fn open_payload(ctx: &Ctx, record_id: &str, sealed: &str) -> Value {
@@ -222,11 +260,13 @@ pub async fn stats(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<Response
     let w = where_clause(&Scope::Org(org.id), &filter, None, false);
     let tools = stats::tool_stats(store::tool_stats(&ctx.db, &w).await?);
     let series = stats::series(&range, &store::series(&ctx.db, &w, range.interval).await?);
-    json(
-        200,
-        &json!({
-            "from": range.from, "to": range.to, "interval_ms": range.interval,
-            "tools": tools, "series": series,
-        }),
-    )
+    #[derive(Serialize)]
+    struct Stats {
+        tools: Vec<stats::ToolStats>,
+        series: Vec<stats::Point>,
+        from: i64,
+        to: i64,
+        interval_ms: i64,
+    }
+    ordered_json(&Stats { tools, series, from: range.from, to: range.to, interval_ms: range.interval })
 }
