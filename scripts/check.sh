@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
+cargo fmt --check --manifest-path bench/floor/Cargo.toml
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 bash scripts/runtime-line.sh

@@ -1,21 +1,173 @@
-// Seeds the local demo through the public API, idempotently: the owner
-// owner@acme.test (password from .dev.vars), org `acme`, project `demo`.
-// Usage: node scripts/seed.mjs <server-url> <public-url>
+// Seeds the local demo through the public management API, idempotently: the
+// owner owner@acme.test (password from .dev.vars), org `acme`, and project
+// `demo` with the tools of scripts/demo/project.mjs, published as 1.0.0, plus
+// an unpublished draft change on top. Prints the URLs and the owner's login.
+//
+// Usage: node scripts/seed.mjs <server-url> <public-url>   (DEV_SERVER_PID: stop waiting when
+// that process, wrangler dev, exits)
+// (`seedDemo` is also what tests/demo/seed.test.mjs runs, twice.)
+//
+// Idempotence: every step first looks at what is there and does only what is
+// missing, so a re-run creates nothing twice and leaves a person's own edits
+// alone:
+// - the org and the project: created when the API does not have them (409 = there);
+// - release 1.0.0: only while the project has no version at all; its Types and
+//   Instructions go into the draft only where the draft lacks them; the
+//   project is made public in that same step, once (see below);
+// - the draft change: only while 1.0.0 is the one version and the draft is
+//   identical to it (a draft someone changed, or a later publish, is left alone).
+//
+// Why the demo is public: a first user pastes the production URL into a host
+// (or the MCP Inspector) and sees tools at once, without an account; the draft
+// URL always needs a member's token, so the same demo also walks through the
+// real OAuth sign-in and consent with the printed owner login. A private
+// production endpoint would teach nothing the draft does not, and would put
+// the first contact behind a browser sign-in.
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { DRAFT_CHANGE, RELEASE } from './demo/project.mjs';
 
-const [server, publicUrl] = process.argv.slice(2);
-const vars = Object.fromEntries(
-  readFileSync('.dev.vars', 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('=') && !l.startsWith('#'))
-    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-);
-const email = 'owner@acme.test';
-const password = vars.SEED_OWNER_PASSWORD;
+export const DEMO = { email: 'owner@acme.test', org: 'acme', project: 'demo' };
 
-async function waitForServer() {
-  const deadline = Date.now() + 10 * 60 * 1000; // the first build can take minutes
+/** A small JSON client for the management API with the Studio's Origin. */
+function api(server, publicUrl) {
+  let cookie = null;
+  const call = async (method, path, body) => {
+    const headers = { 'content-type': 'application/json', origin: publicUrl };
+    if (cookie) headers.cookie = cookie;
+    const res = await fetch(`${server}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : {}; } catch { json = {}; }
+    return { status: res.status, body: json, res };
+  };
+  const expect = async (method, path, body, ok) => {
+    const r = await call(method, path, body);
+    if (!ok.includes(r.status)) throw new Error(`seed: ${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  return { call, expect, signIn: (c) => { cookie = c; } };
+}
+
+/** The tool names a client without a token gets from `tools/list` (null: the endpoint wants a token). */
+async function anonymousTools(url) {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': { name: 'dockyard-seed', version: '1.0.0' },
+  };
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json', accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: meta } }),
+  });
+  if (res.status === 401) return null;
+  const body = await res.json().catch(() => ({}));
+  return (body.result?.tools ?? []).map((t) => t.name);
+}
+
+/**
+ * Seeds the demo on `server` (reached directly) whose canonical origin is
+ * `publicUrl`. Returns what it did (`seeded`, empty on a re-run) and what a
+ * host will see.
+ */
+export async function seedDemo({ server, publicUrl, password, bootstrapSecret, email = DEMO.email }) {
+  const { org, project } = DEMO;
+  const { call, expect, signIn } = api(server, publicUrl);
+  const seeded = [];
+
+  // 403: the instance already has its first account.
+  const signup = await expect('POST', '/api/v1/signup',
+    { email, password, name: 'Acme Owner', bootstrap_secret: bootstrapSecret }, [201, 403]);
+  if (signup.status === 201) seeded.push(`owner ${email}`);
+  const login = await call('POST', '/api/v1/login', { email, password });
+  if (login.status !== 200) {
+    throw new Error(`seed: login failed (${login.status}): is .dev.vars from another state dir? ${JSON.stringify(login.body)}`);
+  }
+  signIn(login.res.headers.get('set-cookie').split(';')[0]);
+
+  if ((await expect('POST', '/api/v1/orgs', { slug: org, name: 'Acme' }, [201, 409])).status === 201) seeded.push(`org ${org}`);
+  const P = `/api/v1/orgs/${org}/projects/${project}`;
+  if ((await expect('POST', `/api/v1/orgs/${org}/projects`, { slug: project, name: 'Demo' }, [201, 409])).status === 201) {
+    seeded.push(`project ${org}/${project}`);
+  }
+
+  let versions = (await expect('GET', `${P}/versions`, undefined, [200])).body.versions;
+  if (versions.length === 0) {
+    const draft = (await expect('GET', `${P}/draft`, undefined, [200])).body;
+    const have = new Set(draft.types.map((t) => t.name));
+    for (const doc of RELEASE.types) {
+      if (!have.has(doc.name)) await expect('PUT', `${P}/draft/types/${doc.name}`, doc, [201]);
+    }
+    if (draft.instructions === '') await expect('PUT', `${P}/draft/instructions`, { instructions: RELEASE.instructions }, [200]);
+    await expect('POST', `${P}/publish`, { version: RELEASE.version, notes: RELEASE.notes }, [201]);
+    await expect('PATCH', P, { visibility: 'public' }, [200]);
+    seeded.push(`release ${RELEASE.version} (${RELEASE.types.map((t) => t.name).join(', ')}), public`);
+    versions = (await expect('GET', `${P}/versions`, undefined, [200])).body.versions;
+  }
+
+  if (versions.length === 1 && versions[0].version === RELEASE.version) {
+    const { diff } = (await expect('GET', `${P}/draft/diff`, undefined, [200])).body;
+    const same = !diff.added.length && !diff.removed.length && !diff.changed.length && !diff.instructions_changed;
+    if (same) {
+      for (const doc of DRAFT_CHANGE.types) await expect('PUT', `${P}/draft/types/${doc.name}`, doc, [200, 201]);
+      await expect('PUT', `${P}/draft/instructions`, { instructions: DRAFT_CHANGE.instructions }, [200]);
+      seeded.push(`draft change (+ ${DRAFT_CHANGE.types.map((t) => t.name).join(', ')}, Instructions)`);
+    }
+  }
+
+  const draftTools = (await expect('GET', `${P}/draft`, undefined, [200])).body.types.map((t) => t.name).sort();
+  const productionUrl = `${publicUrl}/${org}/${project}`;
+  return {
+    seeded,
+    email,
+    password,
+    draftUrl: `${productionUrl}/draft`,
+    productionUrl,
+    studioUrl: `${publicUrl}/studio`,
+    version: versions.find((v) => v.production)?.version ?? null,
+    productionTools: await anonymousTools(`${server}/${org}/${project}`),
+    draftTools,
+  };
+}
+
+/** The banner `npm run dev` prints. */
+export function banner(s) {
+  const production = s.productionTools === null
+    ? `${s.version ?? 'no version'}, private: connect with OAuth`
+    : `${s.version}, public: ${s.productionTools.join(', ') || 'no tools'}`;
+  const unpublished = s.draftTools.filter((t) => !(s.productionTools ?? []).includes(t));
+  const draft = `${s.draftTools.join(', ') || 'no tools'}${unpublished.length && s.productionTools ? ` (unpublished: ${unpublished.join(', ')})` : ''}`;
+  return `
+  Dockyard is running (local workerd, D1 and Durable Objects in .wrangler/state)
+
+  Draft endpoint       ${s.draftUrl}
+                       sign in with the owner login; tools: ${draft}
+  Production endpoint  ${s.productionUrl}
+                       ${production}
+  Studio               ${s.studioUrl}
+  Owner login          ${s.email} / ${s.password}
+
+  ${s.seeded.length ? `Seeded now: ${s.seeded.join('; ')}.` : 'Nothing to seed: the demo was already there.'}
+  Ctrl-C stops the server.
+`;
+}
+
+/**
+ * Waits for /healthz. With `serverPid` (wrangler's, from scripts/dev.sh) it
+ * waits as long as that process lives (a first build on a busy machine can take
+ * many minutes) and stops when it exits; without it, at most 10 minutes.
+ */
+async function waitForServer(server, serverPid) {
+  const deadline = serverPid ? Infinity : Date.now() + 10 * 60 * 1000;
+  const alive = () => {
+    try { process.kill(serverPid, 0); return true; } catch { return false; }
+  };
   for (;;) {
+    if (serverPid && !alive()) throw new Error('wrangler dev exited before the worker answered: see its output above');
     try {
       const res = await fetch(`${server}/healthz`);
       if (res.ok) return;
@@ -28,40 +180,19 @@ async function waitForServer() {
   }
 }
 
-async function call(method, path, body, cookie) {
-  const headers = { 'content-type': 'application/json', origin: publicUrl };
-  if (cookie) headers.cookie = cookie;
-  const res = await fetch(`${server}${path}`, { method, headers, body: body && JSON.stringify(body) });
-  return { status: res.status, body: await res.json().catch(() => ({})), res };
+function readDevVars() {
+  return Object.fromEntries(
+    readFileSync('.dev.vars', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('=') && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
-await waitForServer();
-const signup = await call('POST', '/api/v1/signup', {
-  email, password, name: 'Acme Owner', bootstrap_secret: vars.BOOTSTRAP_SECRET,
-});
-if (signup.status !== 201 && signup.status !== 403) {
-  throw new Error(`seed signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [server, publicUrl] = process.argv.slice(2);
+  const vars = readDevVars();
+  await waitForServer(server, Number(process.env.DEV_SERVER_PID) || null);
+  const summary = await seedDemo({ server, publicUrl, password: vars.SEED_OWNER_PASSWORD, bootstrapSecret: vars.BOOTSTRAP_SECRET });
+  console.log(banner(summary));
 }
-const login = await call('POST', '/api/v1/login', { email, password });
-if (login.status !== 200) {
-  throw new Error(`seed login failed (${login.status}): is .dev.vars from another state dir? ${JSON.stringify(login.body)}`);
-}
-const cookie = login.res.headers.get('set-cookie').split(';')[0];
-for (const [path, body] of [
-  ['/api/v1/orgs', { slug: 'acme', name: 'Acme' }],
-  ['/api/v1/orgs/acme/projects', { slug: 'demo', name: 'Demo' }],
-]) {
-  const r = await call('POST', path, body, cookie);
-  if (r.status !== 201 && r.status !== 409) throw new Error(`seed ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-}
-
-console.log(`
-  Dockyard is running (local workerd, D1 and Durable Objects in .wrangler/state)
-
-  Draft endpoint       ${publicUrl}/acme/demo/draft
-  Production endpoint  ${publicUrl}/acme/demo
-  Studio               ${publicUrl}/studio
-  Owner login          ${email} / ${password}
-
-  Ctrl-C stops the server.
-`);

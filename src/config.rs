@@ -32,9 +32,13 @@ pub struct Config {
     pub allow_loopback_upstreams: bool,
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
-    /// Test-only failure injection (`DOCKYARD_FAULTS`, comma-separated names
-    /// such as `publish.pointer`): lets the end-to-end suite prove that a
-    /// failure half-way leaves state unchanged. Empty in every real deployment.
+    /// Test-only failure injection (`DOCKYARD_FAULTS`, comma-separated names):
+    /// lets the end-to-end suites prove that a failure half-way leaves state
+    /// consistent. `publish.d1`, `publish.pointer` (before the hub call),
+    /// `publish.pointer-after` (the hub moved the pointer, the answer is lost),
+    /// `publish.reread` (the hub cannot be asked afterwards), `hub.draft`
+    /// (draft reads fail), `hub.members:N` (the first N membership pushes of
+    /// an isolate fail). Empty in every real deployment.
     pub faults: Vec<String>,
     /// Benchmark-only switch (`DOCKYARD_AUDIT=off`): MCP requests still get a
     /// `Dockyard-Request-Id` but send no audit record, so `bench/audit.mjs`
@@ -173,6 +177,12 @@ impl Config {
         self.faults.iter().any(|f| f == name)
     }
 
+    /// How often the counted test fault `name` fires (`name:N` in
+    /// `DOCKYARD_FAULTS`, e.g. `hub.members:3`); 0 when it is not set.
+    pub fn fault_count(&self, name: &str) -> u32 {
+        self.faults.iter().find_map(|f| f.strip_prefix(name)?.strip_prefix(':')?.parse().ok()).unwrap_or(0)
+    }
+
     /// True when the instance runs on plain HTTP on a loopback host (local dev):
     /// only then may cookies drop `Secure`.
     pub fn is_local_http(&self) -> bool {
@@ -301,5 +311,16 @@ mod tests {
         let two: &'static str = format!("{SEED}, {SEED}").leak();
         vars.push(("JWT_PREVIOUS_KEYS", two));
         assert_eq!(parse(&vars).unwrap().jwt_previous_keys.len(), 2);
+    }
+
+    #[test]
+    fn faults_by_name_and_counted_faults() {
+        let mut vars = base();
+        vars.push(("DOCKYARD_FAULTS", " publish.pointer-after, hub.members:3 ,hub.membersx:9"));
+        let c = parse(&vars).expect("valid");
+        assert!(c.fault("publish.pointer-after") && !c.fault("publish.pointer"));
+        assert_eq!(c.fault_count("hub.members"), 3);
+        assert_eq!(c.fault_count("hub"), 0, "a prefix of a name is not the name");
+        assert_eq!(parse(&base()).expect("valid").fault_count("hub.members"), 0);
     }
 }

@@ -1,10 +1,15 @@
 //! Dockyard: MCP servers for organizations, on Cloudflare Workers.
 //!
-//! The runtime line: `audit`, `config`, `crypto`, `http` (route, error, body,
-//! html), `identity` and `oauth` are plain Rust with no `worker` import, so `cargo
-//! test` runs them natively (`scripts/runtime-line.sh` enforces it). The glue
+//! The runtime line: `audit`, `config`, `crypto`, `http` (route, error, body, html,
+//! page), `identity`, `mcp`, `oauth`, `projects`, `schema` and `outbound` (all but its
+//! `fetch`) are plain Rust with no `worker` import, so `cargo test` runs them
+//! natively (`scripts/runtime-line.sh` enforces it). The glue
 //! that touches the Workers runtime (`app`, `objects`, `store`, `studio`) is
 //! compiled for wasm32 only; the `worker` crate is a wasm32-only dependency.
+//!
+//! Three entry points: `fetch` (every request, `app`), `queue` (audit records
+//! into D1, `audit_io::consumer`) and `scheduled` (the cron triggers,
+//! `scheduled`: membership push retries, audit retention and SIEM webhooks).
 
 pub mod audit;
 pub mod config;
@@ -13,7 +18,9 @@ pub mod http;
 pub mod identity;
 pub mod mcp;
 pub mod oauth;
+pub mod outbound;
 pub mod projects;
+pub mod schema;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -60,6 +67,6 @@ async fn queue(
 /// Cron triggers (`scheduled`).
 #[cfg(target_arch = "wasm32")]
 #[worker::event(scheduled)]
-async fn scheduled(event: worker::ScheduledEvent, env: worker::Env, ctx: worker::ScheduleContext) {
-    scheduled::run(event, env, ctx).await
+async fn on_schedule(event: worker::ScheduledEvent, env: worker::Env, _ctx: worker::ScheduleContext) {
+    scheduled::run(event, env).await;
 }

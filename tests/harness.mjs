@@ -28,7 +28,7 @@ const run = promisify(execFile);
  * mid-suite) and does not load the developer's .dev.vars.
  */
 let configs = 0;
-async function testConfig() {
+export async function testConfig() {
   const dir = join(ROOT, '.tmp');
   await mkdir(dir, { recursive: true });
   const source = await readFile(join(ROOT, 'wrangler.toml'), 'utf8');
@@ -57,6 +57,18 @@ export function freePort() {
 
 const rand = (n = 32) => randomBytes(n).toString('base64url');
 
+/** The settings of a test instance at `url`, with fresh secrets; `vars` adds or overrides. */
+export function testSettings(url, vars = {}) {
+  return {
+    PUBLIC_URL: url,
+    JWT_SIGNING_KEY: rand(32),
+    SECRETS_KEY: rand(32),
+    BOOTSTRAP_SECRET: rand(24),
+    ALLOW_LOOPBACK_UPSTREAMS: 'true',
+    ...vars,
+  };
+}
+
 /**
  * Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS);
  * `logLevel` is wrangler's (`log` shows the worker's console.log lines in `output()`).
@@ -65,14 +77,7 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
   const url = `http://127.0.0.1:${port}`;
-  const settings = {
-    PUBLIC_URL: url,
-    JWT_SIGNING_KEY: rand(32),
-    SECRETS_KEY: rand(32),
-    BOOTSTRAP_SECRET: rand(24),
-    ALLOW_LOOPBACK_UPSTREAMS: 'true',
-    ...vars,
-  };
+  const settings = testSettings(url, vars);
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
   const config = await testConfig();
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', config], { cwd: ROOT, env });
@@ -80,7 +85,9 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
     '--inspector-port', String(inspectorPort),
-    '--show-interactive-dev-session=false', '--log-level', logLevel];
+    '--show-interactive-dev-session=false', '--log-level', logLevel,
+    // `/__scheduled?cron=...` runs the scheduled handler (the cron jobs).
+    '--test-scheduled'];
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }
@@ -115,12 +122,6 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const worker = {
     url, port, dir, config, settings, stop,
     output: () => output,
-    /** Runs SQL on the worker's local D1 (what is really stored); returns the rows. */
-    async d1(sql) {
-      const { stdout } = await run(WRANGLER, ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config,
-        '--json', '--command', sql], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
-      return JSON.parse(stdout)[0].results;
-    },
     /** Runs the scheduled handler (wrangler's trigger route); `time` is Unix ms. */
     async scheduled({ cron, time } = {}) {
       const q = new URLSearchParams();
@@ -130,6 +131,16 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
       return { status: res.status, text: await res.text() };
     },
     client: (opts) => new Client(url, opts),
+    /**
+     * Runs one SQL statement on this worker's local D1 (`wrangler d1 execute`,
+     * beside the running worker) and returns its rows: for tests that must
+     * look at, or break, what the API does not show.
+     */
+    async d1(sql) {
+      const args = ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config, '--command', sql, '--json'];
+      const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+      return JSON.parse(stdout)[0]?.results ?? [];
+    },
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */
     async bootstrapOwner(email = 'owner@example.test', password = 'correct horse battery') {
       const c = new Client(url);

@@ -30,7 +30,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from './harness.mjs';
-import { modern } from './mcp-fixtures.mjs';
+import assert from 'node:assert/strict';
+import {
+  modern, orderCard, interactiveType, uniq, createOrg, createProject, putType, putInstructions, publish, deleteType, ownerOf,
+  startMcpWorker,
+} from './mcp-fixtures.mjs';
 
 export const BASE_SCOPES = 'tools:read tools:call';
 export const DEFAULT_REDIRECT = 'https://app.example.test/oauth/callback';
@@ -379,6 +383,7 @@ const run = promisify(execFile);
  *   const fx = await startCimdFixture();
  *   const id = fx.serve('/app.json', (url) => ({ client_id: url, redirect_uris: [...] }));
  *   fx.route('/moved.json', { status: 302, headers: { location: '...' } });
+ *   fx.route('/slow.json', { handler: (req, res) => { ... } })  // write the answer yourself
  *   fx.hits('/app.json')  // how many times the worker fetched it
  *
  * Needs the `openssl` command.
@@ -405,6 +410,7 @@ export async function startCimdFixture() {
       hitCount.set(path, (hitCount.get(path) ?? 0) + 1);
       let r = routes.get(path);
       if (typeof r === 'function') r = r(req);
+      if (r?.handler) { r.handler(req, res); return; }
       if (!r) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('no such document'); return; }
       const body = typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body ?? {});
       const send = () => {
@@ -426,7 +432,10 @@ export async function startCimdFixture() {
       routes.set(path, { status: 200, body: typeof doc === 'function' ? doc(url) : doc });
       return url;
     },
-    /** Any answer: `{ status, headers, body, delayMs }` or a function of the request returning one. */
+    /**
+     * Any answer: `{ status, headers, body, delayMs }`, or `{ handler(req, res) }` that writes the
+     * response itself (streamed or stalled bodies), or a function of the request returning one.
+     */
     route(path, answer) { routes.set(path, answer); return `${origin}${path}`; },
     hits: (path) => hitCount.get(path) ?? 0,
     async stop() {
@@ -434,4 +443,34 @@ export async function startCimdFixture() {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The Instructions of the shop that `startPrivateShop` publishes. */
+export const SHOP_INSTRUCTIONS = 'Orders live in the shop. Use show_order to display one.';
+
+/**
+ * The world of the SDK suites (tests/oauth/sdk.test.mjs and the browser
+ * suites of tests/browser/setup.mjs): a CIMD fixture (started before the
+ * worker, which must trust its CA), one worker, an org with a PRIVATE project
+ * whose first version has `show_order` and `plain_note`, then `plain_note`
+ * removed from the draft so the two endpoints answer differently, and a
+ * developer member (password: harness addMember's). The caller stops `w`
+ * and `fx`.
+ */
+export async function startPrivateShop(prefix) {
+  const fx = await startCimdFixture();
+  const w = await startMcpWorker();
+  const owner = await ownerOf(w);
+  const org = await createOrg(owner, uniq(prefix));
+  const project = await createProject(owner, org, uniq('shop'));
+  await putType(owner, org, project, orderCard());
+  await putType(owner, org, project, interactiveType('plain_note', { ui: { html: '<!doctype html><p>note</p>' } }));
+  await putInstructions(owner, org, project, SHOP_INSTRUCTIONS);
+  await publish(owner, org, project);
+  await deleteType(owner, org, project, 'plain_note');
+  const devEmail = `${uniq('dev')}@example.test`;
+  const dev = await w.addMember(owner, org, devEmail, 'developer');
+  const p = await owner.get(`/api/v1/orgs/${org}/projects/${project}`);
+  assert.equal(p.body.project?.visibility ?? p.body.visibility, 'private', 'the project is private');
+  return { fx, w, owner, org, project, dev, devEmail };
 }

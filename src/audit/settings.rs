@@ -5,12 +5,13 @@
 //! - `payloads` (default `false`), `retention_days` (default 30, from 1 to
 //!   3650), `webhook_url` (`null` turns the webhook off). A PATCH changes
 //!   only the keys it names; every problem is listed at once (422).
-//! - Webhook URLs are held to a strict check because the worker will POST
-//!   to them: `https` only, no userinfo, no fragment, a DNS name with a dot
-//!   that is not a local name, and no IP literal — except loopback with the
-//!   dev setting `ALLOW_LOOPBACK_UPSTREAMS` (the tests' receiver).
-//!   TODO(lead): when `src/outbound/` lands, switch the delivery fetch to
-//!   its guarded, bounded fetch; this check stays as the settings-time 422.
+//! - Webhook URLs pass the one outbound guard (`outbound::guard`: no
+//!   credentials, no private, loopback, link-local, metadata or local-name
+//!   hosts; loopback only with the dev setting `ALLOW_LOOPBACK_UPSTREAMS`,
+//!   the tests' receiver), and on top of it: `https` even on loopback, no
+//!   fragment, at most 2000 printable ASCII characters. The check answers the
+//!   settings-time 422; the delivery goes through `outbound::fetch`, which
+//!   checks again before every request.
 //! - The webhook secret is never stored: it is `whsec_` + base64url of
 //!   HMAC-SHA-256(SECRETS_KEY, org id + a random nonce stored with the
 //!   settings), shown once when the URL is set; setting the URL again
@@ -20,10 +21,11 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use url::{Host, Url};
+use url::Url;
 
 use crate::crypto::{b64url_encode, hex_encode, hmac_sha256};
 use crate::identity::validate::FieldError;
+use crate::outbound::guard::{self, Policy};
 
 pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 pub const MAX_RETENTION_DAYS: i64 = 3650;
@@ -112,31 +114,10 @@ pub fn webhook_url_allowed(url: &str, allow_loopback: bool) -> Result<(), String
     if u.scheme() != "https" {
         return Err("must use https".into());
     }
-    if !u.username().is_empty() || u.password().is_some() || u.fragment().is_some() {
-        return Err("must not contain userinfo or a fragment".into());
+    if u.fragment().is_some() {
+        return Err("must not contain a fragment".into());
     }
-    let loopback = match u.host() {
-        None => return Err("must name a host".into()),
-        Some(Host::Ipv4(ip)) if ip.is_loopback() => true,
-        Some(Host::Ipv6(ip)) if ip.is_loopback() => true,
-        Some(Host::Ipv4(_) | Host::Ipv6(_)) => return Err("must name a host, not an IP address".into()),
-        Some(Host::Domain(name)) => {
-            let name = name.trim_end_matches('.');
-            if name == "localhost" || name.ends_with(".localhost") {
-                true
-            } else if !name.contains('.')
-                || [".local", ".internal", ".home.arpa", ".lan", ".corp"].iter().any(|s| name.ends_with(s))
-            {
-                return Err(format!("names a local host ({name})"));
-            } else {
-                false
-            }
-        }
-    };
-    if loopback && !allow_loopback {
-        return Err("must not point at this machine (loopback)".into());
-    }
-    Ok(())
+    guard::check_url(&u, Policy { allow_loopback }).map_err(|r| r.to_string())
 }
 
 /// The webhook secret of an org (derived, never stored).
@@ -203,7 +184,7 @@ mod tests {
 
     #[test]
     fn webhook_urls() {
-        for ok in ["https://siem.example.com/ingest", "https://siem.example.com:8443/x?k=v"] {
+        for ok in ["https://siem.example.com/ingest", "https://siem.example.com:8443/x?k=v", "https://8.8.8.8/in"] {
             assert_eq!(webhook_url_allowed(ok, false), Ok(()), "{ok}");
         }
         for bad in [
@@ -214,7 +195,6 @@ mod tests {
             "https://10.0.0.1/in",
             "https://[::1]/in",
             "https://169.254.169.254/latest",
-            "https://8.8.8.8/in",
             "https://intranet/in",
             "https://siem.internal/in",
             "https://printer.local/in",

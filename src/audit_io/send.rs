@@ -58,9 +58,9 @@ fn d1(env: &Env) -> Option<D1Database> {
 
 async fn seal(secrets: &[u8], record_id: &str, arguments: Option<&Value>, result: Option<&Value>) -> Option<String> {
     let sealed = async {
-        let key = webcrypto::derive_key(secrets, PAYLOAD_KEY_PURPOSE).await?;
+        let key = webcrypto::seal::derive_key(secrets, PAYLOAD_KEY_PURPOSE).await?;
         let text = payload_plaintext(arguments, result);
-        webcrypto::encrypt(&key, text.as_bytes(), &payload_aad(record_id)).await
+        webcrypto::seal::encrypt(&key, text.as_bytes(), &payload_aad(record_id)).await
     };
     match sealed.await {
         Ok(s) => Some(s),

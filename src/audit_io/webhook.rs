@@ -9,20 +9,26 @@
 //! counts a failure and waits (1 min, doubling, at most 1 h) before the
 //! same records are sent again: delivery is at-least-once, and a receiver
 //! deduplicates by `id`. Ingestion never waits for a webhook: it is a
-//! separate reader of the table.
+//! separate reader of the table. The POST is `outbound::fetch` (the one
+//! SSRF guard, one 10 s deadline, no redirects, a capped answer).
 
 use crate::audit::export::{tagged_line, NDJSON_CONTENT_TYPE};
 use crate::audit::settings::{backoff_secs, signature, webhook_secret, webhook_url_allowed};
 use crate::config::Config;
 use crate::http::ApiError;
+use crate::outbound::fetch::{fetch, Outbound};
+use crate::outbound::guard::Policy;
+use crate::outbound::Limits;
 use crate::store::audit::upkeep::{self, WebhookTarget};
-use futures_util::future::{select, Either};
 use serde::Serialize;
-use worker::{D1Database, Fetch, Method, Request, RequestInit, RequestRedirect};
+use worker::D1Database;
 
 /// Records of each kind per delivery.
 pub const BATCH: usize = 500;
-const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// One delivery: 10 s for the whole exchange, no redirects, and at most
+/// 64 KiB of answer read (the receiver's body is not used; a larger one is a
+/// failed delivery rather than an unbounded read).
+const LIMITS: Limits = Limits { deadline: std::time::Duration::from_secs(10), max_bytes: 64 * 1024, max_redirects: 0 };
 
 #[derive(Debug, Default, Serialize)]
 pub struct DeliveryReport {
@@ -63,25 +69,26 @@ async fn deliver_one(db: &D1Database, config: &Config, t: &WebhookTarget, now: i
     for (_, a) in &actions {
         body.push_str(&tagged_line("action", a));
     }
-    // TODO(lead): switch to the SSRF-guarded bounded fetch of `src/outbound/`
-    // when it lands; until then the URL is re-checked before every delivery.
+    // The settings-time rules (https, no fragment) again: the URL was stored
+    // under them, and `fetch` re-checks the outbound guard itself.
     webhook_url_allowed(&t.webhook_url, config.allow_loopback_upstreams).map_err(|e| format!("the URL {e}"))?;
     let secret = webhook_secret(&config.secrets_key, &t.org_id, &t.webhook_nonce);
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_redirect(RequestRedirect::Manual).with_body(Some(body.clone().into()));
-    let req = Request::new_with_init(&t.webhook_url, &init).map_err(|e| format!("bad request: {e}"))?;
-    let h = req.headers();
-    let _ = h.set("Content-Type", NDJSON_CONTENT_TYPE);
-    let _ = h.set("Dockyard-Signature", &signature(&secret, now, body.as_bytes()));
-    let _ = h.set("User-Agent", "Dockyard-Audit-Webhook/1");
-    let fetch = Fetch::Request(req);
-    let sent = fetch.send();
-    let resp = match select(Box::pin(sent), Box::pin(worker::Delay::from(TIMEOUT))).await {
-        Either::Left((Ok(resp), _)) => resp,
-        Either::Left((Err(e), _)) => return Err(format!("could not be reached: {e}")),
-        Either::Right(_) => return Err("did not answer within 10 seconds".into()),
+    let req = Outbound {
+        method: "POST".into(),
+        url: t.webhook_url.clone(),
+        headers: vec![
+            ("Content-Type".into(), NDJSON_CONTENT_TYPE.into()),
+            ("Dockyard-Signature".into(), signature(&secret, now, body.as_bytes())),
+            ("User-Agent".into(), "Dockyard-Audit-Webhook/1".into()),
+        ],
+        body: Some(body.into_bytes()),
     };
-    let status = resp.status_code();
+    let policy = Policy { allow_loopback: config.allow_loopback_upstreams };
+    let resp = fetch(req, LIMITS, policy).await.map_err(|e| {
+        worker::console_warn!("audit webhook of {}: {}", t.org_id, e.log_detail());
+        e.public_reason()
+    })?;
+    let status = resp.status;
     if !(200..300).contains(&status) {
         return Err(format!("answered HTTP {status}"));
     }

@@ -8,6 +8,9 @@
 //! MUST 2: only members of the endpoint's org can complete it.
 //! MUST 3: consent is CSRF-protected (a token bound to the session and the
 //!         client, plus the strict Origin check) and never framed.
+//!
+//! A CIMD client id may trigger a metadata fetch (`clients::lookup`); past
+//! the per-IP fetch limit the page is a 429 with `Retry-After`.
 
 use super::pages::{self, Consent};
 use super::{clients, routed_secret};
@@ -40,6 +43,17 @@ fn roles_allowing(p: Permission) -> String {
         .join(", ")
 }
 
+/// 429: this address used up its client metadata fetches (`clients::lookup`).
+fn throttled(retry_after: u64) -> Result<Response, ApiError> {
+    let message = format!(
+        "Too many client metadata fetches from your address. Try again in {} minute(s).",
+        retry_after.div_ceil(60)
+    );
+    let resp = pages::html(429, pages::refusal("Cannot connect this app right now", &message))?;
+    resp.headers().set("Retry-After", &retry_after.to_string()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
 /// A request that passed every check, ready for consent.
 struct Ready {
     req: AuthorizeRequest,
@@ -60,11 +74,14 @@ enum Checked {
 async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query: &str) -> Result<Checked, ApiError> {
     let iss = ctx.config.public_url.clone();
     let client_id = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.as_str()).unwrap_or("");
-    let client = match clients::lookup(ctx, client_id).await? {
-        Ok(c) => c,
-        Err(message) => {
+    let ip = auth::client_ip(&inc.headers);
+    let client = match clients::lookup(ctx, client_id, &ip).await? {
+        clients::Lookup::Known(c) => Some(c),
+        clients::Lookup::Unknown => None,
+        clients::Lookup::Unusable(message) => {
             return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message))?))
         }
+        clients::Lookup::Throttled { retry_after } => return Ok(Checked::Done(throttled(retry_after)?)),
     };
     let req = match parse_authorize(&ctx.config.public_url, params, client.as_ref().map(|c| &c.metadata)) {
         Ok(r) => r,

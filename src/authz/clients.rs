@@ -1,10 +1,26 @@
 //! OAuth clients: Dynamic Client Registration (RFC 7591) and Client ID
-//! Metadata Documents (fetched with SSRF limits, cached in D1).
+//! Metadata Documents (fetched through `outbound`, cached in D1).
 //!
-//! CIMD fetch limits: https only (loopback http only with
-//! `ALLOW_LOOPBACK_UPSTREAMS`), no IP literals in private ranges, no
-//! redirects at all (a redirect could lead to a private address; the document
-//! URL is the client's identity anyway), 5 KiB, 5 seconds.
+//! CIMD fetches, because the URL is chosen by an anonymous caller:
+//! - the outbound guard first (https only — loopback http only with
+//!   `ALLOW_LOOPBACK_UPSTREAMS` —, no non-public addresses, no local or
+//!   metadata names): a refused URL is never fetched;
+//! - one bounded fetch ([`CIMD_LIMITS`]): 5 KiB capped while streaming, one
+//!   5 s deadline for headers and body, no redirects at all (a redirect could
+//!   lead anywhere, and the document URL is the client's identity anyway);
+//! - a per-IP limit on fetches ([`CIMD_FETCHES_PER_IP`], counted per fetch,
+//!   not per request: answers from the cache are free) on every endpoint that
+//!   may fetch (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke`), in the
+//!   RateLimiter object keyed `cimd:ip:<ip>`;
+//! - the answer cached in D1 `oauth_clients`: a document for an hour, a
+//!   failure for a minute (`failure` column). Why D1 and not the isolate: the
+//!   cache must hold across isolates and locations, or a failing URL would be
+//!   fetched once per isolate; D1 already holds the document cache, so one
+//!   read answers both. Cache writes are best effort (a failed write costs a
+//!   refetch, never the request);
+//! - errors say "client metadata could not be fetched: <what>" in fixed
+//!   words (a status code is named, to help a client's developer; bodies,
+//!   headers, redirect targets, DNS, TLS and runtime errors are only logged).
 
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
@@ -12,14 +28,20 @@ use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::ratelimit::Limit;
 use crate::oauth::clients::{self as oc, ClientMetadata};
+use crate::outbound::fetch::{fetch, Outbound};
+use crate::outbound::guard::Policy;
+use crate::outbound::Limits;
 use crate::store::clients as store;
-use futures_util::future::{select, Either};
 use std::time::Duration;
-use worker::{Fetch, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::Response;
 
 /// Registrations per IP per hour.
 const REGISTRATIONS_PER_IP: Limit = Limit { max: 30, window_secs: 3600 };
-const CIMD_TIMEOUT: Duration = Duration::from_secs(5);
+/// CIMD document fetches per IP per 10 minutes.
+pub const CIMD_FETCHES_PER_IP: Limit = Limit { max: 30, window_secs: 600 };
+/// 5 KiB, one 5 s deadline for headers and body, no redirects.
+const CIMD_LIMITS: Limits =
+    Limits { deadline: Duration::from_secs(5), max_bytes: oc::MAX_CIMD_BYTES, max_redirects: 0 };
 
 pub struct KnownClient {
     pub metadata: ClientMetadata,
@@ -66,62 +88,90 @@ pub async fn register(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiErro
     json(201, &oc::registration_response(&client_id, secret.as_deref(), ctx.now, None, &metadata))
 }
 
-/// Finds a client: a live DCR registration, or a CIMD document (cached or
-/// fetched now). `Ok(None)`: unknown client. `Err(message)`: a CIMD document
-/// that could not be used (shown on the error page, never redirected).
-pub async fn lookup(ctx: &Ctx, client_id: &str) -> Result<Result<Option<KnownClient>, String>, ApiError> {
+/// What a client id names.
+pub enum Lookup {
+    /// A live DCR registration or a usable CIMD document (cached or fetched now).
+    Known(KnownClient),
+    /// No such client (never registered, expired, or not a CIMD URL).
+    Unknown,
+    /// A CIMD document that cannot be used: the message says why, in words
+    /// safe to show (never an upstream detail). Shown on the error page,
+    /// never redirected.
+    Unusable(String),
+    /// This address used up its CIMD fetches ([`CIMD_FETCHES_PER_IP`]).
+    Throttled { retry_after: u64 },
+}
+
+/// Finds a client. A CIMD client id is answered from the D1 cache (a
+/// document for an hour, a failure for a minute) or fetched now, within the
+/// per-IP fetch limit (`ip`: the caller's address).
+pub async fn lookup(ctx: &Ctx, client_id: &str, ip: &str) -> Result<Lookup, ApiError> {
     if client_id.is_empty() || client_id.len() > 2048 {
-        return Ok(Ok(None));
+        return Ok(Lookup::Unknown);
     }
     if let Some(row) = store::get(&ctx.db, client_id).await? {
         let fresh = row.expires_at.is_none_or(|t| t > ctx.now);
         if fresh {
+            if let Some(failure) = row.failure {
+                return Ok(Lookup::Unusable(failure));
+            }
             let metadata: ClientMetadata =
                 serde_json::from_str(&row.metadata).map_err(|e| ApiError::Internal(format!("client metadata: {e}")))?;
-            return Ok(Ok(Some(KnownClient { metadata, secret_hash: row.secret_hash })));
+            return Ok(Lookup::Known(KnownClient { metadata, secret_hash: row.secret_hash }));
         }
         if row.kind == "dcr" {
-            return Ok(Ok(None));
+            return Ok(Lookup::Unknown);
         }
     }
     if !oc::is_cimd_client_id(client_id) {
-        return Ok(Ok(None));
+        return Ok(Lookup::Unknown);
     }
+    // Refused from the URL alone: no fetch, nothing to count or cache.
+    if let Err(message) = oc::cimd_url_allowed(client_id, ctx.config.allow_loopback_upstreams) {
+        return Ok(Lookup::Unusable(message));
+    }
+    let key = format!("cimd:ip:{ip}");
+    if let Some(retry_after) = crate::studio::auth::limiter_check(ctx, &key, CIMD_FETCHES_PER_IP).await? {
+        return Ok(Lookup::Throttled { retry_after });
+    }
+    crate::studio::auth::limiter_record(ctx, &key, CIMD_FETCHES_PER_IP).await?;
     match fetch_cimd(ctx, client_id).await {
-        Err(message) => Ok(Err(message)),
+        Err(message) => {
+            // Remembered briefly, so a failing URL is not fetched on every request.
+            let until = ctx.now + store::CIMD_FAILURE_SECS;
+            if let Err(e) = store::put_failure(&ctx.db, client_id, &message, ctx.now, until).await {
+                worker::console_warn!("CIMD failure not cached for {client_id}: {}", e.message());
+            }
+            Ok(Lookup::Unusable(message))
+        }
         Ok(metadata) => {
             let meta_json = serde_json::to_string(&metadata).map_err(|e| ApiError::Internal(e.to_string()))?;
-            store::put(&ctx.db, client_id, "cimd", &meta_json, None, ctx.now, ctx.now + store::CIMD_CACHE_SECS).await?;
-            Ok(Ok(Some(KnownClient { metadata, secret_hash: None })))
+            let until = ctx.now + store::CIMD_CACHE_SECS;
+            if let Err(e) = store::put(&ctx.db, client_id, "cimd", &meta_json, None, ctx.now, until).await {
+                worker::console_warn!("CIMD document not cached for {client_id}: {}", e.message());
+            }
+            Ok(Lookup::Known(KnownClient { metadata, secret_hash: None }))
         }
     }
 }
 
+/// Fetches and validates a CIMD document (the URL already passed the
+/// guard). `Err` is the message to show: what failed, in fixed words — a
+/// status code, a size, the deadline — never a body, a header, a redirect
+/// target or the runtime's error text (those go to the log).
 async fn fetch_cimd(ctx: &Ctx, url: &str) -> Result<ClientMetadata, String> {
-    oc::cimd_url_allowed(url, ctx.config.allow_loopback_upstreams)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_redirect(RequestRedirect::Manual);
-    let req = Request::new_with_init(url, &init).map_err(|e| format!("bad client metadata URL: {e}"))?;
-    let _ = req.headers().set("Accept", "application/json");
-    let request = Fetch::Request(req);
-    let fetch = request.send();
-    let timeout = worker::Delay::from(CIMD_TIMEOUT);
-    let mut resp = match select(Box::pin(fetch), Box::pin(timeout)).await {
-        Either::Left((Ok(resp), _)) => resp,
-        Either::Left((Err(e), _)) => return Err(format!("the client metadata document could not be fetched: {e}")),
-        Either::Right(_) => return Err("the client metadata document took longer than 5 seconds".into()),
+    let policy = Policy { allow_loopback: ctx.config.allow_loopback_upstreams };
+    let request = Outbound::get(url).header("Accept", "application/json");
+    let fetched = match fetch(request, CIMD_LIMITS, policy).await {
+        Ok(f) => f,
+        Err(e) => {
+            worker::console_warn!("CIMD fetch of {url}: {}", e.log_detail());
+            return Err(format!("client metadata could not be fetched: {}", e.public_reason()));
+        }
     };
-    let status = resp.status_code();
-    if (300..400).contains(&status) {
-        return Err("the client metadata document URL redirects; redirects are not followed".into());
+    if fetched.status != 200 {
+        return Err(format!("client metadata could not be fetched: the server answered HTTP {}", fetched.status));
     }
-    if status != 200 {
-        return Err(format!("the client metadata document answered HTTP {status}"));
-    }
-    let declared = resp.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > oc::MAX_CIMD_BYTES) {
-        return Err(format!("the client metadata document is larger than {} bytes", oc::MAX_CIMD_BYTES));
-    }
-    let bytes = resp.bytes().await.map_err(|e| format!("the client metadata document could not be read: {e}"))?;
-    oc::validate_cimd_document(url, &bytes).map_err(|e| e.description)
+    oc::validate_cimd_document(url, &fetched.body)
+        .map_err(|e| format!("the client metadata document cannot be used: {}", e.description))
 }

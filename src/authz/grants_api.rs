@@ -1,8 +1,13 @@
 //! Authorized apps: an org's grants for admins (`org.manage`) and a member's
-//! own grants. Revocation goes to the project's hub first (the next MCP
-//! request with that grant fails), then to the D1 index.
+//! own grants, in pages (`limit` default 50, at most 500, and an opaque
+//! `cursor`: `{"grants": [...], "next_cursor": "..." | null}`). Revocation
+//! goes to the project's hub first (the next MCP request with that grant
+//! fails, its open streams close), then to the D1 index, which may lag but
+//! never turns the committed revocation into an error (`index_writes`).
 
+use super::index_writes::IndexWrite;
 use crate::http::context::{Ctx, Incoming};
+use crate::http::page;
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
@@ -10,6 +15,10 @@ use crate::store::grants as index;
 use crate::studio::{auth, orgs::authorize};
 use serde_json::json;
 use worker::Response;
+
+/// Grants per page unless `limit` says otherwise, and the most `limit` may say.
+const PAGE_DEFAULT: u32 = 50;
+const PAGE_MAX: u32 = 500;
 
 fn view(g: &index::GrantRow) -> serde_json::Value {
     json!({
@@ -26,14 +35,37 @@ async fn revoke_in_hub(ctx: &Ctx, org_slug: &str, g: &index::GrantRow) -> Result
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
     let stub = crate::objects::hub(ctx, org_slug, project)?;
     crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
-    index::mark_revoked(&ctx.db, std::slice::from_ref(&g.grant_id), ctx.now).await
+    // The hub committed: the listing follows, and its failure is no error.
+    super::index_writes::after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
+    Ok(())
+}
+
+/// `limit` and `cursor` of a list request (400 naming the bad one).
+fn page_of(inc: &Incoming) -> Result<(u32, Option<page::After>), ApiError> {
+    let limit = page::parse_limit(inc.query("limit").as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
+    Ok((limit, page::parse_cursor(inc.query("cursor").as_deref())?))
+}
+
+/// `{"grants": [...], "next_cursor": ...}` from up to `limit + 1` rows.
+fn page_answer(mut rows: Vec<index::GrantRow>, limit: u32) -> Result<Response, ApiError> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = match rows.last() {
+        Some(last) if more => {
+            Some(page::encode_cursor(&page::After { created_at: last.created_at, id: last.grant_id.clone() }))
+        }
+        _ => None,
+    };
+    json(200, &json!({ "grants": rows.iter().map(view).collect::<Vec<_>>(), "next_cursor": next }))
 }
 
 pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let (limit, after) = page_of(inc)?;
     let (project, user, client) = (inc.query("project"), inc.query("user"), inc.query("client"));
-    let rows = index::for_org(&ctx.db, &org.id, project.as_deref(), user.as_deref(), client.as_deref()).await?;
-    json(200, &json!({ "grants": rows.iter().map(view).collect::<Vec<_>>() }))
+    let filters = (project.as_deref(), user.as_deref(), client.as_deref());
+    let rows = index::for_org(&ctx.db, &org.id, filters, after.as_ref(), limit + 1).await?;
+    page_answer(rows, limit)
 }
 
 pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> Result<Response, ApiError> {
@@ -46,8 +78,9 @@ pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> R
 
 pub async fn list_mine(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    let rows = index::for_user(&ctx.db, &caller.user.id).await?;
-    json(200, &json!({ "grants": rows.iter().map(view).collect::<Vec<_>>() }))
+    let (limit, after) = page_of(inc)?;
+    let rows = index::for_user(&ctx.db, &caller.user.id, after.as_ref(), limit + 1).await?;
+    page_answer(rows, limit)
 }
 
 pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Response, ApiError> {

@@ -11,6 +11,7 @@
 pub mod authorize;
 pub mod clients;
 pub mod grants_api;
+pub mod index_writes;
 pub mod pages;
 pub mod token;
 

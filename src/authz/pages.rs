@@ -33,22 +33,12 @@ pub fn redirect(location: &str) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
-/// Sign in first; the form returns to this very authorization request.
+/// Sign in first; the form returns to this very authorization request, and
+/// its "Sign up if invited" link carries the request along too.
 pub fn sign_in(next: &str, client_name: &str) -> String {
-    page(
-        "Sign in",
-        &format!(
-            "<p><strong>{}</strong> wants to connect to Dockyard. Sign in to continue.</p>\
-             <form method=\"post\" action=\"/studio/login\">\
-             <input type=\"hidden\" name=\"next\" value=\"{}\">\
-             <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
-             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <button type=\"submit\">Sign in</button></form>\
-             <p class=\"muted\">Invited? Follow the invitation link to <a href=\"/studio/signup\">sign up</a>, then connect again.</p>",
-            escape(client_name),
-            escape(next)
-        ),
-    )
+    let intro =
+        format!("<p><strong>{}</strong> wants to connect to Dockyard. Sign in to continue.</p>", escape(client_name));
+    crate::studio::pages::login_form(next, "", None, &intro)
 }
 
 pub fn refusal(title: &str, message: &str) -> String {

@@ -7,7 +7,20 @@
 //!         the code (pure: `oauth::grants::redeem_code`).
 //! MUST 3: refresh tokens rotate on every use, serialized in the grant's hub;
 //!         reuse after the grace window revokes the grant.
+//! MUST 4: a refresh honours `scope` (narrowing only, RFC 6749 §6) and
+//!         `resource` (the grant's own, RFC 8707), and re-checks that the
+//!         member still holds the channel's permission (in the hub:
+//!         `oauth::refresh::refresh_grant`).
+//! MUST 5: once the hub has committed (a code redeemed, a token rotated, a
+//!         grant revoked), the answer stands: the D1 index writes that follow
+//!         are idempotent and retried after the response (`index_writes`),
+//!         never turned into an error.
+//!
+//! A client id that is a CIMD URL may trigger a metadata fetch here too
+//! (`clients::lookup`): past the per-IP fetch limit the answer is 429
+//! `temporarily_unavailable` with `Retry-After`, and nothing is fetched.
 
+use super::index_writes::{after_commit, IndexWrite};
 use super::{clients, hub_key_of, routed_secret, signing_keys};
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
@@ -17,11 +30,10 @@ use crate::oauth::errors::{wire, OAuthError};
 use crate::oauth::grants::Grant;
 use crate::oauth::resource::parse_resource;
 use crate::oauth::token_request::{
-    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, token_response, ClientAuth,
-    TokenRequest,
+    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, resource_param, token_response,
+    ClientAuth, TokenRequest,
 };
 use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
-use crate::store::grants as grant_index;
 use serde_json::{json, Value};
 use worker::Response;
 
@@ -56,9 +68,15 @@ fn basic_auth(inc: &Incoming) -> Option<(String, String)> {
 /// `Ok(client)` when it passed, `Err(response)` is the refusal to send.
 async fn authenticate(
     ctx: &Ctx,
+    inc: &Incoming,
     auth: &ClientAuth,
 ) -> Result<Result<Option<clients::KnownClient>, Response>, ApiError> {
-    let client = clients::lookup(ctx, &auth.client_id).await?.ok().flatten();
+    let ip = crate::studio::auth::client_ip(&inc.headers);
+    let client = match clients::lookup(ctx, &auth.client_id, &ip).await? {
+        clients::Lookup::Known(c) => Some(c),
+        clients::Lookup::Unknown | clients::Lookup::Unusable(_) => None,
+        clients::Lookup::Throttled { retry_after } => return Ok(Err(throttled(retry_after)?)),
+    };
     let outcome = authenticate_client(
         auth,
         client.as_ref().map(|c| &c.metadata),
@@ -70,11 +88,20 @@ async fn authenticate(
     }
 }
 
-async fn mirror_revocation(ctx: &Ctx, answer: &Value) -> Result<(), ApiError> {
+/// 429: this address used up its client metadata fetches.
+fn throttled(retry_after: u64) -> Result<Response, ApiError> {
+    let description = format!("too many client metadata fetches from this address; retry after {retry_after} seconds");
+    let resp = no_store(429, &json!({ "error": "temporarily_unavailable", "error_description": description }))?;
+    resp.headers().set("Retry-After", &retry_after.to_string()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+/// A grant the hub revoked (a replayed code, a reused refresh token, RFC
+/// 7009) reaches the listing; the hub's answer stands either way.
+async fn mirror_revocation(ctx: &Ctx, answer: &Value) {
     if let Some(id) = answer["revoked"].as_str() {
-        grant_index::mark_revoked(&ctx.db, &[id.to_string()], ctx.now).await?;
+        after_commit(ctx, IndexWrite::Revoked(vec![id.to_string()])).await;
     }
-    Ok(())
 }
 
 fn access_token(ctx: &Ctx, grant: &Grant, scopes: &[String]) -> Result<String, ApiError> {
@@ -101,7 +128,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         Ok(r) => r,
         Err(e) => return fail_with(&e),
     };
-    let Some(known) = (match authenticate(ctx, &client).await? {
+    let Some(known) = (match authenticate(ctx, inc, &client).await? {
         Err(refusal) => return Ok(refusal),
         Ok(known) => known,
     }) else {
@@ -141,15 +168,20 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
             });
             crate::objects::call(&stub, "/codes/redeem", &body).await?
         }
-        TokenRequest::RefreshToken { refresh_token, .. } => {
+        TokenRequest::RefreshToken { refresh_token, scope, resource, .. } => {
+            let resource = match resource_param(&ctx.config.public_url, resource.as_deref()) {
+                Ok(r) => r,
+                Err(e) => return fail_with(&e),
+            };
+            // MUST 4: scope, resource and the channel permission are the hub's checks.
             let body = json!({
                 "hash": crypto::sha256_hex(refresh_token.as_bytes()), "client_id": client.client_id,
-                "new_hash": new_refresh_hash, "now": ctx.now,
+                "new_hash": new_refresh_hash, "scope": scope, "resource": resource, "now": ctx.now,
             });
             crate::objects::call(&stub, "/refresh", &body).await?
         }
     };
-    mirror_revocation(ctx, &answer).await?;
+    mirror_revocation(ctx, &answer).await;
     if let Some(error) = answer["oauth_error"].as_str() {
         return fail(400, error, answer["description"].as_str().unwrap_or(""));
     }
@@ -160,7 +192,8 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         _ => grant.scopes.clone(),
     };
     let access = access_token(ctx, &grant, &scopes)?;
-    grant_index::touch(&ctx.db, &grant.id, ctx.now).await?;
+    // MUST 5: committed in the hub; the listing follows.
+    after_commit(ctx, IndexWrite::Touch(grant.id.clone())).await;
     let refresh = issue_refresh.then_some(new_refresh.as_str());
     no_store(200, &token_response(&access, ACCESS_TOKEN_SECS, refresh, &scopes.join(" ")))
 }
@@ -185,7 +218,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             }
         },
     };
-    if let Err(refusal) = authenticate(ctx, &auth).await? {
+    if let Err(refusal) = authenticate(ctx, inc, &auth).await? {
         return Ok(refusal);
     }
     let client_id = auth.client_id.clone();
@@ -199,7 +232,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             &json!({ "hash": crypto::sha256_hex(token.as_bytes()), "client_id": client_id, "now": ctx.now }),
         )
         .await?;
-        mirror_revocation(ctx, &answer).await?;
+        mirror_revocation(ctx, &answer).await;
     } else if let Some(claims) = tokens::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url) {
         if claims.client_id == client_id {
             if let Some(r) = parse_resource(&ctx.config.public_url, &claims.aud) {
@@ -209,7 +242,7 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
                         .await;
                 if let Ok(answer) = answer {
                     if answer["revoked"].as_bool() == Some(true) {
-                        grant_index::mark_revoked(&ctx.db, std::slice::from_ref(&claims.grant_id), ctx.now).await?;
+                        after_commit(ctx, IndexWrite::Revoked(vec![claims.grant_id.clone()])).await;
                     }
                 }
             }

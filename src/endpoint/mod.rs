@@ -13,7 +13,9 @@
 //!    (token ∩ role; public production without a token: the base scopes), or
 //!    the 401 with the RFC 9728 discovery header;
 //! 5. [`project_view`]: production = the immutable published snapshot
-//!    (cached in the isolate by content hash), draft = the working copy;
+//!    (cached in the isolate by content hash), draft = the working copy; a
+//!    pointer at a missing version row (publishing makes that impossible)
+//!    serves no tools, logged, never a 500;
 //! 6. [`answer`]: the engine answers; tool calls run here ([`calls`]);
 //!    listen streams are held by the hub, where changes happen;
 //! 7. [`AuditDraft::finish`]: every answer of steps 2-6 (refusals and
@@ -223,7 +225,16 @@ async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, 
         });
     };
     let project_id = hop.view.project.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
-    let snap = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await?;
+    let Some(snap) = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await? else {
+        // Publishing never deletes a row production may point at; if one is
+        // missing anyway, production serves nothing rather than a 500.
+        worker::console_error!("project {project_id}: production points at missing version {}: no tools", p.version);
+        return Ok(ProjectView {
+            types: Rc::new(Vec::new()),
+            instructions: String::new(),
+            version: format!("{}-unavailable", p.version),
+        });
+    };
     Ok(ProjectView {
         types: Rc::new(snap.types.clone()),
         instructions: snap.instructions.clone(),
@@ -231,16 +242,20 @@ async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, 
     })
 }
 
-async fn production_snapshot(ctx: &Ctx, project_id: &str, version: &str, hash: &str) -> Result<Rc<Snapshot>, ApiError> {
+/// The published snapshot (cached by content hash), `None` when its row is missing.
+async fn production_snapshot(
+    ctx: &Ctx,
+    project_id: &str,
+    version: &str,
+    hash: &str,
+) -> Result<Option<Rc<Snapshot>>, ApiError> {
     if let Some(s) = cache::get(hash) {
-        return Ok(s);
+        return Ok(Some(s));
     }
-    let row = versions::get(&ctx.db, project_id, version)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("production points at missing version {version}")))?;
+    let Some(row) = versions::get(&ctx.db, project_id, version).await? else { return Ok(None) };
     let snap: Snapshot =
         serde_json::from_str(&row.snapshot).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))?;
-    Ok(cache::put(hash, snap))
+    Ok(Some(cache::put(hash, snap)))
 }
 
 /// Step 6: the engine's answer, with tool calls run, ended sessions recorded
@@ -296,7 +311,7 @@ async fn answer(
         call(stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
     }
     if let ReplyBody::OpenStream(kind) = &http_reply.body {
-        return open_stream(ctx, stub, resource, access, kind, &http_reply.headers).await;
+        return open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await;
     }
     reply::to_response(http_reply)
 }
@@ -307,10 +322,13 @@ pub(crate) fn validate_args(schema: &serde_json::Value, args: &serde_json::Value
 }
 
 /// A listen stream (legacy GET or modern `subscriptions/listen`), held open
-/// by the hub so that changes reach it.
+/// by the hub so that changes reach it. The hub keeps it with its grant (so a
+/// revocation ends it, and one grant holds a bounded number); a grant revoked
+/// since this request's access check gets the 401 instead.
 async fn open_stream(
     ctx: &Ctx,
     stub: &Stub,
+    req: &HttpRequest<'_>,
     resource: &Resource,
     access: &Access,
     kind: &StreamKind,
@@ -331,5 +349,9 @@ async fn open_stream(
         "tools": tools, "resources": resources, "grant_id": access.grant_id,
         "headers": headers, "now": ctx.now,
     });
-    reply::stream_from_hub(stub, &body).await
+    let stream = reply::stream_from_hub(stub, &body).await?;
+    if stream.status_code() == 401 {
+        return reply::unauthorized(ctx, req, resource, Some("the grant was revoked"));
+    }
+    Ok(stream)
 }

@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::http::body::{self, Body};
+use crate::http::capped::{self, Capped};
 use crate::http::ApiError;
 use worker::{Context, D1Database, Env, Headers, Method, Request};
 
@@ -41,25 +42,14 @@ impl Incoming {
     /// limit is refused before reading; a body without one (chunked) is
     /// bounded while it streams, so an endless body ends in a 413 too.
     pub async fn bytes(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
-        use futures_util::StreamExt;
-        let declared = self.headers.get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
         let unreadable = |e: worker::Error| ApiError::bad_request("unreadable_body", e.to_string());
-        if self.req.inner().body().is_none() {
-            return Ok(Vec::new());
-        }
-        let mut stream = self.req.stream().map_err(unreadable)?;
-        let mut out = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            if out.len() + chunk.len() > limit {
-                return Err(ApiError::PayloadTooLarge { limit });
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out)
+        let declared = capped::declared_length(&self.headers);
+        let req = &mut self.req;
+        let open = || if req.inner().body().is_none() { Ok(None) } else { req.stream().map(Some) };
+        capped::read(declared, open, limit).await.map_err(|e| match e {
+            Capped::TooLarge => ApiError::PayloadTooLarge { limit },
+            Capped::Read(e) => unreadable(e),
+        })
     }
 
     /// A JSON object body (content type, size cap, UTF-8, object).

@@ -26,6 +26,9 @@ pub enum ApiError {
     Gone(String),
     /// 413: the body is larger than the route accepts.
     PayloadTooLarge { limit: usize },
+    /// 413: the save would take the draft to `bytes`, past `limit`
+    /// (`projects::limits`: a published version must fit one D1 row).
+    DraftTooLarge { bytes: usize, limit: usize },
     /// 415: the body is not `application/json`.
     UnsupportedMediaType(String),
     /// 429 with `Retry-After`.
@@ -55,7 +58,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::Gone(_) => 410,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::DraftTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType(_) => 415,
             ApiError::TooManyRequests { .. } => 429,
             ApiError::Internal(_) => 500,
@@ -74,6 +77,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::Gone(_) => "gone",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::DraftTooLarge { .. } => "draft_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Internal(_) => "internal_error",
@@ -99,6 +103,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => {
                 format!("the request body is larger than {limit} bytes")
             }
+            ApiError::DraftTooLarge { bytes, .. } => crate::projects::limits::draft_too_large(*bytes),
             // Never leak internals to the client; the detail is logged.
             ApiError::Internal(_) => "something went wrong on our side; try again".into(),
         }
@@ -112,6 +117,10 @@ impl ApiError {
         }
         if let ApiError::TooManyRequests { retry_after, .. } = self {
             body["retry_after"] = json!(retry_after);
+        }
+        if let ApiError::DraftTooLarge { bytes, limit } = self {
+            body["bytes"] = json!(bytes);
+            body["limit"] = json!(limit);
         }
         body
     }
@@ -159,6 +168,7 @@ mod tests {
             ApiError::Conflict("x".into()),
             ApiError::Gone("x".into()),
             ApiError::PayloadTooLarge { limit: 10 },
+            ApiError::DraftTooLarge { bytes: 11, limit: 10 },
             ApiError::UnsupportedMediaType("x".into()),
             ApiError::TooManyRequests { retry_after: 3, message: "x".into() },
         ] {

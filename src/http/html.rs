@@ -1,6 +1,14 @@
 //! HTML output: every string that reaches a page goes through [`escape`]
 //! (text and attribute values alike), and every page carries headers that keep
 //! it out of frames and stop content sniffing.
+//!
+//! `Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer`
+//! Chromium and Firefox send `Origin: null` on a same-origin form POST, which
+//! is how sign-in and consent broke in real browsers (issue 9). `same-origin`
+//! lets the browser name our origin on our own forms and still sends nothing
+//! to any other site, so the invitation token in `/studio/signup?invitation=`
+//! and the parameters of `/oauth/authorize` never leak in a `Referer`
+//! (`strict-origin-when-cross-origin` would send other sites our origin).
 
 /// Escapes `& < > " '` so the text is safe in element content and in quoted
 /// attribute values.
@@ -28,7 +36,7 @@ pub const PAGE_HEADERS: [(&str, &str); 5] = [
     ),
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),
 ];
 
 /// The page CSP with one more `form-action` source (an origin such as
@@ -75,6 +83,14 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         let hostile = csp_with_form_action("javascript:alert(1)");
         assert!(hostile.contains("form-action 'self';"), "{hostile}");
+    }
+
+    #[test]
+    fn pages_let_browsers_name_our_origin_on_our_own_forms() {
+        // no-referrer made Chromium and Firefox send `Origin: null` on the
+        // sign-in and consent forms (issue 9); same-origin sends nothing elsewhere.
+        let policy = PAGE_HEADERS.iter().find(|(k, _)| *k == "Referrer-Policy").map(|(_, v)| *v);
+        assert_eq!(policy, Some("same-origin"));
     }
 
     #[test]

@@ -1,15 +1,22 @@
 //! HTTP edge: routes, error shapes and (on wasm32) the request context
-//! (`context`) and response builders (`respond`) that turn them
+//! (`context`), the capped body reader (`capped`) and response builders
+//! (`respond`) that turn them
 //! into Workers responses. The pure parts (route table, error -> status and
-//! body) are tested natively.
+//! body, the CSRF decision, post-sign-in destinations, page cursors) are
+//! tested natively.
 
 pub mod body;
+pub mod csrf;
 pub mod error;
 pub mod html;
+pub mod next;
+pub mod page;
 pub mod route;
 
 pub use error::ApiError;
 
+#[cfg(target_arch = "wasm32")]
+pub mod capped;
 #[cfg(target_arch = "wasm32")]
 pub mod context;
 #[cfg(target_arch = "wasm32")]

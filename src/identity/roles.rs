@@ -6,6 +6,12 @@
 //! drift; custom roles are validated here before they are stored. A token's
 //! effective scopes are always `token scopes ∩ the member's current role
 //! scopes`, so demoting a member immediately narrows every token they hold.
+//!
+//! No escalation: a member may assign, create or edit only roles that are
+//! within their own (every permission and scope of the role is also theirs),
+//! and may manage only members whose role is within their own
+//! ([`may_assign`], [`may_remove`], [`may_define`]). Otherwise a custom role
+//! holding just `org.manage` could make its holder, or anyone, an admin.
 
 use std::collections::BTreeSet;
 
@@ -213,30 +219,108 @@ pub fn grantable_scopes(requested: &[String], role: &Role) -> Vec<String> {
     }
 }
 
+/// What a role holds beyond another: the permissions and scopes of `other`
+/// that `limit` lacks. Empty means `other` is within `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Beyond {
+    pub permissions: Vec<Permission>,
+    /// `["*"]` when `other` grants every scope and `limit` does not.
+    pub scopes: Vec<String>,
+}
+
+impl Beyond {
+    pub fn is_empty(&self) -> bool {
+        self.permissions.is_empty() && self.scopes.is_empty()
+    }
+
+    /// "the permission project.edit and the scopes tools:call, x": for refusals.
+    fn describe(&self) -> String {
+        let list = |kind: &str, items: Vec<&str>| match items.len() {
+            0 => None,
+            1 => Some(format!("the {kind} {}", items[0])),
+            _ => Some(format!("the {kind}s {}", items.join(", "))),
+        };
+        let scopes: Vec<&str> =
+            self.scopes.iter().map(|s| if s == "*" { "* (every scope)" } else { s.as_str() }).collect();
+        let parts: Vec<String> =
+            [list("permission", self.permissions.iter().map(|p| p.as_str()).collect()), list("scope", scopes)]
+                .into_iter()
+                .flatten()
+                .collect();
+        parts.join(" and ")
+    }
+}
+
+/// The permissions and scopes of `other` that `limit` does not hold.
+pub fn beyond(limit: &Role, other: &Role) -> Beyond {
+    let permissions = other.permissions.difference(&limit.permissions).copied().collect();
+    let scopes = match (&limit.scopes, &other.scopes) {
+        (ScopeGrant::All, _) => Vec::new(),
+        (ScopeGrant::Only(_), ScopeGrant::All) => vec!["*".to_string()],
+        (ScopeGrant::Only(mine), ScopeGrant::Only(theirs)) => theirs.difference(mine).cloned().collect(),
+    };
+    Beyond { permissions, scopes }
+}
+
+/// Refuses `role` unless it is within `actor`'s own role. `what` says what
+/// the actor tried ("give the role", "create a role").
+fn within_own(actor: &Role, role: &Role, what: &str) -> Result<(), String> {
+    let extra = beyond(actor, role);
+    if extra.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "you cannot {what} {:?}: it holds {}, beyond your own role {:?}",
+        role.name,
+        extra.describe(),
+        actor.name
+    ))
+}
+
 /// May `actor` give `new_role` to a member whose role is `target_current`
 /// (`None` for an invitation)? Needs `org.manage`; only an owner may grant
-/// the owner role or change an owner's role.
-pub fn may_assign(actor: &Role, target_current: Option<&Role>, new_role: &Role) -> Result<(), &'static str> {
+/// the owner role or change an owner's role; and no escalation: both the new
+/// role and the member's current one must be within the actor's own role
+/// (every permission and scope of theirs is also the actor's). Owners and
+/// admins hold everything, so for them this rule never bites.
+pub fn may_assign(actor: &Role, target_current: Option<&Role>, new_role: &Role) -> Result<(), String> {
     if !actor.allows(Permission::OrgManage) {
-        return Err("changing roles requires the org.manage permission");
+        return Err("changing roles requires the org.manage permission".into());
     }
     let touches_owner = new_role.is_owner() || target_current.is_some_and(Role::is_owner);
     if touches_owner && !actor.is_owner() {
-        return Err("only an owner can grant the owner role or change an owner's role");
+        return Err("only an owner can grant the owner role or change an owner's role".into());
     }
-    Ok(())
+    if let Some(current) = target_current {
+        within_own(actor, current, "change the role of a member holding")?;
+    }
+    within_own(actor, new_role, "give the role")
 }
 
 /// May `actor` remove a member whose role is `target_current`? Same rules as
 /// [`may_assign`]. Pair it with [`check_last_owner`].
-pub fn may_remove(actor: &Role, target_current: &Role) -> Result<(), &'static str> {
+pub fn may_remove(actor: &Role, target_current: &Role) -> Result<(), String> {
     if !actor.allows(Permission::OrgManage) {
-        return Err("removing members requires the org.manage permission");
+        return Err("removing members requires the org.manage permission".into());
     }
     if target_current.is_owner() && !actor.is_owner() {
-        return Err("only an owner can remove an owner");
+        return Err("only an owner can remove an owner".into());
     }
-    Ok(())
+    within_own(actor, target_current, "remove a member holding")
+}
+
+/// May `actor` create a custom role (`current` = `None`) or change one from
+/// `current` to `new_role`? Needs `org.manage`, and both versions of the role
+/// must be within the actor's own: nobody defines (or edits) a role broader
+/// than their own, so nobody can widen their own role either.
+pub fn may_define(actor: &Role, current: Option<&Role>, new_role: &Role) -> Result<(), String> {
+    if !actor.allows(Permission::OrgManage) {
+        return Err("defining roles requires the org.manage permission".into());
+    }
+    if let Some(current) = current {
+        within_own(actor, current, "edit the role")?;
+    }
+    within_own(actor, new_role, if current.is_some() { "save the role" } else { "create the role" })
 }
 
 /// Refuse a change that would leave the organization without an owner.
@@ -253,175 +337,5 @@ pub fn check_last_owner(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn role(name: &str) -> Role {
-        builtin(name).expect(name)
-    }
-
-    fn strings(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn effective(token: &[&str], role_name: &str) -> Vec<String> {
-        effective_scopes(&strings(token), &role(role_name))
-    }
-
-    fn grantable(requested: &[&str], role_name: &str) -> Vec<String> {
-        grantable_scopes(&strings(requested), &role(role_name))
-    }
-
-    #[test]
-    fn permission_names_roundtrip_through_serde_and_parse() {
-        for p in Permission::ALL {
-            assert_eq!(Permission::parse(p.as_str()), Some(p));
-            assert_eq!(serde_json::to_value(p).expect("ser"), json!(p.as_str()));
-            let back: Permission = serde_json::from_value(json!(p.as_str())).expect("de");
-            assert_eq!(back, p);
-        }
-        assert_eq!(Permission::parse("org.Manage"), None);
-        assert_eq!(Permission::parse("OrgManage"), None);
-        assert!(serde_json::from_value::<Permission>(json!("OrgManage")).is_err());
-    }
-
-    #[test]
-    fn builtin_roles_match_the_contract_table() {
-        const T: bool = true;
-        const F: bool = false;
-        // Permission columns: org.manage, project.edit, project.publish,
-        // endpoint.draft, endpoint.production, audit.read. Scopes: "*" = all.
-        let table: [(&str, [bool; 6], &[&str]); 7] = [
-            ("owner", [T, T, T, T, T, T], &["*"]),
-            ("admin", [T, T, T, T, T, T], &["*"]),
-            ("developer", [F, T, T, T, T, T], &["*"]),
-            ("editor", [F, T, F, T, T, F], &["tools:call", "tools:read"]),
-            ("viewer", [F, F, F, F, T, F], &["tools:read"]),
-            ("mcp_user", [F, F, F, F, T, F], &["tools:call", "tools:read"]),
-            ("mcp_developer", [F, F, F, T, T, F], &["tools:call", "tools:read"]),
-        ];
-        for (name, expected, scopes) in table {
-            let r = role(name);
-            assert!(r.builtin && r.name == name);
-            for (p, want) in Permission::ALL.into_iter().zip(expected) {
-                assert_eq!(r.allows(p), want, "{name} {}", p.as_str());
-            }
-            assert_eq!(r.to_json()["scopes"], json!(scopes), "{name}");
-            let all = scopes == ["*"];
-            assert_eq!(r.scopes == ScopeGrant::All, all, "{name}");
-            assert_eq!(r.has_scope("billing.refund"), all, "{name}");
-            assert!(r.has_scope("tools:read"), "{name}");
-            assert_eq!(r.has_scope("tools:call"), name != "viewer", "{name}");
-        }
-        let names: Vec<&str> = table.iter().map(|(n, _, _)| *n).collect();
-        assert_eq!(names, BUILTIN_ROLE_NAMES);
-        assert_eq!(builtin("superuser"), None);
-        assert_eq!(builtin("Owner"), None);
-    }
-
-    #[test]
-    fn to_json_shape() {
-        let viewer = json!({"name": "viewer", "builtin": true, "scopes": ["tools:read"],
-                            "permissions": ["endpoint.production"]});
-        assert_eq!(role("viewer").to_json(), viewer);
-        let owner = role("owner").to_json();
-        assert_eq!(owner["scopes"], json!(["*"]));
-        assert_eq!(owner["permissions"].as_array().map(Vec::len), Some(6));
-    }
-
-    #[test]
-    fn effective_scopes_intersect_sort_and_dedup() {
-        let token = ["tools:call", "billing.refund", "tools:read", "tools:call"];
-        assert_eq!(effective(&token, "viewer"), ["tools:read"]);
-        assert_eq!(effective(&token, "mcp_user"), ["tools:call", "tools:read"]);
-        let all = ["billing.refund", "tools:call", "tools:read"];
-        assert_eq!(effective(&token, "developer"), all);
-        assert!(effective(&[], "owner").is_empty());
-    }
-
-    #[test]
-    fn grantable_scopes_cap_requests_at_the_role() {
-        let asked = ["billing.refund", "tools:call"];
-        assert!(grantable(&asked, "viewer").is_empty());
-        assert_eq!(grantable(&asked, "editor"), ["tools:call"]);
-        assert_eq!(grantable(&asked, "admin"), ["billing.refund", "tools:call"]);
-        // Nothing requested: the base scopes the role has.
-        assert_eq!(grantable(&[], "admin"), ["tools:call", "tools:read"]);
-        assert_eq!(grantable(&[], "mcp_user"), ["tools:call", "tools:read"]);
-        assert_eq!(grantable(&[], "viewer"), ["tools:read"]);
-        let custom = custom_role("billing", &strings(&["billing.refund"]), &[]).expect("valid");
-        assert!(grantable_scopes(&[], &custom).is_empty());
-    }
-
-    #[test]
-    fn custom_role_valid_and_deduplicated() {
-        let scopes = strings(&["tools:read", "tickets.close", "tools:read"]);
-        let permissions = strings(&["audit.read", "endpoint.production", "audit.read"]);
-        let r = custom_role("support", &scopes, &permissions).expect("valid");
-        assert!(!r.builtin);
-        assert_eq!(r.to_json()["scopes"], json!(["tickets.close", "tools:read"]));
-        let permissions = json!(["endpoint.production", "audit.read"]);
-        assert_eq!(r.to_json()["permissions"], permissions);
-        assert!(r.allows(Permission::AuditRead) && !r.allows(Permission::OrgManage));
-    }
-
-    #[test]
-    fn custom_role_reports_every_error_with_its_path() {
-        let scopes = strings(&["tools:read", "Bad Scope", "*"]);
-        let permissions = strings(&["audit.read", "root"]);
-        let errors = custom_role("Support!", &scopes, &permissions).expect_err("invalid");
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "scopes[1]", "scopes[2]", "permissions[1]"]);
-        assert!(errors[3].message.contains("unknown permission 'root'"));
-        assert!(errors[3].message.contains("org.manage"));
-
-        let errors = custom_role("admin", &[], &[]).expect_err("builtin name");
-        assert_eq!(errors, [FieldError::new("name", "'admin' is a built-in role")]);
-
-        let many: Vec<String> = (0..65).map(|i| format!("s{i}")).collect();
-        let errors = custom_role("big", &many, &[]).expect_err("too many");
-        assert_eq!(errors, [FieldError::new("scopes", "must list at most 64 scopes")]);
-        assert!(custom_role("big", &many[..64], &[]).is_ok());
-    }
-
-    #[test]
-    fn assignment_rules() {
-        let (owner, admin, dev) = (role("owner"), role("admin"), role("developer"));
-        let viewer = role("viewer");
-        // Owners may do anything.
-        assert_eq!(may_assign(&owner, Some(&owner), &admin), Ok(()));
-        assert_eq!(may_assign(&owner, Some(&viewer), &owner), Ok(()));
-        assert_eq!(may_assign(&owner, None, &owner), Ok(()));
-        // Admins manage everyone except owners.
-        assert_eq!(may_assign(&admin, Some(&viewer), &admin), Ok(()));
-        assert_eq!(may_assign(&admin, None, &dev), Ok(()));
-        assert!(may_assign(&admin, Some(&viewer), &owner).is_err());
-        assert!(may_assign(&admin, None, &owner).is_err());
-        assert!(may_assign(&admin, Some(&owner), &viewer).is_err());
-        // Without org.manage nothing is allowed.
-        assert!(may_assign(&dev, Some(&viewer), &viewer).is_err());
-        // A custom role with org.manage counts, but is never an owner.
-        let manager = custom_role("manager", &[], &strings(&["org.manage"])).expect("valid");
-        assert_eq!(may_assign(&manager, Some(&viewer), &dev), Ok(()));
-        assert!(may_assign(&manager, Some(&owner), &dev).is_err());
-    }
-
-    #[test]
-    fn removal_rules() {
-        let (owner, admin, viewer) = (role("owner"), role("admin"), role("viewer"));
-        assert_eq!(may_remove(&owner, &owner), Ok(()));
-        assert_eq!(may_remove(&admin, &viewer), Ok(()));
-        assert!(may_remove(&admin, &owner).is_err());
-        assert!(may_remove(&role("developer"), &viewer).is_err());
-    }
-
-    #[test]
-    fn last_owner_guard() {
-        let msg = Err("an organization needs at least one owner");
-        assert_eq!(check_last_owner(1, true, false), msg);
-        assert_eq!(check_last_owner(0, true, false), msg);
-        assert_eq!(check_last_owner(2, true, false), Ok(()));
-        assert_eq!(check_last_owner(1, true, true), Ok(()));
-        assert_eq!(check_last_owner(1, false, false), Ok(()));
-    }
-}
+#[path = "roles_tests.rs"]
+mod tests;

@@ -3,13 +3,12 @@
 //! preferred by the MCP authorization spec over DCR).
 //!
 //! Why so strict: fetching a URL chosen by an anonymous caller is an SSRF
-//! vector. The glue must call [`cimd_url_allowed`] on the client id *and on
-//! every redirect hop* (fetch with `redirect: manual`), cap the body at
-//! [`MAX_CIMD_BYTES`] and the time at 5 s, and cache the result. What can be
-//! decided from the URL text is decided here: scheme, userinfo, IP literals
-//! in private/loopback/link-local/CGNAT/unique-local/unspecified ranges, and
-//! local names. (Names resolving to private addresses cannot be checked in
-//! pure code; Workers' `fetch` cannot reach private networks anyway.)
+//! vector. What can be decided from the URL text is decided here, with the
+//! one outbound guard (`outbound::guard`: https, no credentials, no
+//! non-public addresses or local names, loopback only with the dev setting)
+//! plus the CIMD rules on top (a path, no fragment, canonical form). The
+//! fetch itself is `outbound::fetch` with 5 KiB, 5 s and no redirects (the
+//! glue in `authz::clients`, which also caches the answer).
 //!
 //! Decisions:
 //! - The URL must be in canonical form (`Url` serialization equals the text):
@@ -22,9 +21,9 @@
 //!   and must be `none`; `private_key_jwt` (which would need the client's
 //!   JWKS) is not supported; a document carrying `client_secret` is refused.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use url::Url;
 
-use url::{Host, Url};
+use crate::outbound::guard::{self, Policy};
 
 use super::clients::{parse_metadata, parse_object, AuthMethod, ClientMetadata, RegistrationError};
 
@@ -40,21 +39,20 @@ pub fn is_cimd_client_id(id: &str) -> bool {
         && Url::parse(id).is_ok_and(|u| u.fragment().is_none() && u.path() != "/" && !u.path().is_empty())
 }
 
-/// May we fetch this metadata document URL (or follow a redirect to it)?
+/// May we fetch this metadata document URL?
 ///
-/// MUST 1: https only (http only to a loopback host with `allow_loopback`).
-/// MUST 2: no userinfo, no fragment, a path, canonical form.
-/// MUST 3: no IP literal in a non-public range, no local hostname, unless it
-/// is loopback and `allow_loopback` is set.
+/// MUST 1: short printable ASCII. MUST 2: a path, no fragment, canonical
+/// form (the document's `client_id` must equal it byte for byte). MUST 3:
+/// the outbound guard (https only — http only to a loopback host with
+/// `allow_loopback` —, no userinfo, no non-public address, no local or
+/// metadata name).
 pub fn cimd_url_allowed(url: &str, allow_loopback: bool) -> Result<(), String> {
+    // MUST 1
     if url.len() > MAX_URL_LEN || url.bytes().any(|b| !(0x21..0x7f).contains(&b) || b == b'\\') {
         return Err("client id URL must be short printable ASCII".into());
     }
     let parsed = Url::parse(url).map_err(|e| format!("client id is not a valid URL ({e})"))?;
     // MUST 2
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("client id URL must not contain userinfo".into());
-    }
     if parsed.fragment().is_some() {
         return Err("client id URL must not contain a fragment".into());
     }
@@ -65,91 +63,7 @@ pub fn cimd_url_allowed(url: &str, allow_loopback: bool) -> Result<(), String> {
         return Err(format!("client id URL must be in canonical form ({})", parsed.as_str()));
     }
     // MUST 3
-    let loopback = match parsed.host() {
-        None => return Err("client id URL must have a host".into()),
-        Some(Host::Ipv4(ip)) => {
-            if ip.is_loopback() {
-                true
-            } else if !public_v4(ip) {
-                return Err(format!("client id URL points at a non-public address ({ip})"));
-            } else {
-                false
-            }
-        }
-        Some(Host::Ipv6(ip)) => {
-            if ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()) {
-                true
-            } else if !public_v6(ip) {
-                return Err(format!("client id URL points at a non-public address ({ip})"));
-            } else {
-                false
-            }
-        }
-        Some(Host::Domain(name)) => {
-            let name = name.trim_end_matches('.');
-            if name == "localhost" || name.ends_with(".localhost") {
-                true
-            } else if !name.contains('.')
-                || [".local", ".internal", ".home.arpa", ".lan"].iter().any(|s| name.ends_with(s))
-            {
-                return Err(format!("client id URL names a local host ({name})"));
-            } else {
-                false
-            }
-        }
-    };
-    if loopback && !allow_loopback {
-        return Err("client id URL points at a loopback host".into());
-    }
-    // MUST 1
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err("client id URL must use https".into()),
-    }
-}
-
-/// Is this IPv4 address publicly routable (not private, loopback,
-/// link-local, CGNAT, unspecified, documentation, benchmarking, multicast,
-/// reserved or broadcast)?
-fn public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(a == 0
-        || a == 10
-        || a == 127
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 169 && b == 254)
-        || (a == 172 && (16..32).contains(&b))
-        || (a == 192 && b == 168)
-        || (a == 192 && b == 0 && (c == 0 || c == 2))
-        || (a == 198 && (b == 18 || b == 19))
-        || (a == 198 && b == 51 && c == 100)
-        || (a == 203 && b == 0 && c == 113)
-        || a >= 224)
-}
-
-/// Is this IPv6 address publicly routable? Addresses embedding an IPv4 one
-/// (mapped, compatible, NAT64) are judged by the embedded address.
-fn public_v6(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return public_v4(v4);
-    }
-    if s[..6] == [0; 6] {
-        // :: , ::1 and the deprecated IPv4-compatible ::a.b.c.d
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        return !ip.is_unspecified() && !ip.is_loopback() && public_v4(v4);
-    }
-    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        return public_v4(v4);
-    }
-    let unique_local = (s[0] & 0xfe00) == 0xfc00;
-    let link_local = (s[0] & 0xffc0) == 0xfe80;
-    let site_local = (s[0] & 0xffc0) == 0xfec0;
-    let multicast = (s[0] & 0xff00) == 0xff00;
-    let documentation = s[0] == 0x2001 && s[1] == 0x0db8;
-    !(unique_local || link_local || site_local || multicast || documentation)
+    guard::check_url(&parsed, Policy { allow_loopback }).map_err(|why| format!("the client id URL {why}"))
 }
 
 /// Validate a fetched metadata document for the client id `url`.
@@ -261,22 +175,8 @@ mod tests {
         ] {
             assert!(cimd_url_allowed(bad, false).is_err(), "{bad}");
         }
-        assert!(public_v4(Ipv4Addr::new(172, 32, 0, 1)));
-        // The address rules themselves (the URL parser may also normalize
-        // some of these spellings, which the canonical-form rule refuses).
-        let v6 = |s: &str| public_v6(s.parse().unwrap());
-        for private in
-            ["::", "::1", "::ffff:127.0.0.1", "::ffff:192.168.0.1", "::10.0.0.1", "64:ff9b::10.0.0.1", "fc00::1"]
-        {
-            assert!(!v6(private), "{private}");
-        }
-        for private in ["fe80::1", "fec0::1", "ff02::1", "2001:db8::1"] {
-            assert!(!v6(private), "{private}");
-        }
-        for public in ["2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2a00:1450::1"] {
-            assert!(v6(public), "{public}");
-        }
-        assert!(public_v4(Ipv4Addr::new(100, 128, 0, 1)));
+        // The address rules themselves are the outbound guard's table
+        // (src/outbound/guard_tests.rs).
     }
 
     #[test]

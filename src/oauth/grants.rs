@@ -21,16 +21,18 @@
 //! 3. `/oauth/token` (refresh): find the grant by the presented hash (current,
 //!    previous, or — recommended — a history of retired hashes kept until the
 //!    refresh expiry, so an old token is still *matched* to its grant), then
-//!    [`rotate_refresh`]. On [`RefreshError::Reused`] the grant is already
-//!    marked revoked: persist it.
+//!    [`refresh_grant`] (the token rules of [`rotate_refresh`], then `scope`,
+//!    `resource` and the member's channel permission). On
+//!    [`RefreshError::Reused`] the grant is already marked revoked: persist it.
 //! 4. Every MCP request: [`check_grant`] (or [`HubAccess::check`]).
 //!
-//! Membership: changes are pushed here *before* D1 is updated (see
-//! `studio::access_sync`), so a removal or downgrade is never weaker here
-//! than in D1. Removing a member revokes every grant they hold in the
-//! project ([`HubAccess::apply`] names the user); a role change narrows
-//! effective scopes on the very next check, because effective scopes =
-//! token scopes ∩ the member's current role scopes.
+//! Membership: D1 is the truth; every change is pushed here as the org's
+//! whole member snapshot with its version (`studio::access_sync`), before the
+//! change is reported as done, and retried until it holds. Removing a member
+//! revokes every grant they hold in the project
+//! ([`HubAccess::replace_if_newer`] names the users who are gone); a role
+//! change narrows effective scopes on the very next check, because effective
+//! scopes = token scopes ∩ the member's current role scopes.
 
 use crate::identity::roles::{Permission, Role, ScopeGrant};
 use serde::{Deserialize, Serialize};
@@ -40,7 +42,10 @@ use std::fmt;
 use super::resource::Resource;
 
 pub use super::codes::{redeem_code, CodeError, PendingCode, CODE_LIFETIME_SECS};
-pub use super::refresh::{rotate_refresh, RefreshError, RefreshState, REFRESH_GRACE_SECS, REFRESH_LIFETIME_SECS};
+pub use super::refresh::{
+    refresh_grant, rotate_refresh, RefreshAsk, RefreshError, RefreshRefusal, RefreshState, REFRESH_GRACE_SECS,
+    REFRESH_LIFETIME_SECS,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberAccess {
@@ -67,13 +72,6 @@ impl MemberAccess {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.as_ref().is_none_or(|s| s.contains(scope))
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MembershipChange {
-    Set { user_id: String, access: MemberAccess },
-    Removed { user_id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,36 +181,32 @@ pub fn check_grant(
     })
 }
 
-/// The hub's snapshot of every org member's current access.
+/// The hub's snapshot of every org member's current access, as of the org's
+/// membership `version` in D1 (`orgs.membership_version`, bumped by every
+/// membership change).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HubAccess {
     pub members: BTreeMap<String, MemberAccess>,
+    /// 0 for a snapshot stored before versions existed.
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl HubAccess {
-    /// Applies a membership change; returns the user whose grants in this
-    /// project must now be revoked (a removal — even of a user missing from
-    /// a stale snapshot).
-    pub fn apply(&mut self, change: MembershipChange) -> Option<String> {
-        match change {
-            MembershipChange::Set { user_id, access } => {
-                self.members.insert(user_id, access);
-                None
-            }
-            MembershipChange::Removed { user_id } => {
-                self.members.remove(&user_id);
-                Some(user_id)
-            }
+    /// Replaces the whole snapshot with D1's `members` at `version`, unless
+    /// this one is newer: pushes can arrive late and out of order (a retry
+    /// racing a newer change), and an older snapshot must never overwrite a
+    /// newer one. The same version is applied again (a retry is idempotent).
+    /// Returns the users no longer present, whose grants must be revoked, or
+    /// `None` when the push was stale and nothing changed.
+    pub fn replace_if_newer(&mut self, version: i64, members: BTreeMap<String, MemberAccess>) -> Option<Vec<String>> {
+        if version < self.version {
+            return None;
         }
-    }
-
-    /// Replaces the whole snapshot (a new project starts from the org's
-    /// members); returns the users no longer present, whose grants must be
-    /// revoked.
-    pub fn replace_members(&mut self, members: BTreeMap<String, MemberAccess>) -> Vec<String> {
         let gone = self.members.keys().filter(|u| !members.contains_key(*u)).cloned().collect();
         self.members = members;
-        gone
+        self.version = version;
+        Some(gone)
     }
 
     /// [`check_grant`] with the grant's member looked up in this snapshot.

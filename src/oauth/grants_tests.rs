@@ -49,10 +49,13 @@ fn grant(id: &str, user: &str, resource: Resource) -> Grant {
     c.grant(NOW, Some("r0".into()))
 }
 
+fn members(list: &[(&str, &str)]) -> BTreeMap<String, MemberAccess> {
+    list.iter().map(|(user, role)| (user.to_string(), access(role))).collect()
+}
+
 fn hub() -> HubAccess {
     let mut h = HubAccess::default();
-    h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("developer") });
-    h.apply(MembershipChange::Set { user_id: "bob".into(), access: access("mcp_user") });
+    h.replace_if_newer(1, members(&[("alice", "developer"), ("bob", "mcp_user")]));
     h
 }
 
@@ -189,17 +192,35 @@ fn removal_names_the_user_and_blocks_their_grants() {
     let mut h = hub();
     let mut g1 = grant("g1", "alice", draft());
     let g3 = grant("g3", "bob", prod());
-    assert_eq!(h.apply(MembershipChange::Removed { user_id: "alice".into() }), Some("alice".into()));
+    assert_eq!(h.replace_if_newer(2, members(&[("bob", "mcp_user")])), Some(vec!["alice".to_string()]));
     // Even before the DO revokes the rows, a non-member is denied.
     assert_eq!(h.check(Some(&g1), &scopes(&["tools:read"]), &draft()), Err(Denied::NotAMember));
     g1.revoke(42);
     assert!(h.check(Some(&g3), &scopes(&["tools:read"]), &prod()).is_ok());
     // Re-adding the member does not resurrect the revoked grant.
-    h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("owner") });
+    h.replace_if_newer(3, members(&[("alice", "owner"), ("bob", "mcp_user")]));
     assert_eq!(h.check(Some(&g1), &scopes(&["tools:read"]), &draft()), Err(Denied::Revoked));
-    // Removing someone absent from a stale snapshot still names them.
-    assert_eq!(h.apply(MembershipChange::Removed { user_id: "carol".into() }), Some("carol".into()));
-    assert_eq!(h.apply(MembershipChange::Set { user_id: "dan".into(), access: access("viewer") }), None);
+    // Adding someone names nobody.
+    assert_eq!(
+        h.replace_if_newer(4, members(&[("alice", "owner"), ("bob", "mcp_user"), ("dan", "viewer")])),
+        Some(vec![])
+    );
+}
+
+#[test]
+fn a_stale_snapshot_never_overwrites_a_newer_one() {
+    let mut h = hub();
+    assert_eq!(h.replace_if_newer(5, members(&[("alice", "viewer")])), Some(vec!["bob".to_string()]));
+    // A late push of version 4 (read before the change of version 5) changes nothing.
+    let before = h.clone();
+    assert_eq!(h.replace_if_newer(4, members(&[("alice", "owner"), ("bob", "owner")])), None);
+    assert_eq!(h, before);
+    // The same version again (a retry) is applied again, idempotently.
+    assert_eq!(h.replace_if_newer(5, members(&[("alice", "viewer")])), Some(vec![]));
+    assert_eq!(h.version, 5);
+    // A snapshot stored before versions existed reads as version 0.
+    let old: HubAccess = serde_json::from_str(r#"{"members":{}}"#).unwrap();
+    assert_eq!(old.version, 0);
 }
 
 #[test]
@@ -211,7 +232,7 @@ fn role_change_narrows_effective_scopes_on_the_next_check() {
     let live = h.check(Some(&g_prod), &asked, &prod()).unwrap();
     assert_eq!(live.effective_scopes, scopes(&["orders:write", "tools:call", "tools:read"]));
     assert_eq!((live.user_id.as_str(), live.client_id.as_str()), ("alice", "cli_1"));
-    h.apply(MembershipChange::Set { user_id: "alice".into(), access: access("viewer") });
+    h.replace_if_newer(2, members(&[("alice", "viewer"), ("bob", "mcp_user")]));
     assert_eq!(h.check(Some(&g_prod), &asked, &prod()).unwrap().effective_scopes, scopes(&["tools:read"]));
     // viewer has no draft access: the draft grant stops working.
     assert_eq!(h.check(Some(&g_draft), &asked, &draft()), Err(Denied::ChannelNotAllowed(Permission::EndpointDraft)));
@@ -235,9 +256,7 @@ fn unknown_revoked_and_mismatched_grants_are_denied() {
 #[test]
 fn replacing_the_snapshot_names_departed_members() {
     let mut h = hub();
-    let mut only_bob = BTreeMap::new();
-    only_bob.insert("bob".to_string(), access("mcp_user"));
-    assert_eq!(h.replace_members(only_bob), vec!["alice".to_string()]);
+    assert_eq!(h.replace_if_newer(2, members(&[("bob", "mcp_user")])), Some(vec!["alice".to_string()]));
     assert!(h.check(Some(&grant("g3", "bob", prod())), &[], &prod()).is_ok());
     assert_eq!(h.check(Some(&grant("g1", "alice", prod())), &[], &prod()), Err(Denied::NotAMember));
 }
@@ -266,14 +285,6 @@ fn scope_decision_is_one_function_for_list_and_call() {
     assert_eq!(required_scope_decision(&[], &[], |_| false), ScopeDecision::Allowed);
     let dup = scopes(&["a", "a"]);
     assert_eq!(required_scope_decision(&dup, &[], |_| true), ScopeDecision::StepUp { needed: scopes(&["a"]) });
-}
-
-#[test]
-fn changes_round_trip_as_json() {
-    let c = MembershipChange::Set { user_id: "u".into(), access: access("editor") };
-    let text = serde_json::to_string(&c).unwrap();
-    assert!(text.contains("\"kind\":\"set\""), "{text}");
-    assert_eq!(serde_json::from_str::<MembershipChange>(&text).unwrap(), c);
 }
 
 #[test]
@@ -322,4 +333,90 @@ fn reasons_display_for_logs_and_descriptions() {
     assert!(RefreshError::Reused.to_string().contains("revoked"));
     assert!(Denied::ChannelNotAllowed(Permission::EndpointDraft).to_string().contains("endpoint.draft"));
     assert_eq!(RefreshState::new("h".into(), 10).expires_at, 10 + REFRESH_LIFETIME_SECS);
+}
+
+// ------------------------------------------------------------ refresh_grant --
+
+fn refreshable(resource: Resource, granted: &[&str]) -> Grant {
+    let mut g = grant("grt_r", "alice", resource);
+    g.scopes = scopes(granted);
+    g.refresh = Some(RefreshState::new("r0".into(), NOW));
+    g
+}
+
+fn ask<'a>(scope: Option<&'a str>, resource: Option<&'a Resource>) -> RefreshAsk<'a> {
+    RefreshAsk { presented_hash: "r0", client_id: "cli_1", new_hash: "r1".into(), scope, resource }
+}
+
+#[test]
+fn refresh_scope_narrows_and_never_widens() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(Some("tools:read"), None), Some(&dev), NOW + 1), Ok(scopes(&["tools:read"])));
+    assert_eq!(g.scopes, scopes(&["tools:call", "tools:read"]), "the grant keeps its scopes");
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), Some(&dev), NOW + 1), Ok(scopes(&["tools:call", "tools:read"])));
+    let mut g = refreshable(draft(), &["tools:call", "tools:read"]);
+    let both = refresh_grant(&mut g, ask(Some("tools:read tools:call tools:read"), None), Some(&dev), NOW + 1);
+    assert_eq!(both, Ok(scopes(&["tools:call", "tools:read"])), "sorted, no repeats");
+    for (asked, error) in
+        [("tools:read orders:read", "invalid_scope"), ("admin", "invalid_scope"), ("Bad!", "invalid_scope")]
+    {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(Some(asked), None), Some(&dev), NOW + 1).unwrap_err();
+        assert_eq!(e.wire().0, error, "{asked}");
+        assert_eq!(g, before, "{asked}: nothing consumed");
+    }
+}
+
+#[test]
+fn refresh_resource_must_be_the_grants() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:read"]);
+    assert!(refresh_grant(&mut g, ask(None, Some(&draft())), Some(&dev), NOW + 1).is_ok());
+    for other in [prod(), Resource::new("acme", "other", true), Resource::new("other", "demo", true)] {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(None, Some(&other)), Some(&dev), NOW + 1).unwrap_err();
+        assert_eq!(e.wire().0, "invalid_target", "{other:?}");
+        assert_eq!(g, before, "nothing consumed");
+    }
+}
+
+#[test]
+fn refresh_rechecks_the_channel_permission_and_the_membership() {
+    // mcp_user and viewer have production only.
+    for role in ["mcp_user", "viewer"] {
+        let mut g = refreshable(draft(), &["tools:read"]);
+        let before = g.clone();
+        let e = refresh_grant(&mut g, ask(None, None), Some(&access(role)), NOW + 1).unwrap_err();
+        assert_eq!(e, RefreshRefusal::Access(Denied::ChannelNotAllowed(Permission::EndpointDraft)), "{role}");
+        assert_eq!(e.wire(), ("invalid_grant", "the member's role lacks the endpoint.draft permission".into()));
+        assert_eq!(g, before, "{role}: nothing consumed, nothing revoked");
+        let mut p = refreshable(prod(), &["tools:read"]);
+        assert_eq!(refresh_grant(&mut p, ask(None, None), Some(&access(role)), NOW + 1), Ok(scopes(&["tools:read"])));
+    }
+    let mut g = refreshable(prod(), &["tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), None, NOW + 1), Err(RefreshRefusal::Access(Denied::NotAMember)));
+    // The role's scopes still narrow the token.
+    let mut g = refreshable(prod(), &["tools:call", "tools:read"]);
+    assert_eq!(refresh_grant(&mut g, ask(None, None), Some(&access("viewer")), NOW + 1), Ok(scopes(&["tools:read"])));
+}
+
+#[test]
+fn refresh_token_rules_come_first_and_reuse_still_revokes() {
+    let dev = access("developer");
+    let mut g = refreshable(draft(), &["tools:read"]);
+    refresh_grant(&mut g, ask(None, None), Some(&dev), NOW + 1).unwrap();
+    // r0 is now the previous token; after the grace window it is a reuse,
+    // even when the request is also wrong in other ways.
+    let late = NOW + 2 + REFRESH_GRACE_SECS;
+    let e = refresh_grant(&mut g, ask(Some("orders:read"), Some(&prod())), None, late).unwrap_err();
+    assert_eq!(e, RefreshRefusal::Token(RefreshError::Reused));
+    assert!(g.is_revoked());
+    let mut g = refreshable(draft(), &["tools:read"]);
+    let mut other = ask(None, None);
+    other.client_id = "cli_2";
+    assert_eq!(refresh_grant(&mut g, other, Some(&dev), NOW), Err(RefreshRefusal::Token(RefreshError::WrongClient)));
 }

@@ -1,8 +1,13 @@
 //! The OAuth commands of a project hub: create a grant with its code, redeem
-//! the code, rotate refresh tokens, revoke, and the hot-path grant check. The
-//! hub runs one request at a time, so a code is redeemed at most once and
-//! refresh rotation is serialized per project (the grace window for parallel
+//! the code, refresh (rotate, with `scope`, `resource` and the member's
+//! channel permission checked), revoke, and the hot-path grant check. The hub
+//! runs one request at a time, so a code is redeemed at most once and refresh
+//! rotation is serialized per project (the grace window for parallel
 //! refreshes is logic in `oauth::grants`, not a race).
+//!
+//! Every command answers with the grants it revoked ([`Answer::revoked`]: a
+//! revocation, a replayed code, a reused refresh token), so the hub closes
+//! their open listen streams.
 
 use super::hub_grants as rows;
 use crate::oauth::grants::{self, Grant, HubAccess, PendingCode, RefreshState};
@@ -10,13 +15,27 @@ use crate::oauth::resource::Resource;
 use serde_json::{json, Value};
 use worker::{Response, Result, SqlStorage};
 
-fn reply(status: u16, body: Value) -> Result<Response> {
-    Ok(Response::from_json(&body)?.with_status(status))
+/// A command's response and the grants it revoked.
+pub struct Answer {
+    pub response: Response,
+    pub revoked: Vec<String>,
+}
+
+fn reply(status: u16, body: Value) -> Result<Answer> {
+    Ok(Answer { response: Response::from_json(&body)?.with_status(status), revoked: Vec::new() })
+}
+
+fn revoking(answer: Result<Answer>, ids: impl IntoIterator<Item = String>) -> Result<Answer> {
+    answer.map(|mut a| {
+        a.revoked.extend(ids);
+        a
+    })
 }
 
 /// An OAuth refusal the worker passes on (`error` is the RFC 6749 code).
-fn oauth_error(error: &str, description: &str, revoked: Option<&str>) -> Result<Response> {
-    reply(200, json!({ "oauth_error": error, "description": description, "revoked": revoked }))
+fn oauth_error(error: &str, description: &str, revoked: Option<&str>) -> Result<Answer> {
+    let answer = reply(200, json!({ "oauth_error": error, "description": description, "revoked": revoked }));
+    revoking(answer, revoked.map(str::to_string))
 }
 
 fn field<T: serde::de::DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
@@ -25,7 +44,7 @@ fn field<T: serde::de::DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
 }
 
 /// Handles `/grants/*`, `/codes/*` and `/refresh`; `None` for other paths.
-pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> Option<Result<Response>> {
+pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> Option<Result<Answer>> {
     let now = cmd["now"].as_i64().unwrap_or(0);
     let result = match path {
         "/grants/create" => create(sql, access, cmd),
@@ -39,7 +58,7 @@ pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> 
     Some(result)
 }
 
-fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Response> {
+fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Answer> {
     let grant: Grant = field(cmd, "grant")?;
     let code: PendingCode = field(cmd, "code")?;
     // Membership may have changed since the consent page was rendered.
@@ -51,7 +70,7 @@ fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Response>
     reply(200, json!({ "ok": true }))
 }
 
-fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     rows::purge_codes(sql, now)?;
     let hash: String = field(cmd, "code_hash")?;
     let Some(mut code) = rows::get_code(sql, &hash)? else {
@@ -89,28 +108,36 @@ fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
     reply(200, json!({ "grant": grant }))
 }
 
-fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Response> {
+fn refresh(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Answer> {
     let hash: String = field(cmd, "hash")?;
     let Some(mut grant) = rows::by_refresh_hash(sql, &hash)? else {
         return oauth_error("invalid_grant", "the refresh token is unknown", None);
     };
     let client_id: String = field(cmd, "client_id")?;
-    let new_hash: String = field(cmd, "new_hash")?;
-    let outcome = grants::rotate_refresh(&mut grant, &hash, &client_id, new_hash, now);
-    rows::save(sql, &grant)?;
-    if let Err(e) = outcome {
-        let revoked = matches!(e, grants::RefreshError::Reused).then_some(grant.id.as_str());
-        return oauth_error("invalid_grant", &e.to_string(), revoked);
-    }
-    // A removed member's grants are revoked; a role change narrows scopes at use.
-    let Some(member) = access.members.get(&grant.user_id) else {
-        return oauth_error("invalid_grant", "the user is no longer a member of this organization", None);
+    let scope: Option<String> = field(cmd, "scope")?;
+    let resource: Option<Resource> = field(cmd, "resource")?;
+    let ask = grants::RefreshAsk {
+        presented_hash: &hash,
+        client_id: &client_id,
+        new_hash: field(cmd, "new_hash")?,
+        scope: scope.as_deref(),
+        resource: resource.as_ref(),
     };
-    let scopes: Vec<String> = grant.scopes.iter().filter(|s| member.has_scope(s)).cloned().collect();
-    reply(200, json!({ "grant": grant, "scopes": scopes }))
+    // Token rules, scope, resource and the member's channel permission (pure).
+    let member = access.members.get(&grant.user_id).cloned();
+    let outcome = grants::refresh_grant(&mut grant, ask, member.as_ref(), now);
+    rows::save(sql, &grant)?;
+    match outcome {
+        Ok(scopes) => reply(200, json!({ "grant": grant, "scopes": scopes })),
+        Err(e) => {
+            let reused = matches!(e, grants::RefreshRefusal::Token(grants::RefreshError::Reused));
+            let (error, description) = e.wire();
+            oauth_error(error, &description, reused.then_some(grant.id.as_str()))
+        }
+    }
 }
 
-fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     let id: String = field(cmd, "id")?;
     let Some(mut g) = rows::get(sql, &id)? else {
         return reply(404, json!({ "error": "not_found", "message": "no such grant" }));
@@ -118,11 +145,11 @@ fn revoke(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
     let newly = g.revoked_at.is_none();
     g.revoked_at.get_or_insert(now);
     rows::save(sql, &g)?;
-    reply(200, json!({ "revoked": newly, "grant": g }))
+    revoking(reply(200, json!({ "revoked": newly, "grant": g })), [id])
 }
 
 /// RFC 7009 with a refresh token: revokes its grant if it belongs to the client.
-fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
+fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {
     let hash: String = field(cmd, "hash")?;
     let client_id: String = field(cmd, "client_id")?;
     match rows::by_refresh_hash(sql, &hash)? {
@@ -130,7 +157,7 @@ fn revoke_refresh(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Response> {
             let newly = g.revoked_at.is_none();
             g.revoked_at.get_or_insert(now);
             rows::save(sql, &g)?;
-            reply(200, json!({ "revoked": newly.then_some(g.id) }))
+            revoking(reply(200, json!({ "revoked": newly.then_some(&g.id) })), [g.id.clone()])
         }
         _ => reply(200, json!({ "revoked": null })),
     }

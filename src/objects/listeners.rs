@@ -6,6 +6,20 @@
 //!
 //! Legacy listeners (GET SSE) get the plain notification; modern ones
 //! (`subscriptions/listen`) get it tagged with their subscription id.
+//!
+//! A stream remembers the grant it was opened with (`None`: an anonymous
+//! caller of a public project), because its access was checked only when it
+//! opened:
+//! - when a grant is revoked (one revocation, a member's removal, a replayed
+//!   code, a reused refresh token), the hub ends that grant's streams
+//!   ([`Listeners::close_grants`]); the client reconnects through the access
+//!   check and gets its 401;
+//! - a grant holds at most [`MAX_STREAMS_PER_GRANT`] streams. Decision: a new
+//!   stream over the cap ends the grant's *oldest* one instead of being
+//!   refused, because the common case is a host reconnecting after its old
+//!   connection died, which the hub only notices at the next keep-alive; a
+//!   refusal would lock such a host out for up to 15 s, while ending the
+//!   oldest still bounds what one token can hold open.
 
 use crate::mcp;
 use futures_channel::mpsc::{unbounded, UnboundedSender};
@@ -14,9 +28,13 @@ use std::cell::RefCell;
 use worker::{Response, Result};
 
 pub const KEEPALIVE_MS: i64 = 15_000;
+/// Open streams one grant may hold; one more ends the oldest.
+pub const MAX_STREAMS_PER_GRANT: usize = 8;
 
 struct Listener {
     channel: String,
+    /// The grant the stream was opened with; `None` for an anonymous caller.
+    grant_id: Option<String>,
     /// `Null` for a legacy stream; the listen request's id for a modern one.
     subscription: Value,
     /// What the listener asked to hear about.
@@ -28,6 +46,7 @@ struct Listener {
 /// How a stream was opened (the `/listen` command).
 pub struct ListenSpec {
     pub channel: String,
+    pub grant_id: Option<String>,
     pub subscription: Value,
     pub tools: bool,
     pub resources: bool,
@@ -68,13 +87,33 @@ impl Listeners {
         for event in spec.first {
             let _ = tx.unbounded_send(Ok(event.into_bytes()));
         }
-        self.open.borrow_mut().push(Listener {
+        let mut open = self.open.borrow_mut();
+        open.retain(|l| !l.tx.is_closed());
+        if let Some(grant) = &spec.grant_id {
+            let held = open.iter().filter(|l| l.grant_id.as_ref() == Some(grant)).count();
+            if held >= MAX_STREAMS_PER_GRANT {
+                // The oldest first: streams are kept in the order they opened.
+                let mut excess = held + 1 - MAX_STREAMS_PER_GRANT;
+                open.retain(|l| {
+                    if excess > 0 && l.grant_id.as_ref() == Some(grant) {
+                        excess -= 1;
+                        l.tx.close_channel();
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+        }
+        open.push(Listener {
             channel: spec.channel,
+            grant_id: spec.grant_id,
             subscription: spec.subscription,
             tools: spec.tools,
             resources: spec.resources,
             tx,
         });
+        drop(open);
         let resp = Response::from_stream(rx)?;
         let headers = resp.headers();
         for (k, v) in &spec.headers {
@@ -105,6 +144,20 @@ impl Listeners {
             } else {
                 true
             }
+        });
+    }
+
+    /// Ends every stream opened with one of these grants (they were revoked).
+    pub fn close_grants(&self, grant_ids: &[String]) {
+        if grant_ids.is_empty() {
+            return;
+        }
+        self.open.borrow_mut().retain(|l| {
+            let revoked = l.grant_id.as_ref().is_some_and(|g| grant_ids.contains(g));
+            if revoked {
+                l.tx.close_channel();
+            }
+            !revoked
         });
     }
 

@@ -5,17 +5,23 @@
 pub mod hub_api;
 pub mod hub_grants;
 pub mod hub_oauth;
+pub mod hub_release;
 pub mod listeners;
 pub mod project_hub;
 pub mod rate_limiter;
 
 use crate::http::context::Ctx;
 use crate::http::ApiError;
-use worker::{Method, Request, RequestInit, Stub};
+use worker::{Env, Method, Request, RequestInit, Stub};
 
 /// The stub of a project's hub (`id_from_name("<org>/<project>")`).
 pub fn hub(ctx: &Ctx, org_slug: &str, project_slug: &str) -> Result<Stub, ApiError> {
-    let ns = ctx.env.durable_object("PROJECT_HUB").map_err(|e| ApiError::Internal(e.to_string()))?;
+    hub_in(&ctx.env, org_slug, project_slug)
+}
+
+/// [`hub`] from the bindings alone (the cron trigger has no request).
+pub fn hub_in(env: &Env, org_slug: &str, project_slug: &str) -> Result<Stub, ApiError> {
+    let ns = env.durable_object("PROJECT_HUB").map_err(|e| ApiError::Internal(e.to_string()))?;
     ns.get_by_name(&format!("{org_slug}/{project_slug}")).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -60,9 +66,14 @@ pub async fn call(stub: &Stub, path: &str, body: &serde_json::Value) -> Result<s
     let message = value["message"].as_str().unwrap_or("").to_string();
     match status {
         200..=299 => Ok(value),
-        // Refusals the object decided (unknown Type, stale revision, moved pointer).
+        // Refusals the object decided (unknown Type, stale revision, moved
+        // pointer, a draft that would outgrow a version row).
         404 => Err(ApiError::NotFound(message)),
         409 => Err(ApiError::Conflict(message)),
+        413 => Err(ApiError::DraftTooLarge {
+            bytes: value["bytes"].as_u64().unwrap_or(0) as usize,
+            limit: value["limit"].as_u64().unwrap_or(0) as usize,
+        }),
         _ => Err(ApiError::Internal(format!("DO {path} answered {status}: {value}"))),
     }
 }

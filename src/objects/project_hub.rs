@@ -2,22 +2,28 @@
 //! holds what must be strongly consistent for the project, in its SQLite
 //! storage: the project settings (visibility: the kill switch), the draft
 //! working copy with its revision counter, the production pointer, the member
-//! access snapshot and grants, and the open SSE listeners.
+//! access snapshot and grants, and the open SSE listeners (per grant, so a
+//! revocation ends the revoked grant's streams).
 //!
 //! The object runs one request at a time, so: two draft edits never interleave
-//! (each bumps the revision once), a publish's pointer move is a compare-and-set
-//! that cannot race another, and the next request after any change sees it.
+//! (each bumps the revision once, and the size check of one sees the other:
+//! a draft never grows past `limits::MAX_DRAFT_BYTES`), a publish's pointer
+//! move is a compare-and-set that cannot race another, a failed publish's
+//! "withdraw unless production points at it" is one step that no promote can
+//! slip through, a member snapshot older than the one held is ignored, and
+//! the next request after any change sees it.
 //!
 //! Only `/init` (project creation) creates the object's tables. Every other
 //! command on a hub that was never initialized answers "no such project"
 //! without writing, so anonymous probes of made-up `/<org>/<project>` paths
 //! (and forged codes naming them) leave no storage behind.
 
-use super::hub_api::{Draft, EndpointView, HubProject, ProductionPointer};
+use super::hub_api::{Draft, EndpointView, HubProject};
 use super::listeners::{ListenSpec, Listeners};
-use super::{hub_grants, hub_oauth};
-use crate::oauth::grants::{HubAccess, MemberAccess, MembershipChange};
+use super::{hub_grants, hub_oauth, hub_release};
+use crate::oauth::grants::{HubAccess, MemberAccess};
 use crate::oauth::resource::Resource;
+use crate::projects::limits;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -87,24 +93,11 @@ impl ProjectHub {
     }
 
     fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        #[derive(serde::Deserialize)]
-        struct Row {
-            value: String,
-        }
-        let rows: Vec<Row> = self.sql().exec("SELECT value FROM meta WHERE key = ?", vec![key.into()])?.to_array()?;
-        match rows.into_iter().next() {
-            None => Ok(None),
-            Some(r) => Ok(Some(serde_json::from_str(&r.value)?)),
-        }
+        read_meta(&self.sql(), key)
     }
 
     fn set_meta<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let text = serde_json::to_string(value)?;
-        self.sql().exec(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            vec![key.into(), text.into()],
-        )?;
-        Ok(())
+        write_meta(&self.sql(), key, value)
     }
 
     fn revision(&self) -> Result<i64> {
@@ -178,13 +171,55 @@ impl ProjectHub {
         Ok(self.meta("access")?.unwrap_or_default())
     }
 
+    /// Replaces the member snapshot with D1's (`members` at `version`),
+    /// unless this hub already holds a newer one; revokes the grants of
+    /// members who are gone. One command carries every member, so a role edit
+    /// is one call per hub.
+    fn replace_members(&self, cmd: &Value, now: i64) -> Result<Value> {
+        let members: BTreeMap<String, MemberAccess> = field(cmd, "members")?;
+        let version: i64 = field(cmd, "version")?;
+        let mut access = self.meta::<HubAccess>("access")?.unwrap_or_default();
+        let Some(gone) = access.replace_if_newer(version, members) else {
+            return Ok(json!({ "applied": false, "version": access.version, "revoked": [] }));
+        };
+        let mut revoked = Vec::new();
+        for user in gone {
+            revoked.extend(hub_grants::revoke_user(&self.sql(), &user, now)?);
+        }
+        self.listeners.close_grants(&revoked);
+        self.set_meta("access", &access)?;
+        Ok(json!({ "applied": true, "version": version, "revoked": revoked }))
+    }
+
     async fn draft_changed(&self) -> Result<()> {
         self.listeners.notify("draft").await;
         Ok(())
     }
 }
 
-fn field<T: DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
+/// A value of the `meta` table (JSON), `None` when the key was never set.
+pub(super) fn read_meta<T: DeserializeOwned>(sql: &SqlStorage, key: &str) -> Result<Option<T>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        value: String,
+    }
+    let rows: Vec<Row> = sql.exec("SELECT value FROM meta WHERE key = ?", vec![key.into()])?.to_array()?;
+    match rows.into_iter().next() {
+        None => Ok(None),
+        Some(r) => Ok(Some(serde_json::from_str(&r.value)?)),
+    }
+}
+
+pub(super) fn write_meta<T: serde::Serialize>(sql: &SqlStorage, key: &str, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value)?;
+    sql.exec(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        vec![key.into(), text.into()],
+    )?;
+    Ok(())
+}
+
+pub(super) fn field<T: DeserializeOwned>(cmd: &Value, name: &str) -> Result<T> {
     serde_json::from_value(cmd.get(name).cloned().unwrap_or(Value::Null))
         .map_err(|e| Error::RustError(format!("hub command field {name}: {e}")))
 }
@@ -207,12 +242,7 @@ impl DurableObject for ProjectHub {
         match path.as_str() {
             "/init" => {
                 let project: HubProject = field(&cmd, "project")?;
-                let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
-                let mut access = self.access().await?;
-                for user in access.replace_members(members) {
-                    hub_grants::revoke_user(&self.sql(), &user, now)?;
-                }
-                self.set_meta("access", &access)?;
+                self.replace_members(&cmd, now)?;
                 self.set_meta("project", &project)?;
                 reply(200, json!({ "ok": true }))
             }
@@ -228,26 +258,7 @@ impl DurableObject for ProjectHub {
                 }
                 reply(200, json!({ "project": project }))
             }
-            "/members/apply" => {
-                let change: MembershipChange = field(&cmd, "change")?;
-                let mut access = self.access().await?;
-                let revoked = match access.apply(change) {
-                    Some(user) => hub_grants::revoke_user(&self.sql(), &user, now)?,
-                    None => Vec::new(),
-                };
-                self.set_meta("access", &access)?;
-                reply(200, json!({ "revoked": revoked }))
-            }
-            "/members/replace" => {
-                let members: BTreeMap<String, MemberAccess> = field(&cmd, "members")?;
-                let mut access = self.access().await?;
-                let mut revoked = Vec::new();
-                for user in access.replace_members(members) {
-                    revoked.extend(hub_grants::revoke_user(&self.sql(), &user, now)?);
-                }
-                self.set_meta("access", &access)?;
-                reply(200, json!({ "revoked": revoked }))
-            }
+            "/members/replace" => reply(200, self.replace_members(&cmd, now)?),
             "/draft/get" => reply(200, json!(self.draft()?)),
             "/draft/put-type" => {
                 if let Some(r) = self.stale(&cmd)? {
@@ -255,6 +266,9 @@ impl DurableObject for ProjectHub {
                 }
                 let name: String = field(&cmd, "name")?;
                 let doc: Value = field(&cmd, "doc")?;
+                if let Some(r) = hub_release::too_large(&self.sql(), Some((&name, doc.to_string().len())), None)? {
+                    return Ok(r);
+                }
                 let existed = self.sql().exec("SELECT name FROM types WHERE name = ?", vec![name.clone().into()])?;
                 let created = existed.to_array::<Value>()?.is_empty();
                 self.sql().exec(
@@ -284,27 +298,25 @@ impl DurableObject for ProjectHub {
                     return Ok(r);
                 }
                 let text: String = field(&cmd, "instructions")?;
+                if let Some(r) = hub_release::too_large(&self.sql(), None, Some(limits::json_string_len(&text)))? {
+                    return Ok(r);
+                }
                 self.set_meta("instructions", &text)?;
                 let revision = self.bump_revision()?;
                 self.draft_changed().await?;
                 reply(200, json!({ "revision": revision }))
             }
-            "/production/get" => {
-                let pointer: Option<ProductionPointer> = self.meta("production")?;
-                reply(200, json!({ "production": pointer }))
-            }
             "/production/set" => {
-                // Compare-and-set: refuse when production moved since the caller read it.
-                let expected: Option<ProductionPointer> = field(&cmd, "expected")?;
-                let next: ProductionPointer = field(&cmd, "next")?;
-                let current: Option<ProductionPointer> = self.meta("production")?;
-                if current != expected {
-                    return refuse(409, "production_moved", "production changed while this publish ran; retry");
+                let answer = hub_release::set_production(&self.sql(), &cmd)?;
+                if answer.status_code() == 200 {
+                    self.listeners.notify("production").await;
                 }
-                self.set_meta("production", &next)?;
-                self.listeners.notify("production").await;
-                reply(200, json!({ "production": next }))
+                Ok(answer)
             }
+            p if p.starts_with("/production/") => match hub_release::handle(&self.sql(), p, &cmd) {
+                Some(result) => result,
+                None => refuse(404, "not_found", format!("unknown hub command {path}")),
+            },
             "/endpoint" => {
                 let channel: String = field(&cmd, "channel")?;
                 // Access first: the draft is loaded only for a caller who may read it.
@@ -339,8 +351,16 @@ impl DurableObject for ProjectHub {
                 reply(200, json!({ "ended": true }))
             }
             "/listen" => {
+                let grant_id: Option<String> = field(&cmd, "grant_id")?;
+                // Revoked between the access check and now: no stream.
+                if let Some(id) = &grant_id {
+                    if hub_grants::get(&self.sql(), id)?.is_none_or(|g| g.is_revoked()) {
+                        return refuse(401, "grant_revoked", "the grant was revoked");
+                    }
+                }
                 let spec = ListenSpec {
                     channel: field(&cmd, "channel")?,
+                    grant_id,
                     subscription: cmd.get("subscription_id").cloned().unwrap_or(Value::Null),
                     tools: cmd["tools"].as_bool().unwrap_or(true),
                     resources: cmd["resources"].as_bool().unwrap_or(false),
@@ -354,7 +374,11 @@ impl DurableObject for ProjectHub {
             other => {
                 let access = self.access().await?;
                 match hub_oauth::handle(&self.sql(), &access, other, &cmd) {
-                    Some(result) => result,
+                    Some(answer) => {
+                        let answer = answer?;
+                        self.listeners.close_grants(&answer.revoked);
+                        Ok(answer.response)
+                    }
                     None => refuse(404, "not_found", format!("unknown hub command {path}")),
                 }
             }

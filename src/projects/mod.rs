@@ -2,6 +2,7 @@
 //! draft and production with a semver suggestion. Pure logic.
 
 pub mod diff;
+pub mod limits;
 pub mod problem;
 mod schema_diff;
 pub mod semver;

@@ -4,35 +4,15 @@
 //! field whose JSON type is wrong (the schema layer already reported it), so
 //! one answer lists every problem. Each rule notes why it exists.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use serde_json::{Map, Value};
-use url::{Host, Url};
 
 use super::problem::{join, Problem};
 use super::types::{compile_schema, ValidationOptions, MAX_UI_HTML_BYTES};
+use crate::outbound::guard::{self, Policy, Refusal};
+use crate::schema::non_local_refs;
 
 /// The only dialect accepted in `$schema` (MCP: `inputSchema` is 2020-12).
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
-
-/// Keywords whose value is a map of name -> subschema.
-const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
-/// Keywords whose value is one subschema (or, for `items`, an array in old drafts).
-const SCHEMA_ONE: &[&str] = &[
-    "items",
-    "additionalItems",
-    "additionalProperties",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contains",
-    "propertyNames",
-    "not",
-    "if",
-    "then",
-    "else",
-];
-/// Keywords whose value is an array of subschemas.
-const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 
 /// Headers Dockyard sets itself or that would break the request framing.
 const RESERVED_HEADERS: &[&str] = &[
@@ -106,46 +86,27 @@ fn check_object_schema(schema: &Value, at: &str, field: &str, out: &mut Vec<Prob
     // Compiling after a refused ref or dialect would only repeat the problem
     // in the validator's words.
     if out.len() == before {
-        if let Err(e) = compile_schema(schema) {
-            let inner = e.instance_path().as_str();
-            out.push(Problem::new(format!("{at}{inner}"), format!("{field} does not compile: {e}")));
+        if let Err(errors) = compile_schema(schema) {
+            for e in errors {
+                out.push(Problem::new(format!("{at}{}", e.pointer), format!("{field} does not compile: {e}")));
+            }
         }
     }
 }
 
-/// Walks the schema keyword by keyword (not blindly: a `$ref` string inside
-/// `const`, `enum`, `default` or `examples` is data, not a reference) and
-/// refuses every `$ref`/`$dynamicRef` that is not a local `#...` reference.
-/// The compiler is offline anyway; this gives the author a precise message.
+/// Refuses every `$ref`/`$dynamicRef` that is not a local `#...` reference
+/// (found keyword by keyword: a `$ref` inside `const` or `enum` is data).
+/// The compiler cannot resolve them anyway; this gives the author a precise
+/// message.
 fn refuse_external_refs(schema: &Value, at: &str, out: &mut Vec<Problem>) {
-    let Value::Object(obj) = schema else {
-        return;
-    };
-    for (key, value) in obj {
-        let here = join(at, key);
-        match (key.as_str(), value) {
-            ("$ref" | "$dynamicRef", Value::String(r)) if !r.starts_with('#') => {
-                out.push(Problem::new(
-                    here,
-                    format!(
-                        "{key} {r:?} is refused: only local references starting \
-                         with '#' are allowed (schemas are never fetched)"
-                    ),
-                ));
-            }
-            (k, Value::Object(map)) if SCHEMA_MAPS.contains(&k) => {
-                for (name, sub) in map {
-                    refuse_external_refs(sub, &join(&here, name), out);
-                }
-            }
-            (k, Value::Array(list)) if SCHEMA_LISTS.contains(&k) || k == "items" => {
-                for (i, sub) in list.iter().enumerate() {
-                    refuse_external_refs(sub, &join(&here, &i.to_string()), out);
-                }
-            }
-            (k, sub) if SCHEMA_ONE.contains(&k) => refuse_external_refs(sub, &here, out),
-            _ => {}
-        }
+    for (pointer, keyword, r) in non_local_refs(schema) {
+        out.push(Problem::new(
+            format!("{at}{pointer}"),
+            format!(
+                "{keyword} {r:?} is refused: only local references starting \
+                 with '#' are allowed (schemas are never fetched)"
+            ),
+        ));
     }
 }
 
@@ -201,74 +162,23 @@ fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<
     }
 }
 
-/// The upstream must be https to a public host. Loopback (and plain http to
-/// it) only with `ALLOW_LOOPBACK_UPSTREAMS`, for local development. Private,
-/// link-local and unspecified address literals are never accepted: an
-/// upstream URL must not become a way into the operator's network. (The
-/// fetch layer still checks resolved addresses; this is the early, clear
-/// refusal.)
+/// The upstream must pass the one outbound guard (`outbound::guard`), the
+/// same check the CIMD fetch uses: https to a public host, no credentials in
+/// the URL, no non-public address literal in any spelling, no local or cloud
+/// metadata name. Loopback (and plain http to it) only with
+/// `ALLOW_LOOPBACK_UPSTREAMS`, for local development. This is the early,
+/// clear refusal at save; the fetch layer checks every hop again.
 pub(crate) fn check_upstream_url(raw: &str, opts: &ValidationOptions) -> Result<(), String> {
-    let url = Url::parse(raw).map_err(|e| format!("http.url is not a valid URL: {e}"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("http.url must not carry credentials; use http.headers or http.secret".into());
-    }
-    let host = url.host().ok_or("http.url has no host")?;
-    let loopback = match &host {
-        Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
+    let policy = Policy { allow_loopback: opts.allow_loopback_upstreams };
+    match guard::check(raw, policy) {
+        Ok(_) => Ok(()),
+        Err(Refusal::Loopback) => {
+            Err("http.url points at a loopback host, allowed only with ALLOW_LOOPBACK_UPSTREAMS (local development)"
+                .into())
         }
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
-    };
-    if loopback && !opts.allow_loopback_upstreams {
-        return Err(concat!(
-            "http.url points at loopback, allowed only with ",
-            "ALLOW_LOOPBACK_UPSTREAMS (local development)"
-        )
-        .into());
+        Err(Refusal::Credentials) => Err("http.url must not carry credentials; use http.headers or http.secret".into()),
+        Err(why) => Err(format!("http.url {why}")),
     }
-    // Plain http only to loopback, which is only reachable in development.
-    let https_or_dev = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    if !https_or_dev {
-        return Err("http.url must be an https URL".into());
-    }
-    let ip = match host {
-        Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
-        Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
-        Host::Domain(_) => None,
-    };
-    if ip.is_some_and(|ip| !loopback && is_non_public(ip)) {
-        return Err("http.url must not point at a private, link-local or unspecified address".into());
-    }
-    Ok(())
-}
-
-fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4_non_public(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4_non_public(v4),
-            None => v6_non_public(v6),
-        },
-    }
-}
-
-fn v4_non_public(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
-}
-
-fn v6_non_public(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_unspecified()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
 }
 
 /// Header names are HTTP tokens (RFC 9110); values cannot smuggle a line

@@ -10,21 +10,24 @@
 //! returned together (422 lists everything), in the order of
 //! `problem::finish` (by JSON Pointer, then message).
 //!
-//! Schemas are compiled with `jsonschema` in offline mode: Dockyard never
-//! fetches a schema, whatever features the dependency graph turns on.
+//! Schemas are compiled with Dockyard's own 2020-12 validator
+//! (`crate::schema`), which resolves references only inside the document:
+//! Dockyard never fetches a schema.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::rc::Rc;
 
-use jsonschema::{Draft, Validator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::problem::finish;
 pub use super::problem::Problem;
 use super::type_checks;
+use crate::schema::{CompileError, Validator};
 
-/// A Type document may be at most 1 MiB.
+/// A Type document may be at most 1 MiB, as sent and as stored. The whole
+/// draft has its own bound (`limits::MAX_DRAFT_BYTES`).
 pub const MAX_TYPE_BYTES: usize = 1024 * 1024;
 /// `ui.html` may be at most 512 KiB (UTF-8 bytes).
 pub const MAX_UI_HTML_BYTES: usize = 512 * 1024;
@@ -134,15 +137,24 @@ pub fn validate_type(
     if !problems.is_empty() {
         return Err(finish(problems));
     }
-    serde_json::from_value(doc)
-        .map_err(|e| vec![Problem::new("", format!("the document does not fit the Type model: {e}"))])
+    let doc: TypeDoc = serde_json::from_value(doc)
+        .map_err(|e| vec![Problem::new("", format!("the document does not fit the Type model: {e}"))])?;
+    // The stored form can be longer than what was sent (`1E2` is stored as
+    // `100.0`), and the stored form is what drafts and versions hold.
+    let stored = serde_json::to_string(&doc).map_or(usize::MAX, |s| s.len());
+    if stored > MAX_TYPE_BYTES {
+        let message =
+            format!("the Type is {stored} bytes as stored (numbers rewritten); the limit is {MAX_TYPE_BYTES} (1 MiB)");
+        return Err(vec![Problem::new("", message)]);
+    }
+    Ok(doc)
 }
 
 /// Compiles a tool's `input_schema` (or `output_schema`) as JSON Schema
 /// 2020-12, offline. The compiled validator can be cached per published
 /// version by the caller and used with [`check_arguments`].
-pub fn compile_schema(schema: &Value) -> Result<Validator, jsonschema::ValidationError<'static>> {
-    jsonschema::options().with_draft(Draft::Draft202012).offline().build(schema)
+pub fn compile_schema(schema: &Value) -> Result<Validator, Vec<CompileError>> {
+    Validator::compile(schema)
 }
 
 /// Checks tool-call arguments against a compiled input schema. Problems carry
@@ -150,7 +162,7 @@ pub fn compile_schema(schema: &Value) -> Result<Validator, jsonschema::Validatio
 /// validator's message, for an `isError` result the model can act on.
 pub fn check_arguments(validator: &Validator, args: &Value) -> Result<(), Vec<Problem>> {
     let problems: Vec<Problem> =
-        validator.iter_errors(args).map(|e| Problem::new(e.instance_path().as_str(), e.to_string())).collect();
+        validator.errors(args).into_iter().map(|e| Problem::new(e.instance_path, e.message)).collect();
     if problems.is_empty() {
         Ok(())
     } else {
@@ -163,39 +175,42 @@ pub fn check_arguments(validator: &Validator, args: &Value) -> Result<(), Vec<Pr
 /// so only a stored-data bug) is one problem at the root.
 pub fn validate_arguments(input_schema: &Value, args: &Value) -> Result<(), Vec<Problem>> {
     let validator = compile_schema(input_schema)
-        .map_err(|e| vec![Problem::new("", format!("the tool's input schema does not compile: {e}"))])?;
+        .map_err(|e| vec![Problem::new("", format!("the tool's input schema does not compile: {}", e[0]))])?;
     check_arguments(&validator, args)
 }
 
-/// The embedded document schema, compiled once per isolate.
-fn document_validator() -> Result<&'static Validator, &'static str> {
-    static COMPILED: OnceLock<Result<Validator, String>> = OnceLock::new();
-    COMPILED
-        .get_or_init(|| {
+/// The embedded document schema, compiled once per isolate (thread-local:
+/// in the Worker a compiled pattern is a JavaScript `RegExp`).
+fn with_document_validator<T>(f: impl FnOnce(Result<&Validator, &str>) -> T) -> T {
+    thread_local! {
+        static COMPILED: OnceCell<Result<Rc<Validator>, String>> = const { OnceCell::new() };
+    }
+    let compiled = COMPILED.with(|cell| {
+        cell.get_or_init(|| {
             let schema: Value =
                 serde_json::from_str(TYPE_SCHEMA_JSON).map_err(|e| format!("type.schema.json is not JSON: {e}"))?;
-            compile_schema(&schema).map_err(|e| format!("type.schema.json does not compile: {e}"))
+            compile_schema(&schema).map(Rc::new).map_err(|e| format!("type.schema.json does not compile: {}", e[0]))
         })
-        .as_ref()
-        .map_err(String::as_str)
+        .clone()
+    });
+    f(compiled.as_deref().map_err(String::as_str))
 }
 
 /// Every error of the document against `type.schema.json`, with friendlier
 /// wording for the rules people break most.
 fn document_schema_problems(doc: &Value) -> Vec<Problem> {
-    let validator = match document_validator() {
-        Ok(v) => v,
+    with_document_validator(|validator| match validator {
+        Ok(v) => v
+            .errors(doc)
+            .into_iter()
+            .map(|e| {
+                let message = friendly(&e.instance_path, e.keyword).map_or(e.message, str::to_string);
+                Problem::new(e.instance_path, message)
+            })
+            .collect(),
         // A build defect, not the caller's fault; still a refusal, never a panic.
-        Err(msg) => return vec![Problem::new("", format!("internal error: {msg}"))],
-    };
-    validator
-        .iter_errors(doc)
-        .map(|e| {
-            let path = e.instance_path().as_str().to_string();
-            let message = friendly(&path, e.kind().keyword()).map_or_else(|| e.to_string(), str::to_string);
-            Problem::new(path, message)
-        })
-        .collect()
+        Err(msg) => vec![Problem::new("", format!("internal error: {msg}"))],
+    })
 }
 
 fn friendly(path: &str, keyword: &str) -> Option<&'static str> {

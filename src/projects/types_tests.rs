@@ -53,7 +53,7 @@ fn with(mut doc: Value, pointer: &str, value: Value) -> Value {
 
 #[test]
 fn embedded_schema_compiles() {
-    assert!(document_validator().is_ok());
+    assert!(with_document_validator(|v| v.is_ok()));
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn input_schema_must_be_an_object_schema_that_compiles() {
         (json!([1]), "/input_schema"),
         (json!({"type": "object", "properties": {"a": {"type": "strin"}}}), "/input_schema/properties/a/type"),
         (json!({"type": "object", "properties": {"a": {"pattern": "(("}}}), "/input_schema/properties/a/pattern"),
-        (json!({"type": "object", "$ref": "#/$defs/missing"}), "/input_schema"),
+        (json!({"type": "object", "$ref": "#/$defs/missing"}), "/input_schema/$ref"),
         (json!({"type": "object", "$schema": "http://json-schema.org/draft-07/schema#"}), "/input_schema/$schema"),
     ];
     for (schema, path) in cases {
@@ -254,6 +254,15 @@ fn upstream_url_rules() {
         ("https://[::ffff:10.0.0.1]/x", false, false),
         ("https://0.0.0.0/x", false, false),
         ("https://93.184.216.34/x", true, true),
+        // Host names are ASCII only (idna's stub back end): punycode works.
+        ("https://b\u{fc}cher.example.com/x", false, false),
+        ("https://xn--bcher-kva.example.com/x", true, true),
+        // The outbound guard's other refusals (one check for CIMD and Types).
+        ("https://0x7f.1/x", false, true),
+        ("https://[::ffff:7f00:1]/x", false, false),
+        ("https://metadata.google.internal/x", false, false),
+        ("https://intranet/x", false, false),
+        ("https://100.64.0.1/x", false, false),
     ];
     for (url, prod_ok, dev_ok) in cases {
         let doc = with(http(), "/http/url", json!(url));
@@ -355,4 +364,19 @@ fn arguments_are_checked_with_instance_paths() {
     assert!(missing[0].message.contains("order_id"));
     let compiled = compile_schema(&schema).expect("compiles");
     assert!(check_arguments(&compiled, &json!({"order_id": "x"})).is_ok());
+}
+
+#[test]
+fn a_type_is_bounded_as_stored_too() {
+    // `1E2` (3 bytes) is stored as `100.0` (5 bytes): under 1 MiB as sent, over it as stored.
+    let numbers = vec!["1E2"; 240_000].join(",");
+    let raw = interactive().to_string().replacen(
+        r#""input_schema":{"#,
+        &format!(r#""input_schema":{{"examples":[{numbers}],"#),
+        1,
+    );
+    assert!(raw.len() < MAX_TYPE_BYTES, "{}", raw.len());
+    let problems = validate_type(raw.as_bytes(), "show_order", &[], &DEV).expect_err("too large as stored");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("as stored") && problems[0].message.contains("1048576"), "{problems:?}");
 }

@@ -1,5 +1,5 @@
 //! The audit tables (`audit_events`, `audit_actions`, `audit_settings`,
-//! `audit_dropped`; schema/0003_audit.sql). Every query is keyed by org id
+//! `audit_dropped`; schema/0004_audit.sql). Every query is keyed by org id
 //! (or user id for a member's own view), so nothing crosses orgs. The SQL
 //! of filters and aggregates is built by the pure `crate::audit` module.
 

@@ -1,6 +1,7 @@
-//! `oauth_clients`: DCR registrations and cached CIMD documents. Metadata is
-//! untrusted text (escaped wherever it is rendered); confidential clients'
-//! secrets are stored only as SHA-256.
+//! `oauth_clients`: DCR registrations and cached CIMD documents (and, for a
+//! minute, CIMD fetch failures: the `failure` column). Metadata is untrusted
+//! text (escaped wherever it is rendered); confidential clients' secrets are
+//! stored only as SHA-256.
 
 use super::{first, run, Arg};
 use crate::http::ApiError;
@@ -11,6 +12,8 @@ use worker::D1Database;
 pub const DCR_IDLE_SECS: i64 = 30 * 24 * 3600;
 /// A fetched CIMD document is reused for this long.
 pub const CIMD_CACHE_SECS: i64 = 3600;
+/// A failed CIMD fetch (or an unusable document) is remembered this long.
+pub const CIMD_FAILURE_SECS: i64 = 60;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClientRow {
@@ -18,12 +21,14 @@ pub struct ClientRow {
     pub metadata: String,
     pub secret_hash: Option<String>,
     pub expires_at: Option<i64>,
+    /// CIMD only: why the last fetch failed (shown until `expires_at`).
+    pub failure: Option<String>,
 }
 
 pub async fn get(db: &D1Database, client_id: &str) -> Result<Option<ClientRow>, ApiError> {
     first(
         db,
-        "SELECT kind, metadata, secret_hash, expires_at FROM oauth_clients WHERE client_id = ?1",
+        "SELECT kind, metadata, secret_hash, expires_at, failure FROM oauth_clients WHERE client_id = ?1",
         &[client_id.into()],
     )
     .await
@@ -42,8 +47,38 @@ pub async fn put(
         db,
         "INSERT INTO oauth_clients (client_id, kind, metadata, secret_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, expires_at = excluded.expires_at",
+         ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, expires_at = excluded.expires_at,
+           failure = NULL",
         &[client_id.into(), kind.into(), metadata.into(), secret_hash.into(), Arg::Int(now), Arg::Int(expires_at)],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The CIMD negative cache: `client_id` failed with `message` (safe to show)
+/// and is not fetched again before `expires_at`. Also drops failures that
+/// expired, so the rows anonymous callers cause do not pile up.
+pub async fn put_failure(
+    db: &D1Database,
+    client_id: &str,
+    message: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), ApiError> {
+    run(
+        db,
+        "DELETE FROM oauth_clients WHERE kind = 'cimd' AND failure IS NOT NULL AND expires_at < ?1",
+        &[Arg::Int(now)],
+    )
+    .await?;
+    run(
+        db,
+        "INSERT INTO oauth_clients (client_id, kind, metadata, created_at, expires_at, failure)
+         VALUES (?1, 'cimd', '{}', ?2, ?3, ?4)
+         ON CONFLICT (client_id) DO UPDATE SET metadata = '{}', expires_at = excluded.expires_at,
+           failure = excluded.failure
+         WHERE oauth_clients.kind = 'cimd'",
+        &[client_id.into(), Arg::Int(now), Arg::Int(expires_at), message.into()],
     )
     .await
     .map(|_| ())

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod credentials;
 pub mod grants;
 pub mod invitations;
+pub mod membership;
 pub mod orgs;
 pub mod projects;
 pub mod users;

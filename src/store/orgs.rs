@@ -115,30 +115,27 @@ pub async fn count_role(db: &D1Database, org_id: &str, role: &str) -> Result<usi
     Ok(n.map_or(0, |r| r.n.max(0) as usize))
 }
 
-/// Changes a role; the `WHERE` guard keeps at least one owner even under a
-/// race between two demotions. Returns false when nothing changed.
-pub async fn set_role(db: &D1Database, org_id: &str, user_id: &str, role: &str) -> Result<bool, ApiError> {
-    let n = run(
+/// Changes a role, for a batch (it changes one row, or none); the `WHERE`
+/// guard keeps at least one owner even under a race between two demotions.
+pub fn set_role(db: &D1Database, org_id: &str, user_id: &str, role: &str) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
         db,
         "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2
            AND (role <> 'owner' OR ?3 = 'owner'
                 OR (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') > 1)",
         &[org_id.into(), user_id.into(), role.into()],
     )
-    .await?;
-    Ok(n == 1)
 }
 
-/// Removes a member, keeping at least one owner (same guard as `set_role`).
-pub async fn remove_member(db: &D1Database, org_id: &str, user_id: &str) -> Result<bool, ApiError> {
-    let n = run(
+/// Removes a member, for a batch, keeping at least one owner (same guard as
+/// `set_role`).
+pub fn remove_member(db: &D1Database, org_id: &str, user_id: &str) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
         db,
         "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2
            AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') > 1)",
         &[org_id.into(), user_id.into()],
     )
-    .await?;
-    Ok(n == 1)
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,10 +146,15 @@ struct RoleRow {
 }
 
 fn role_from_row(row: RoleRow) -> Result<Role, ApiError> {
-    let scopes: Vec<String> = serde_json::from_str(&row.scopes).map_err(super::internal)?;
-    let perms: Vec<String> = serde_json::from_str(&row.permissions).map_err(super::internal)?;
-    roles::custom_role(&row.name, &scopes, &perms)
-        .map_err(|e| ApiError::Internal(format!("stored role {} is invalid: {e:?}", row.name)))
+    role_from_json(&row.name, &row.scopes, &row.permissions)
+}
+
+/// A custom role from its stored columns (JSON arrays of scopes and permissions).
+pub fn role_from_json(name: &str, scopes: &str, permissions: &str) -> Result<Role, ApiError> {
+    let scopes: Vec<String> = serde_json::from_str(scopes).map_err(super::internal)?;
+    let perms: Vec<String> = serde_json::from_str(permissions).map_err(super::internal)?;
+    roles::custom_role(name, &scopes, &perms)
+        .map_err(|e| ApiError::Internal(format!("stored role {name} is invalid: {e:?}")))
 }
 
 pub async fn custom_roles(db: &D1Database, org_id: &str) -> Result<Vec<Role>, ApiError> {
@@ -203,14 +205,13 @@ pub async fn insert_role(db: &D1Database, org_id: &str, role: &Role, now: i64) -
     .map(|_| ())
 }
 
-pub async fn update_role(db: &D1Database, org_id: &str, role: &Role) -> Result<bool, ApiError> {
-    Ok(run(
+/// Changes a custom role's scopes and permissions, for a batch.
+pub fn update_role(db: &D1Database, org_id: &str, role: &Role) -> Result<D1PreparedStatement, ApiError> {
+    stmt(
         db,
         "UPDATE roles SET scopes = ?3, permissions = ?4 WHERE org_id = ?1 AND name = ?2",
         &[org_id.into(), (&role.name).into(), (&scopes_json(role)).into(), (&permissions_json(role)).into()],
     )
-    .await?
-        == 1)
 }
 
 /// Deletes a custom role that no member holds; false when it is in use or absent.
@@ -225,17 +226,6 @@ pub async fn delete_unused_role(db: &D1Database, org_id: &str, name: &str) -> Re
     )
     .await?
         == 1)
-}
-
-pub async fn members_with_role(db: &D1Database, org_id: &str, role: &str) -> Result<Vec<String>, ApiError> {
-    #[derive(Deserialize)]
-    struct U {
-        user_id: String,
-    }
-    let rows: Vec<U> =
-        all(db, "SELECT user_id FROM memberships WHERE org_id = ?1 AND role = ?2", &[org_id.into(), role.into()])
-            .await?;
-    Ok(rows.into_iter().map(|u| u.user_id).collect())
 }
 
 /// Renames an org (its slug never changes).

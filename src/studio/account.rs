@@ -1,7 +1,10 @@
 //! Accounts: signup (bootstrap or invitation), login, logout, me, personal API
-//! tokens, and accepting an invitation with an existing account.
+//! tokens, and accepting an invitation with an existing account. Accepting an
+//! invitation (either way) is a membership change: D1 and its outbox record
+//! in one batch, then the project hubs, before success is reported
+//! (`access_sync`); a push that fails answers 202 `"sync": "pending"`.
 
-use super::access_sync;
+use super::access_sync::{self, Synced};
 use super::auth::{self, Caller, Via};
 use crate::audit::record::Action;
 use crate::audit_io::actions::{management, Actor};
@@ -34,13 +37,17 @@ pub async fn signup(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, A
     let (Some(email), Some(password), Some(name)) = (email, pass, name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let user = create_account(ctx, SignupInput { email, password, name, invitation, bootstrap_secret }).await?;
-    json(201, &json!({ "user": user }))
+    let (user, synced) =
+        create_account(ctx, SignupInput { email, password, name, invitation, bootstrap_secret }).await?;
+    json(synced.status(201), &json!({ "user": user, "sync": synced.as_str() }))
 }
 
 /// Creates the account: the first one of an empty instance with the bootstrap
 /// secret, every other one with a valid invitation for exactly that email.
-pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User, ApiError> {
+/// The new membership reaches the project hubs before this returns
+/// [`Synced::Done`]; [`Synced::Pending`] means D1 holds it and the cron
+/// trigger retries the hubs (`access_sync`).
+pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<(users::User, Synced), ApiError> {
     let user = users::User {
         id: crypto::new_id("usr"),
         email: input.email.clone(),
@@ -76,8 +83,9 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
                 &[(&inv.id).into(), (&user.id).into(), (&inv.org_id).into(), (&inv.role).into(), ctx.now.into()],
             )?,
         ];
-        let changed = match store::batch(&ctx.db, stmts).await {
-            Ok(changed) => changed,
+        let accepted = Some((inv.id.as_str(), user.id.as_str()));
+        let (changed, synced) = match access_sync::commit(ctx, &inv.org_id, stmts, accepted).await {
+            Ok(done) => done,
             // Lost a race with another signup for the same email (the batch
             // rolled back as a whole): the account exists now.
             Err(e) => {
@@ -92,9 +100,8 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
         if changed.first() != Some(&1) {
             return Err(ApiError::Gone("this invitation was just used or revoked".into()));
         }
-        push_new_member(ctx, &inv.org_id, &user.id, &inv.role).await?;
         audit_accepted(ctx, Actor { user: &user, via: "signup" }, &inv).await?;
-        return Ok(user);
+        return Ok((user, synced));
     }
     let Some(expected) = &ctx.config.bootstrap_secret else {
         return Err(ApiError::Forbidden("signing up needs an invitation from an organization".into()));
@@ -114,7 +121,8 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<users::User
     if !users::insert_first(&ctx.db, &user, &hash).await? {
         return Err(ApiError::Forbidden("this instance already has accounts".into()));
     }
-    Ok(user)
+    // The first account belongs to no org yet: no hub to reach.
+    Ok((user, Synced::Done))
 }
 
 /// Looks up an invitation token and checks it is pending and for `email`.
@@ -141,14 +149,6 @@ async fn audit_accepted(ctx: &Ctx, actor: Actor<'_>, inv: &invitations::Invitati
     let added = json!({ "role": inv.role, "invitation": inv.id });
     management(ctx, actor, Some(&org.slug), Action::MemberAdd, &actor.user.id, added);
     Ok(())
-}
-
-async fn push_new_member(ctx: &Ctx, org_id: &str, user_id: &str, role_name: &str) -> Result<(), ApiError> {
-    let Some(org) = orgs::by_id(&ctx.db, org_id).await? else {
-        return Ok(());
-    };
-    let role = orgs::resolve_role(&ctx.db, org_id, role_name).await?;
-    access_sync::push_member(ctx, org_id, &org.slug, user_id, role.as_ref()).await
 }
 
 pub async fn login(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
@@ -244,15 +244,15 @@ pub async fn accept_invitation(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::
             &[(&inv.id).into(), (&caller.user.id).into(), (&inv.org_id).into(), (&inv.role).into(), ctx.now.into()],
         )?,
     ];
-    let changed = store::batch(&ctx.db, stmts).await?;
+    let accepted = Some((inv.id.as_str(), caller.user.id.as_str()));
+    let (changed, synced) = access_sync::commit(ctx, &inv.org_id, stmts, accepted).await?;
     if changed.first() != Some(&1) {
         return Err(ApiError::Gone("this invitation was just used or revoked".into()));
     }
     if changed.get(1) != Some(&1) {
         return Err(ApiError::Conflict("you are already a member of this organization".into()));
     }
-    push_new_member(ctx, &inv.org_id, &caller.user.id, &inv.role).await?;
     audit_accepted(ctx, Actor::from(&caller), &inv).await?;
     let org = orgs::by_id(&ctx.db, &inv.org_id).await?;
-    json(200, &json!({ "org": org, "role": inv.role }))
+    json(synced.status(200), &json!({ "org": org, "role": inv.role, "sync": synced.as_str() }))
 }

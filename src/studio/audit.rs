@@ -237,8 +237,8 @@ pub async fn get_one(ctx: &Ctx, inc: &mut Incoming, slug: &str, id: &str) -> Res
 
 async fn open_payload(ctx: &Ctx, record_id: &str, sealed: &str) -> Value {
     let opened = async {
-        let key = webcrypto::derive_key(&ctx.config.secrets_key, PAYLOAD_KEY_PURPOSE).await?;
-        let bytes = webcrypto::decrypt(&key, sealed, &payload_aad(record_id)).await?;
+        let key = webcrypto::seal::derive_key(&ctx.config.secrets_key, PAYLOAD_KEY_PURPOSE).await?;
+        let bytes = webcrypto::seal::decrypt(&key, sealed, &payload_aad(record_id)).await?;
         serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string())
     };
     match opened.await {

@@ -2,9 +2,10 @@
 //!
 //! - Session cookie (`__Host-dy_session`, or `dy_session` on local http):
 //!   256-bit random id, only its SHA-256 in D1, idle and absolute lifetimes.
-//!   State-changing requests with the cookie pass a strict Origin check (CSRF):
-//!   `Origin` must equal `PUBLIC_URL`, or, without `Origin`,
-//!   `Sec-Fetch-Site: same-origin`.
+//!   State-changing requests with the cookie pass the CSRF check
+//!   (`http::csrf`): `Origin` must equal `PUBLIC_URL`, or, when the browser
+//!   hides it (no Origin, or `Origin: null`), `Sec-Fetch-Site: same-origin`
+//!   must vouch; a foreign Origin or a cross-site mark is always refused.
 //! - `Authorization: Bearer dy_...`: a personal API token (hashed in D1). No
 //!   ambient credential, so no CSRF check.
 //!
@@ -13,6 +14,7 @@
 
 use crate::crypto;
 use crate::http::context::Ctx;
+use crate::http::csrf;
 use crate::http::ApiError;
 use crate::identity::password;
 use crate::identity::ratelimit::{Limit, PER_ACCOUNT, PER_IP};
@@ -124,35 +126,25 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(method, Method::Get | Method::Head | Method::Options)
 }
 
-/// CSRF: the strict Origin check for cookie-authenticated writes (and for the
-/// login and signup forms, which a cross-site page must not submit either).
+/// CSRF: the strict check for cookie-authenticated writes and for every HTML
+/// form (login, signup, logout, consent), which a cross-site page must not
+/// submit either. The decision is `http::csrf::check`.
 pub fn check_same_origin(ctx: &Ctx, headers: &Headers) -> Result<(), ApiError> {
-    match headers.get("Origin").ok().flatten() {
-        Some(origin) if origin == ctx.config.public_url => Ok(()),
-        Some(origin) => Err(ApiError::Forbidden(format!(
-            "cross-site request refused: Origin {origin:?} is not this instance ({})",
-            ctx.config.public_url
-        ))),
-        None => match headers.get("Sec-Fetch-Site").ok().flatten().as_deref() {
-            Some("same-origin") => Ok(()),
-            _ => Err(ApiError::Forbidden(
-                "cross-site request refused: a request that uses the session cookie must carry this instance's Origin"
-                    .into(),
-            )),
-        },
-    }
+    csrf_check(ctx, headers, csrf::Mode::Strict)
 }
 
-/// Only for requests without cookies (login, signup): refuse a foreign Origin,
-/// allow none (scripts and CLI clients send none).
+/// For the cookieless JSON login and signup API: a foreign or cross-site
+/// browser request is refused; a request without browser headers (scripts,
+/// CLI clients) is allowed.
 pub fn refuse_foreign_origin(ctx: &Ctx, headers: &Headers) -> Result<(), ApiError> {
-    match headers.get("Origin").ok().flatten() {
-        Some(origin) if origin != ctx.config.public_url && origin != "null" => {
-            Err(ApiError::Forbidden(format!("cross-site request refused: Origin {origin:?} is not this instance")))
-        }
-        Some(origin) if origin == "null" => Err(ApiError::Forbidden("cross-site request refused".into())),
-        _ => Ok(()),
-    }
+    csrf_check(ctx, headers, csrf::Mode::CookielessApi)
+}
+
+fn csrf_check(ctx: &Ctx, headers: &Headers, mode: csrf::Mode) -> Result<(), ApiError> {
+    let origin = headers.get("Origin").ok().flatten();
+    let site = headers.get("Sec-Fetch-Site").ok().flatten();
+    csrf::check(origin.as_deref(), site.as_deref(), &ctx.config.public_url, mode)
+        .map_err(|r| ApiError::Forbidden(r.message(&ctx.config.public_url)))
 }
 
 pub fn client_ip(headers: &Headers) -> String {

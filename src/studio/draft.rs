@@ -2,6 +2,10 @@
 //! it, edit Types and Instructions (validated here, stored in the project's
 //! hub, visible to the very next read), and diff it against production.
 //! Optimistic concurrency: `If-Match: "<revision>"` refuses a stale edit.
+//! Size: each Type is at most 1 MiB and the whole draft at most
+//! `limits::MAX_DRAFT_BYTES` as published (so a version fits one D1 row); the
+//! hub refuses a save past that with 413 `draft_too_large` naming the limit,
+//! and `GET .../draft` reports `size: {bytes, limit}`.
 
 use super::orgs::authorize;
 use crate::http::context::{Ctx, Incoming};
@@ -12,6 +16,7 @@ use crate::identity::validate::{self, FieldError};
 use crate::objects::hub_api::{Draft, ProductionPointer};
 use crate::objects::{call, hub};
 use crate::projects::diff::{self, Snapshot};
+use crate::projects::limits;
 use crate::projects::types::{self, TypeDoc, ValidationOptions};
 use crate::store::{projects, versions};
 use serde_json::{json, Value};
@@ -63,17 +68,26 @@ pub fn snapshot_of(draft: &Draft) -> Result<Snapshot, ApiError> {
     Ok(Snapshot { types, instructions: draft.instructions.clone() })
 }
 
-/// The published snapshot production serves now, if any.
+/// The published snapshot production serves now, if any. Publishing never
+/// deletes a row production may point at; should one be missing anyway, the
+/// diff is taken against nothing (and logged), so a publish can repair it.
 pub async fn production_snapshot(
     ctx: &Ctx,
     r: &ProjectRef,
     pointer: Option<&ProductionPointer>,
 ) -> Result<Option<Snapshot>, ApiError> {
     let Some(p) = pointer else { return Ok(None) };
-    let row = versions::get(&ctx.db, &r.project.id, &p.version)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("production points at missing version {}", p.version)))?;
+    let Some(row) = versions::get(&ctx.db, &r.project.id, &p.version).await? else {
+        worker::console_error!("project {}: production points at missing version {}", r.project.id, p.version);
+        return Ok(None);
+    };
     serde_json::from_str(&row.snapshot).map(Some).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))
+}
+
+/// The draft's size as its published snapshot will store it (`limits`).
+fn size_of(draft: &Draft) -> usize {
+    let lens: Vec<usize> = draft.types.iter().map(|t| t.to_string().len()).collect();
+    limits::snapshot_bytes(limits::json_string_len(&draft.instructions), &lens)
 }
 
 /// Every problem, each named by its JSON path, in one 422.
@@ -99,7 +113,9 @@ fn if_match(inc: &Incoming) -> Result<Option<i64>, ApiError> {
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
     let draft = load_draft(ctx, &r).await?;
-    let resp = json(200, &json!(draft))?;
+    let mut body = json!(draft);
+    body["size"] = json!({ "bytes": size_of(&draft), "limit": limits::MAX_DRAFT_BYTES });
+    let resp = json(200, &body)?;
     resp.headers().set("ETag", &format!("\"{}\"", draft.revision)).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }

@@ -1,6 +1,8 @@
 //! Organizations, members, invitations and roles (`/api/v1/orgs/...`).
 //! A non-member asking about an org gets 404 (its existence is not revealed);
-//! a member without the needed permission gets 403 naming it.
+//! a member without the needed permission gets 403 naming it. Nobody grants
+//! more than they hold: every invitation, role change, removal and role
+//! definition is checked by `identity::roles` against the actor's own role.
 
 use super::access_sync;
 use super::auth::{self, Caller};
@@ -12,7 +14,7 @@ use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::{self, Permission, Role};
 use crate::identity::validate;
-use crate::store::{self, invitations, orgs};
+use crate::store::{self, invitations, membership, orgs};
 use serde_json::json;
 
 /// The caller's org and role, or 404 when they are not a member.
@@ -92,9 +94,17 @@ pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Re
     json(200, &body)
 }
 
+/// The members, and whether a change has yet to reach every project hub
+/// (`sync.pending`; the cron trigger retries it).
 pub async fn list_members(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    json(200, &json!({ "members": orgs::members(&ctx.db, &org.id).await? }))
+    let pending = membership::pending_for(&ctx.db, &org.id).await?;
+    let sync = match pending {
+        None => json!({ "pending": false }),
+        Some(p) => json!({ "pending": true, "since": p.created_at, "attempts": p.attempts,
+                           "last_attempt_at": p.last_attempt_at }),
+    };
+    json(200, &json!({ "members": orgs::members(&ctx.db, &org.id).await?, "sync": sync }))
 }
 
 async fn resolve_assignable(ctx: &Ctx, org_id: &str, name: &str, field: &str) -> Result<Role, ApiError> {
@@ -124,18 +134,18 @@ pub async fn update_member(
     let role_name = role_name.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
     let current = member_role(ctx, &org.id, user_id).await?;
     let new_role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
-    roles::may_assign(&actor, Some(&current), &new_role).map_err(|m| ApiError::Forbidden(m.into()))?;
+    roles::may_assign(&actor, Some(&current), &new_role).map_err(ApiError::Forbidden)?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
     roles::check_last_owner(owners, current.is_owner(), new_role.is_owner())
         .map_err(|m| ApiError::Conflict(m.into()))?;
-    // Hubs first (narrowing takes effect on the next MCP request), then D1.
-    access_sync::push_member(ctx, &org.id, &org.slug, user_id, Some(&new_role)).await?;
-    if !orgs::set_role(&ctx.db, &org.id, user_id, &new_role.name).await? {
-        // Lost a race with another demotion: restore the hubs to D1's truth.
-        access_sync::push_member(ctx, &org.id, &org.slug, user_id, Some(&current)).await?;
+    // D1 with its outbox record, then every hub (`access_sync`).
+    let change = orgs::set_role(&ctx.db, &org.id, user_id, &new_role.name)?;
+    let (changed, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
+    if changed.first() != Some(&1) {
+        // Lost a race with another demotion; the hubs got D1's unchanged truth.
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
-    json(200, &json!({ "user_id": user_id, "role": new_role.name }))
+    json(synced.status(200), &json!({ "user_id": user_id, "role": new_role.name, "sync": synced.as_str() }))
 }
 
 pub async fn remove_member(
@@ -146,18 +156,17 @@ pub async fn remove_member(
 ) -> Result<worker::Response, ApiError> {
     let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let current = member_role(ctx, &org.id, user_id).await?;
-    roles::may_remove(&actor, &current).map_err(|m| ApiError::Forbidden(m.into()))?;
+    roles::may_remove(&actor, &current).map_err(ApiError::Forbidden)?;
     let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
     roles::check_last_owner(owners, current.is_owner(), false).map_err(|m| ApiError::Conflict(m.into()))?;
-    // Revoke in the hubs first: the member's grants stop on the next request.
-    access_sync::push_member(ctx, &org.id, &org.slug, user_id, None).await?;
-    if !orgs::remove_member(&ctx.db, &org.id, user_id).await? {
-        // Lost a race for the last owner: the member stays, with the access
-        // D1 says (the grants revoked above stay revoked).
-        access_sync::push_member(ctx, &org.id, &org.slug, user_id, Some(&current)).await?;
+    // D1 with its outbox record, then every hub, which revokes the member's grants.
+    let change = orgs::remove_member(&ctx.db, &org.id, user_id)?;
+    let (changed, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
+    if changed.first() != Some(&1) {
+        // Lost a race for the last owner: the member stays.
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
-    json(200, &json!({ "removed": user_id }))
+    json(synced.status(200), &json!({ "removed": user_id, "sync": synced.as_str() }))
 }
 
 pub async fn list_invitations(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
@@ -185,7 +194,7 @@ pub async fn create_invitation(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Res
         return Err(ApiError::Internal("validated fields missing".into()));
     };
     let role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
-    roles::may_assign(&actor, None, &role).map_err(|m| ApiError::Forbidden(m.into()))?;
+    roles::may_assign(&actor, None, &role).map_err(ApiError::Forbidden)?;
     let token = crypto::random_token("inv_");
     let inv = invitations::Invitation {
         id: crypto::new_id("inv"),
@@ -248,7 +257,7 @@ fn role_body(b: &mut crate::http::body::Body, name: &str, current: Option<&Role>
 }
 
 pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let mut b = inc.json().await?;
     let name = b.string("name", 64);
     let role = match &name {
@@ -261,6 +270,7 @@ pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<wo
     };
     b.finish()?;
     let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
+    roles::may_define(&actor, None, &role).map_err(ApiError::Forbidden)?;
     if orgs::resolve_role(&ctx.db, &org.id, &role.name).await?.is_some() {
         return Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)));
     }
@@ -274,7 +284,7 @@ pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<wo
 }
 
 pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if roles::builtin(name).is_some() {
         return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be changed")));
     }
@@ -285,12 +295,11 @@ pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) 
     let role = role_body(&mut b, name, Some(&current));
     b.finish()?;
     let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    // Every holder's access changes: hubs first, then D1.
-    for user_id in orgs::members_with_role(&ctx.db, &org.id, name).await? {
-        access_sync::push_member(ctx, &org.id, &org.slug, &user_id, Some(&role)).await?;
-    }
-    orgs::update_role(&ctx.db, &org.id, &role).await?;
-    json(200, &json!({ "role": role.to_json() }))
+    roles::may_define(&actor, Some(&current), &role).map_err(ApiError::Forbidden)?;
+    // Every holder's access changes: D1, then one call per hub carrying them all.
+    let change = orgs::update_role(&ctx.db, &org.id, &role)?;
+    let (_, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
+    json(synced.status(200), &json!({ "role": role.to_json(), "sync": synced.as_str() }))
 }
 
 pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {

@@ -59,11 +59,12 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::
         slug: slug.clone(),
         visibility: p.visibility.clone(),
     };
-    access_sync::init_hub(ctx, &org.slug, &hub_project).await?;
+    let members_version = access_sync::init_hub(ctx, &org.slug, &hub_project).await?;
     match projects::insert(&ctx.db, &p, &caller.user.id).await {
         Err(e) if store::is_unique_violation(&e) => Err(taken()),
         Err(e) => Err(e),
         Ok(()) => {
+            access_sync::after_project_created(ctx, &org.id, members_version).await?;
             management(ctx, &caller, Some(&org.slug), Action::ProjectCreate, &p.slug, json!({ "name": p.name }));
             json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
         }

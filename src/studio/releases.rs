@@ -4,8 +4,20 @@
 //! 3. insert the immutable version row and its history entry (one D1 batch);
 //! 4. move the pointer in the hub with a compare-and-set.
 //!
-//! If 3 fails nothing was written; if 4 fails the rows of 3 are deleted again.
-//! Either way production keeps serving the old version.
+//! If 3 fails nothing was written. If 4 errors, the move may or may not have
+//! happened (the hub may have committed it and the answer got lost), so the
+//! worker asks the hub again before touching the rows ([`settle`]):
+//! - production points at the new version: the publish succeeded (201);
+//! - it provably does not: the hub marks the version withdrawn in the same
+//!   step (so no late promote can point at it either), and the rows of 3 are
+//!   deleted: the number is free again and production serves the old version;
+//! - the hub cannot be asked: nothing is provable, so the rows are kept
+//!   (listed, promotable, never served while the pointer is elsewhere) and the
+//!   caller gets a 500. A version row that production may point at is never
+//!   deleted, so production never looks for a missing row.
+//!
+//! A promote's failed move is settled the same way; only its history entry
+//! is at stake.
 
 use super::draft::{load_draft, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef};
 use crate::http::context::{Ctx, Incoming};
@@ -14,7 +26,7 @@ use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::objects::call;
 use crate::objects::hub_api::ProductionPointer;
-use crate::projects::diff;
+use crate::projects::{diff, limits};
 use crate::store::{self, versions};
 use serde_json::json;
 
@@ -27,14 +39,54 @@ fn injected(ctx: &Ctx, name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The compare-and-set of the production pointer. `publish` says the version
+/// is new (a withdrawn number may be used again by a new publish only).
 async fn move_pointer(
     ctx: &Ctx,
     r: &ProjectRef,
     expected: Option<&ProductionPointer>,
     next: &ProductionPointer,
+    publish: bool,
 ) -> Result<(), ApiError> {
     injected(ctx, "publish.pointer")?;
-    call(&r.stub, "/production/set", &json!({ "expected": expected, "next": next, "now": ctx.now })).await.map(|_| ())
+    let cmd = json!({ "expected": expected, "next": next, "publish": publish, "now": ctx.now });
+    call(&r.stub, "/production/set", &cmd).await?;
+    // Test-only: the hub moved the pointer, but the answer is lost.
+    injected(ctx, "publish.pointer-after")
+}
+
+/// What a failed pointer move turned out to be.
+enum Settled {
+    /// Production points at the new version: the move happened.
+    Moved,
+    /// Production provably does not point at it (and, for a publish, never
+    /// will: the hub withdrew the version).
+    NotMoved,
+    /// The hub could not be asked.
+    Unknown,
+}
+
+/// Asks the hub where production points after a failed move to `next`. For
+/// a publish (`withdraw`), the hub also withdraws the version when production
+/// is elsewhere, in the same step, so its rows may be deleted.
+async fn settle(ctx: &Ctx, r: &ProjectRef, next: &ProductionPointer, withdraw: bool) -> Settled {
+    let answer = async {
+        injected(ctx, "publish.reread")?;
+        if withdraw {
+            let cmd = json!({ "version": next.version, "now": ctx.now });
+            call(&r.stub, "/production/withdraw", &cmd).await.map(|a| a["withdrawn"].as_bool() == Some(true))
+        } else {
+            load_pointer(ctx, r).await.map(|p| p.as_ref() != Some(next))
+        }
+    };
+    match answer.await {
+        Ok(true) => Settled::NotMoved,
+        Ok(false) => Settled::Moved,
+        Err(e) => {
+            worker::console_error!("production pointer of {} unknown after a failed move: {e:?}", r.project.id);
+            Settled::Unknown
+        }
+    }
 }
 
 pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
@@ -52,7 +104,14 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
     let draft = load_draft(ctx, &r).await?;
     let pointer = load_pointer(ctx, &r).await?;
     let snapshot = snapshot_of(&draft)?;
-    let hash = snapshot.content_hash();
+    let snapshot_json = snapshot.canonical_json();
+    // Saves keep drafts within the limit; a draft saved before it existed is
+    // refused here, before anything is written, never by D1 with a 500.
+    if snapshot_json.len() > limits::MAX_DRAFT_BYTES {
+        return Err(ApiError::DraftTooLarge { bytes: snapshot_json.len(), limit: limits::MAX_DRAFT_BYTES });
+    }
+    // = `snapshot.content_hash()`, without serializing it again.
+    let hash = crate::crypto::sha256_hex(snapshot_json.as_bytes());
     if let Some(p) = pointer.as_ref().filter(|p| p.content_hash == hash) {
         return Err(ApiError::Conflict(format!(
             "nothing to publish: the draft is identical to production version {}",
@@ -81,8 +140,8 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
     };
     let seq = latest.as_ref().map_or(1, |l| l.seq + 1);
     let history_seq = versions::next_history_seq(&ctx.db, &r.project.id).await?;
-    let diff_json = serde_json::to_string(&d).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let snapshot_json = snapshot.canonical_json();
+    // The stored diff is trimmed to its share of the row (the answer below has it whole).
+    let diff_json = limits::stored_diff(&d, limits::MAX_STORED_DIFF_BYTES);
     let row = versions::NewVersion {
         project_id: &r.project.id,
         version: &version,
@@ -105,9 +164,15 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
         Ok(_) => {}
     }
     let next = ProductionPointer { version: version.clone(), seq, content_hash: hash.clone() };
-    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next).await {
-        versions::delete_unreleased(&ctx.db, &r.project.id, &version, history_seq).await?;
-        return Err(e);
+    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next, true).await {
+        match settle(ctx, &r, &next, true).await {
+            Settled::Moved => {}
+            Settled::NotMoved => {
+                versions::delete_unreleased(&ctx.db, &r.project.id, &version, history_seq).await?;
+                return Err(e);
+            }
+            Settled::Unknown => return Err(e),
+        }
     }
     json(
         201,
@@ -205,9 +270,16 @@ pub async fn promote(
         Ok(_) => {}
     }
     let next = ProductionPointer { version: row.version.clone(), seq: row.seq, content_hash: row.content_hash.clone() };
-    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next).await {
-        versions::delete_history(&ctx.db, &r.project.id, history_seq).await?;
-        return Err(e);
+    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next, false).await {
+        match settle(ctx, &r, &next, false).await {
+            Settled::Moved => {}
+            Settled::NotMoved => {
+                versions::delete_history(&ctx.db, &r.project.id, history_seq).await?;
+                return Err(e);
+            }
+            // The history entry is kept: a log line too many beats a lost one.
+            Settled::Unknown => return Err(e),
+        }
     }
     json(200, &json!({ "production": next, "previous": pointer.map(|p| p.version) }))
 }

@@ -40,9 +40,10 @@ const FIXTURE_TYPES = [
     ui: { html: HTML },
   }),
   // tools-call-error: no arguments, every call is an isError result with
-  // text. An http Type whose upstream can never answer (.invalid never
-  // resolves) is exactly that: today "data tools are not available yet",
-  // once data tools ship an upstream failure; both are isError with text.
+  // text. An http Type whose upstream does not answer here (no internet;
+  // `.invalid` names are refused at save by the outbound guard) is exactly
+  // that: today "data tools are not available yet", once data tools ship an
+  // upstream failure; both are isError with text.
   {
     name: 'test_error_handling',
     title: null,
@@ -53,7 +54,7 @@ const FIXTURE_TYPES = [
     annotations: null,
     scopes: [],
     ui: null,
-    http: { url: 'https://always-fails.invalid/conformance', timeout_ms: 1000, headers: null, secret: null },
+    http: { url: 'https://always-fails.example.com/conformance', timeout_ms: 1000, headers: null, secret: null },
   },
   // json-schema-2020-12 (0.1.16 and 0.2.0): the suite's inputSchema verbatim
   // (0.2.0's SEP-2106 version, a superset of 0.1.16's).

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { uniq, createOrg, createProject } from '../mcp-fixtures.mjs';
 import {
   BASE_SCOPES, DEFAULT_REDIRECT, authorize, openConsent, submitConsent, registerClient, exchangeCode, getTokens, mcp,
-  parseForms, parseRedirect, pkcePair, postForm,
+  parseForms, parseRedirect, pkcePair, postForm, unescapeHtml,
 } from '../oauth-helpers.mjs';
 import {
   PASSWORD, w, fx, owner, org, shop, users, creds, useWorld,
@@ -103,7 +103,11 @@ describe('sign-in on the way to consent', () => {
     assert.match(o.page.text, /<label for="password">Password<\/label>/);
     assert.match(o.page.text, /<button type="submit">Sign in<\/button>/);
     assert.match(o.page.text, /Sign-in App/, 'names the client');
-    assert.match(o.page.text, /href="\/studio\/signup"/, 'a way to sign up by invitation');
+    const signUp = o.page.text.match(/<a href="([^"]*)">Sign up if invited<\/a>/);
+    assert.ok(signUp, 'a way to sign up by invitation');
+    const signUpUrl = new URL(unescapeHtml(signUp[1]), w.url);
+    assert.equal(signUpUrl.pathname, '/studio/signup');
+    assert.equal(signUpUrl.searchParams.get('next'), `/oauth/authorize?${o.query}`, 'sign-up returns to this request too');
     const form = parseForms(o.page.text).find((f) => f.action === '/studio/login');
     assert.equal(form.method, 'post');
     assert.equal(new Map(form.fields).get('next'), `/oauth/authorize?${o.query}`);

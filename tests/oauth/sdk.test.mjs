@@ -21,12 +21,10 @@ import {
   Client as V2Client, StreamableHTTPClientTransport as V2Transport, UnauthorizedError as V2UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import {
-  orderCard, interactiveType, uniq, createOrg, createProject, putType, putInstructions, publish, ownerOf, startMcpWorker,
-} from '../mcp-fixtures.mjs';
-import { followAuthorization, startCimdFixture, decodeJwt, mcp, parseChallenge, BASE_SCOPES } from '../oauth-helpers.mjs';
+  followAuthorization, startPrivateShop, SHOP_INSTRUCTIONS as INSTRUCTIONS, decodeJwt, mcp, parseChallenge, BASE_SCOPES,
+} from '../oauth-helpers.mjs';
 
 const PASSWORD = 'member password 1'; // what harness addMember uses
-const INSTRUCTIONS = 'Orders live in the shop. Use show_order to display one.';
 const NO_RECONNECT = { maxRetries: 0, initialReconnectionDelay: 60_000, maxReconnectionDelay: 60_000, reconnectionDelayGrowFactor: 1 };
 
 let w;
@@ -116,21 +114,8 @@ function recordingFetch() {
 }
 
 before(async () => {
-  fx = await startCimdFixture(); // before the worker: it must trust the fixture's CA
-  w = await startMcpWorker();
-  owner = await ownerOf(w);
-  org = await createOrg(owner, uniq('sdk'));
-  project = await createProject(owner, org, uniq('shop'));
-  await putType(owner, org, project, orderCard());
-  await putType(owner, org, project, interactiveType('plain_note', { ui: { html: '<!doctype html><p>note</p>' } }));
-  await putInstructions(owner, org, project, INSTRUCTIONS);
-  await publish(owner, org, project);
-  // Production gets a Type the draft no longer has, so each endpoint is recognizable.
-  await owner.delete(`/api/v1/orgs/${org}/projects/${project}/draft/types/plain_note`);
-  devEmail = `${uniq('dev')}@example.test`;
-  dev = await w.addMember(owner, org, devEmail, 'developer');
-  const vis = await owner.get(`/api/v1/orgs/${org}/projects/${project}`);
-  assert.equal(vis.body.project?.visibility ?? vis.body.visibility, 'private', 'the project is private');
+  // Production keeps a Type the draft no longer has, so each endpoint is recognizable.
+  ({ fx, w, owner, org, project, dev, devEmail } = await startPrivateShop('sdk'));
 });
 
 after(async () => {

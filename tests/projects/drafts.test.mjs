@@ -101,7 +101,7 @@ describe('Type validation', () => {
     { label: 'http kind without http', name: 'no_http', doc: typeDoc('no_http', { kind: 'http', ui: null }),
       fields: ['/http'], message: /an http Type needs http\.url/ },
     { label: 'http kind with a plain http URL', name: 'plain_http', doc: httpDoc('plain_http', { url: 'http://api.example.com/hook' }),
-      fields: ['/http/url'], message: /must be an https URL/ },
+      fields: ['/http/url'], message: /must use https/ },
     { label: 'http kind with a private address', name: 'private_http', doc: httpDoc('private_http', { url: 'https://10.0.0.7/hook' }),
       fields: ['/http/url'], message: /private/ },
     { label: 'http timeout over 30000 ms', name: 'slow_http', doc: httpDoc('slow_http', { timeout_ms: 30001 }),
@@ -197,7 +197,8 @@ describe('draft reads after writes', () => {
   test('a new project has an empty draft at revision 0 with a matching ETag', async () => {
     const r = await owner.get(`${P}/draft`);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body, { revision: 0, instructions: '', types: [] });
+    // size: the snapshot it would publish, `{"instructions":"","types":[]}` (30 bytes).
+    assert.deepEqual(r.body, { revision: 0, instructions: '', types: [], size: { bytes: 30, limit: 1_500_000 } });
     assert.equal(r.headers.get('etag'), '"0"');
   });
 
