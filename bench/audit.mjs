@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startWorker, freePort, ROOT } from '../tests/harness.mjs';
-import { load } from './load.mjs';
+import { load } from './lib/load.mjs';
 
 const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 8);

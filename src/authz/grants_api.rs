@@ -6,13 +6,16 @@
 //! never turns the committed revocation into an error (`index_writes`).
 
 use super::index_writes::IndexWrite;
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::page;
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::store::grants as index;
-use crate::studio::{auth, orgs::authorize};
+use crate::studio::auth::{self, Caller};
+use crate::studio::orgs::authorize;
 use serde_json::json;
 use worker::Response;
 
@@ -38,6 +41,14 @@ async fn revoke_in_hub(ctx: &Ctx, org_slug: &str, g: &index::GrantRow) -> Result
     // The hub committed: the listing follows, and its failure is no error.
     super::index_writes::after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
     Ok(())
+}
+
+/// A revocation (by an admin or by the grant's member) in the org's audit log.
+fn audit_revoked(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::GrantRow) {
+    let details = json!({
+        "project": g.project_slug, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id,
+    });
+    management(ctx, caller, Some(org_slug), Action::GrantRevoke, &g.grant_id, details);
 }
 
 /// `limit` and `cursor` of a list request (400 naming the bad one).
@@ -69,10 +80,11 @@ pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Respon
 }
 
 pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> Result<Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
     let g = index::get(&ctx.db, id).await?.filter(|g| g.org_id == org.id);
     let g = g.ok_or_else(|| ApiError::NotFound("no such grant in this organization".into()))?;
     revoke_in_hub(ctx, &org.slug, &g).await?;
+    audit_revoked(ctx, &caller, &org.slug, &g);
     json(200, &json!({ "revoked": id }))
 }
 
@@ -91,5 +103,6 @@ pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Resp
         .await?
         .ok_or_else(|| ApiError::NotFound("no such grant".into()))?;
     revoke_in_hub(ctx, &org.slug, &g).await?;
+    audit_revoked(ctx, &caller, &org.slug, &g);
     json(200, &json!({ "revoked": id }))
 }

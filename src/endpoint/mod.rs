@@ -311,7 +311,12 @@ async fn answer(
         call(stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
     }
     if let ReplyBody::OpenStream(kind) = &http_reply.body {
-        return open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await;
+        let resp = open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await?;
+        if resp.status_code() == 401 {
+            // Revoked between the access check and the hub holding the stream.
+            audit.because(ErrorCode::GrantRevoked);
+        }
+        return Ok(resp);
     }
     reply::to_response(http_reply)
 }
