@@ -9,7 +9,7 @@ use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::{error_response, json, load_config};
 use crate::http::route::{resolve, Route};
 use crate::http::ApiError;
-use crate::studio::{account, draft, orgs, pages, projects, releases};
+use crate::studio::{account, audit, audit_settings, draft, orgs, pages, projects, releases};
 use worker::{Context, Env, Method, Request, Response};
 
 /// The crate version and the build's git sha (set by scripts/build.sh).
@@ -76,6 +76,7 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::ListOrgs => orgs::list(ctx, inc).await,
         Route::CreateOrg => orgs::create(ctx, inc).await,
         Route::GetOrg { org } => orgs::get(ctx, inc, &org).await,
+        Route::UpdateOrg { org } => audit_settings::patch_org(ctx, inc, &org).await,
         Route::ListMembers { org } => orgs::list_members(ctx, inc, &org).await,
         Route::UpdateMember { org, user } => orgs::update_member(ctx, inc, &org, &user).await,
         Route::RemoveMember { org, user } => orgs::remove_member(ctx, inc, &org, &user).await,
@@ -116,6 +117,12 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::RevokeOrgGrants { org } => authz::grants_api::revoke_bulk(ctx, inc, &org).await,
         Route::ListMyGrants => authz::grants_api::list_mine(ctx, inc).await,
         Route::RevokeMyGrant { id } => authz::grants_api::revoke_mine(ctx, inc, &id).await,
+        Route::OrgAudit { org } => audit::list_org(ctx, inc, &org).await,
+        Route::OrgAuditStats { org } => audit::stats(ctx, inc, &org).await,
+        Route::OrgAuditActions { org } => audit::list_org_actions(ctx, inc, &org).await,
+        Route::OrgAuditRecord { org, id } => audit::get_one(ctx, inc, &org, &id).await,
+        Route::MyAudit => audit::list_mine(ctx, inc).await,
+        Route::MyAuditActions => audit::list_my_actions(ctx, inc).await,
         Route::Mcp { org, project, draft } => crate::endpoint::serve(ctx, inc, &org, &project, draft).await,
         Route::StudioHome => pages::home(ctx, inc).await,
         Route::StudioLoginPage => pages::login_page(ctx, inc).await,

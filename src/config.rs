@@ -40,6 +40,11 @@ pub struct Config {
     /// (draft reads fail), `hub.members:N` (the first N membership pushes of
     /// an isolate fail). Empty in every real deployment.
     pub faults: Vec<String>,
+    /// Benchmark-only switch (`DOCKYARD_AUDIT=off`): MCP requests still get a
+    /// `Dockyard-Request-Id` but send no audit record, so `bench/audit.mjs`
+    /// can compare the hot path with and without auditing. Never set it in a
+    /// deployment: the audit log would silently stay empty.
+    pub audit_off: bool,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -123,6 +128,14 @@ impl Config {
                 false
             }
         };
+        let audit_off = match get("DOCKYARD_AUDIT").as_deref() {
+            None | Some("on") => false,
+            Some("off") => true,
+            Some(other) => {
+                err.invalid.push(("DOCKYARD_AUDIT", format!("expected on or off, got {other:?}")));
+                false
+            }
+        };
         let mut seconds = |name: &'static str, default: u64| match get(name) {
             None => default,
             Some(raw) => match raw.parse::<u64>() {
@@ -155,6 +168,7 @@ impl Config {
                 .map(|f| f.trim().to_string())
                 .filter(|f| !f.is_empty())
                 .collect(),
+            audit_off,
         })
     }
 
@@ -232,6 +246,10 @@ mod tests {
         assert_eq!(cfg.session_idle_secs, DEFAULT_SESSION_IDLE_SECS);
         assert!(!cfg.allow_loopback_upstreams);
         assert!(!cfg.is_local_http());
+        assert!(!cfg.audit_off, "auditing is on unless a benchmark switches it off");
+        let mut off = base();
+        off.push(("DOCKYARD_AUDIT", "off"));
+        assert!(parse(&off).unwrap().audit_off);
     }
 
     #[test]
@@ -260,6 +278,7 @@ mod tests {
             ("JWT_SIGNING_KEY", "!!!!"),
             ("SECRETS_KEY", "too-short"),
             ("ALLOW_LOOPBACK_UPSTREAMS", "yes"),
+            ("DOCKYARD_AUDIT", "disabled"),
             ("SESSION_IDLE_SECONDS", "-5"),
             ("JWT_PREVIOUS_KEYS", "AAAA"),
         ] {

@@ -69,8 +69,11 @@ export function testSettings(url, vars = {}) {
   };
 }
 
-/** Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS). */
-export async function startWorker({ vars = {} } = {}) {
+/**
+ * Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS);
+ * `logLevel` is wrangler's (`log` shows the worker's console.log lines in `output()`).
+ */
+export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'dockyard-test-'));
   const url = `http://127.0.0.1:${port}`;
@@ -82,7 +85,7 @@ export async function startWorker({ vars = {} } = {}) {
   const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
     '--inspector-port', String(inspectorPort),
-    '--show-interactive-dev-session=false', '--log-level', 'warn',
+    '--show-interactive-dev-session=false', '--log-level', logLevel,
     // `/__scheduled?cron=...` runs the scheduled handler (the cron jobs).
     '--test-scheduled'];
   for (const [k, v] of Object.entries(settings)) {
@@ -117,8 +120,16 @@ export async function startWorker({ vars = {} } = {}) {
   }
 
   const worker = {
-    url, port, dir, settings, stop,
+    url, port, dir, config, settings, stop,
     output: () => output,
+    /** Runs the scheduled handler (wrangler's trigger route); `time` is Unix ms. */
+    async scheduled({ cron, time } = {}) {
+      const q = new URLSearchParams();
+      if (cron) q.set('cron', cron);
+      if (time !== undefined) q.set('time', String(time));
+      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?${q}`);
+      return { status: res.status, text: await res.text() };
+    },
     client: (opts) => new Client(url, opts),
     /**
      * Runs one SQL statement on this worker's local D1 (`wrangler d1 execute`,
@@ -127,7 +138,7 @@ export async function startWorker({ vars = {} } = {}) {
      */
     async d1(sql) {
       const args = ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config, '--command', sql, '--json'];
-      const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env });
+      const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
       return JSON.parse(stdout)[0]?.results ?? [];
     },
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */

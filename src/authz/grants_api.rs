@@ -14,10 +14,12 @@
 //! affected hub, carrying all of that hub's grant ids.
 //!
 //! Every revocation made here is a management record in the audit log
-//! ([`audit_action`], the one place that writes them for this module and for
-//! the project delete).
+//! ([`audit_action`], the one place this module writes them; the project
+//! delete records `project.delete` with its revoked count itself).
 
 use super::index_writes::{after_commit, IndexWrite};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::page;
 use crate::http::respond::json;
@@ -31,24 +33,22 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use worker::Response;
 
-/// The management actions this module (and the project delete) records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppsAction {
-    /// One grant, by an admin or by its member (`details.by`).
-    GrantRevoke,
-    /// A bulk revocation, or the revocations a member removal caused.
-    GrantRevokeBulk,
-    /// A project delete (with the grants it revoked).
-    ProjectDelete,
+/// At most this many grant ids are named in one audit record's details (the
+/// count is always exact).
+const AUDIT_MAX_IDS: usize = 100;
+
+/// Records a management action in the audit log (`audit_io::actions`): who
+/// (`caller`), in which org, what, on what, with which details. Actions:
+/// `grant.revoke` (one grant, by an admin or its own member),
+/// `grant.revoke_bulk` (a bulk revocation, or what a member removal revoked:
+/// `details.cause` = `member.remove`), `project.delete`.
+pub fn audit_action(ctx: &Ctx, caller: &Caller, org: &str, action: Action, target: &str, details: Value) {
+    management(ctx, caller, Some(org), action, target, details);
 }
 
-/// Records a management action in the audit log: who (`caller`), in which
-/// org, what, on what, with which details. The one call site of the audit
-/// log's management-record function for everything Authorized apps adds.
-pub fn audit_action(ctx: &Ctx, caller: &Caller, org: &str, action: AppsAction, target: &str, details: Value) {
-    // Until the audit log is merged, nothing is recorded here (see the report
-    // of branch `apps`); this is the single call site to switch.
-    let _ = (ctx, caller, org, action, target, details);
+/// The ids a record names: the first [`AUDIT_MAX_IDS`].
+fn named_ids(ids: &[String]) -> &[String] {
+    &ids[..ids.len().min(AUDIT_MAX_IDS)]
 }
 
 fn view(g: &index::GrantRow, now: i64) -> Value {
@@ -98,17 +98,17 @@ async fn revoke_in_hubs(
     }
 }
 
-async fn revoke_one(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::GrantRow, by: &str) -> Result<(), ApiError> {
+/// Revokes one grant (an admin's or its member's request; the record's actor
+/// says which).
+async fn revoke_one(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::GrantRow) -> Result<(), ApiError> {
     let project =
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
     let stub = crate::objects::hub(ctx, org_slug, project)?;
     let answer = crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
     after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
     if answer["revoked"].as_bool() == Some(true) {
-        let details = json!({
-            "by": by, "project": project, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id,
-        });
-        audit_action(ctx, caller, org_slug, AppsAction::GrantRevoke, &g.grant_id, details);
+        let details = json!({ "project": project, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id });
+        audit_action(ctx, caller, org_slug, Action::GrantRevoke, &g.grant_id, details);
     }
     Ok(())
 }
@@ -147,7 +147,7 @@ pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> R
     let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
     let g = index::get(&ctx.db, id).await?.filter(|g| g.org_id == org.id);
     let g = g.ok_or_else(|| ApiError::NotFound("no such grant in this organization".into()))?;
-    revoke_one(ctx, &caller, &org.slug, &g, "admin").await?;
+    revoke_one(ctx, &caller, &org.slug, &g).await?;
     json(200, &json!({ "revoked": id }))
 }
 
@@ -168,9 +168,9 @@ pub async fn revoke_bulk(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Res
     let revoked = revoke_in_hubs(ctx, &org.slug, by_hub).await?;
     let details = json!({
         "filter": { "project": filter.project, "user": filter.user, "client": filter.client, "channel": filter.channel },
-        "revoked_count": revoked.len(), "hubs": hubs, "grant_ids": revoked,
+        "revoked_count": revoked.len(), "hubs": hubs, "grant_ids": named_ids(&revoked),
     });
-    audit_action(ctx, &caller, &org.slug, AppsAction::GrantRevokeBulk, "grants", details);
+    audit_action(ctx, &caller, &org.slug, Action::GrantRevokeBulk, "grants", details);
     json(200, &json!({ "revoked_count": revoked.len() }))
 }
 
@@ -185,7 +185,7 @@ pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Resp
     let g = index::get(&ctx.db, id).await?.filter(|g| g.user_id == caller.user.id);
     let g = g.ok_or_else(|| ApiError::NotFound("no such grant of yours".into()))?;
     let org_slug = g.org_slug.clone().ok_or_else(|| ApiError::NotFound("no such grant".into()))?;
-    revoke_one(ctx, &caller, &org_slug, &g, "self").await?;
+    revoke_one(ctx, &caller, &org_slug, &g).await?;
     json(200, &json!({ "revoked": id }))
 }
 
@@ -193,7 +193,7 @@ pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Resp
 /// them while taking the new member snapshot).
 pub fn audit_member_removal(ctx: &Ctx, caller: &Caller, org_slug: &str, user_id: &str, revoked: &[String]) {
     let details = json!({
-        "cause": "member.remove", "user_id": user_id, "revoked_count": revoked.len(), "grant_ids": revoked,
+        "cause": "member.remove", "user_id": user_id, "revoked_count": revoked.len(), "grant_ids": named_ids(revoked),
     });
-    audit_action(ctx, caller, org_slug, AppsAction::GrantRevokeBulk, user_id, details);
+    audit_action(ctx, caller, org_slug, Action::GrantRevokeBulk, user_id, details);
 }

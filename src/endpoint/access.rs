@@ -2,6 +2,8 @@
 //! check (step 3) and the decision from the hub's answer (step 4).
 
 use super::{reply, Hop};
+use crate::audit::observe::{grant_refusal, token_refusal};
+use crate::audit::ErrorCode;
 use crate::authz;
 use crate::http::context::Ctx;
 use crate::http::ApiError;
@@ -38,18 +40,17 @@ fn bearer(req: &HttpRequest) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
+/// A refusal: the audit code and the answer to send.
+pub type Refusal = (ErrorCode, Result<Response, ApiError>);
+
 /// Step 3: `Ok(None)` without a token; a presented token that fails
 /// (signature, expiry, issuer, audience) is the 401 to send.
-pub fn verify_token(
-    ctx: &Ctx,
-    req: &HttpRequest,
-    resource: &Resource,
-) -> Result<Option<AccessClaims>, Result<Response, ApiError>> {
+pub fn verify_token(ctx: &Ctx, req: &HttpRequest, resource: &Resource) -> Result<Option<AccessClaims>, Refusal> {
     let Some(token) = bearer(req) else { return Ok(None) };
     let endpoint_url = resource.canonical_url(&ctx.config.public_url);
     tokens::verify_access_token(&token, &authz::signing_keys(ctx), &ctx.config.public_url, &endpoint_url, ctx.now)
         .map(Some)
-        .map_err(|e| reply::unauthorized(ctx, req, resource, Some(&e.to_string())))
+        .map_err(|e| (token_refusal(&e), reply::unauthorized(ctx, req, resource, Some(&e.to_string()))))
 }
 
 /// Step 4: the caller's access from the hub's answer, or the 401 to send.
@@ -60,16 +61,16 @@ pub fn decide(
     resource: &Resource,
     hop: &Hop,
     claims: Option<&AccessClaims>,
-) -> Result<Access, Result<Response, ApiError>> {
+) -> Result<Access, Refusal> {
     let Some(project) = &hop.view.project else {
         let problem = claims.map(|_| "the grant is not valid");
-        return Err(reply::unauthorized(ctx, req, resource, problem));
+        return Err((ErrorCode::ProjectUnknown, reply::unauthorized(ctx, req, resource, problem)));
     };
     if let Some(claims) = claims {
         let a = &hop.access;
         if a["ok"].as_bool() != Some(true) {
             let reason = a["reason"].as_str().unwrap_or("the grant is not valid");
-            return Err(reply::unauthorized(ctx, req, resource, Some(reason)));
+            return Err((grant_refusal(reason), reply::unauthorized(ctx, req, resource, Some(reason))));
         }
         return Ok(Access {
             effective_scopes: serde_json::from_value(a["effective_scopes"].clone()).unwrap_or_default(),
@@ -81,5 +82,5 @@ pub fn decide(
         let base: Vec<String> = BASE_SCOPES.iter().map(|s| s.to_string()).collect();
         return Ok(Access { effective_scopes: base.clone(), member_scopes: Some(base), grant_id: None });
     }
-    Err(reply::unauthorized(ctx, req, resource, None))
+    Err((ErrorCode::TokenMissing, reply::unauthorized(ctx, req, resource, None)))
 }

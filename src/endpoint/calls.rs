@@ -3,6 +3,7 @@
 
 use super::access::Access;
 use super::{reply, validate_args};
+use crate::audit::ErrorCode;
 use crate::http::context::Ctx;
 use crate::http::ApiError;
 use crate::mcp::{self, HttpReply, HttpRequest, ToolCall, ToolKind};
@@ -13,14 +14,14 @@ use crate::projects::types::TypeDoc;
 use worker::Response;
 
 /// For a `tools/call` of a Type the caller may not call: the 403 step-up
-/// answer or the -32602 error naming the missing scope.
+/// answer or the -32602 error naming the missing scope (with its audit code).
 pub fn scope_refusal(
     ctx: &Ctx,
     req: &HttpRequest,
     resource: &Resource,
     types: &[TypeDoc],
     access: &Access,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<Option<(ErrorCode, Response)>, ApiError> {
     if req.method != "POST" {
         return Ok(None);
     }
@@ -34,34 +35,40 @@ pub fn scope_refusal(
     let role_allows = |s: &str| access.role_allows(s);
     match toolset::decide(doc, &access.effective_scopes, &role_allows) {
         ScopeDecision::Allowed => Ok(None),
-        ScopeDecision::StepUp { needed } => reply::insufficient_scope(ctx, req, resource, &needed).map(Some),
+        ScopeDecision::StepUp { needed } => {
+            reply::insufficient_scope(ctx, req, resource, &needed).map(|r| Some((ErrorCode::InsufficientScope, r)))
+        }
         ScopeDecision::Hidden { missing } => {
             let message = format!(
                 "Unknown tool: {} (it needs the scope {}, which your access does not include)",
                 doc.name,
                 missing.join(" ")
             );
-            reply::rpc_error(req, &msg["id"], -32602, &message).map(Some)
+            reply::rpc_error(req, &msg["id"], -32602, &message).map(|r| Some((ErrorCode::ToolHidden, r)))
         }
     }
 }
 
 /// Runs a validated call. The caller needs `tools:call`; the Type's own
-/// scopes were checked by [`scope_refusal`] and `visible_tools`.
-pub fn run(call: ToolCall, access: &Access) -> HttpReply {
-    let result = if !access.may_call() {
-        mcp::ToolResult {
+/// scopes were checked by [`scope_refusal`] and `visible_tools`. The code is
+/// the audit log's more precise word for an `isError` result.
+pub fn run(call: ToolCall, access: &Access) -> (HttpReply, Option<ErrorCode>) {
+    let (result, code) = if !access.may_call() {
+        let refused = mcp::ToolResult {
             content_text: "calling tools needs the tools:call scope".into(),
             structured: None,
             is_error: true,
-        }
+        };
+        (refused, Some(ErrorCode::CallScopeMissing))
     } else {
         match call.tool.kind {
-            ToolKind::Interactive => mcp::interactive_result(&call.tool, &call.arguments),
-            ToolKind::Http => mcp::http_not_available(&call.tool),
+            ToolKind::Interactive => (mcp::interactive_result(&call.tool, &call.arguments), None),
+            ToolKind::Http => (mcp::http_not_available(&call.tool), Some(ErrorCode::DataToolUnavailable)),
         }
     };
     let tool = call.tool.clone();
+    let failed_before = result.is_error;
     let result = mcp::conform_output(&tool, result, &validate_args);
-    mcp::finish_tool_call(call, result)
+    let code = if result.is_error && !failed_before { Some(ErrorCode::OutputSchemaMismatch) } else { code };
+    (mcp::finish_tool_call(call, result), code)
 }

@@ -17,7 +17,11 @@
 //!    pointer at a missing version row (publishing makes that impossible)
 //!    serves no tools, logged, never a 500;
 //! 6. [`answer`]: the engine answers; tool calls run here ([`calls`]);
-//!    listen streams are held by the hub, where changes happen.
+//!    listen streams are held by the hub, where changes happen;
+//! 7. [`AuditDraft::finish`]: every answer of steps 2-6 (refusals and
+//!    errors included) gets `Dockyard-Request-Id`, and its audit record is
+//!    sent after the response (`waitUntil` -> Queue -> D1). Each step tells
+//!    the draft what it learned (the request, the caller, why it refused).
 //!
 //! An unknown project answers exactly like a private one (401 with the same
 //! challenge): without a token, nobody can tell a private project from a
@@ -27,12 +31,15 @@
 //! Durable Object (and a hub that was never initialized writes nothing).
 
 mod access;
+mod audit;
 mod cache;
 mod calls;
 mod reply;
 
+use crate::audit::ErrorCode;
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
+use crate::http::respond::error_response;
 use crate::http::ApiError;
 use crate::identity::validate;
 use crate::mcp::{self, HttpReply, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind};
@@ -44,47 +51,88 @@ use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
 use crate::store::versions;
 use access::Access;
+use audit::AuditDraft;
 use serde_json::json;
 use std::rc::Rc;
 use worker::{Response, Stub};
 
+/// The label the legacy session key is derived from `SECRETS_KEY` with.
+pub(crate) const SESSION_KEY_LABEL: &[u8] = b"dockyard mcp session v1";
+
 pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draft: bool) -> Result<Response, ApiError> {
     let resource = endpoint_of(org, project, draft)?;
     let headers: Vec<(String, String)> = inc.headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    let mut audit = AuditDraft::start(ctx, &resource, inc.method.as_ref(), &headers);
+    let resp = match steps(ctx, inc, &resource, &headers, &mut audit).await {
+        Ok(resp) => resp,
+        Err(e) => error_response(&e),
+    };
+    Ok(audit.finish(ctx, resp))
+}
+
+/// Steps 2-6; every answer, refusals included, goes back through `serve`
+/// (the audit record and `Dockyard-Request-Id`).
+async fn steps(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    resource: &Resource,
+    headers: &[(String, String)],
+    audit: &mut AuditDraft,
+) -> Result<Response, ApiError> {
+    let (org, project, draft) = (resource.org.as_str(), resource.project.as_str(), resource.draft);
     let method = inc.method.to_string();
-    if let Some(early) = reject_early(ctx, &method, &headers) {
+    if let Some(early) = reject_early(ctx, &method, headers) {
+        audit.request(ctx, &HttpRequest { method: &method, headers, body: &[] }, resource);
         return reply::to_response(early);
     }
-    let body = match read_body(inc, &method, &headers).await? {
+    let body = match read_body(inc, &method, headers).await? {
         Ok(body) => body,
         Err(too_large) => return reply::to_response(too_large),
     };
-    let req = HttpRequest { method: &method, headers: &headers, body: &body };
+    let req = HttpRequest { method: &method, headers, body: &body };
+    audit.request(ctx, &req, resource);
     // MUST: tokens only in the Authorization header, never in the query string.
     if inc.url.query_pairs().any(|(k, _)| k == "access_token") {
+        audit.because(ErrorCode::TokenInQuery);
         return reply::refuse_query_token(&req);
     }
-    let claims = match access::verify_token(ctx, &req, &resource) {
+    let claims = match access::verify_token(ctx, &req, resource) {
         Ok(claims) => claims,
-        Err(refusal) => return refusal,
+        Err((code, refusal)) => {
+            audit.because(code);
+            return refusal;
+        }
     };
+    if let Some(c) = &claims {
+        audit.caller(c);
+    }
     // A verified token proves the project existed; an anonymous caller's
     // project is looked up first, so probes never instantiate a hub.
     let stub = match &claims {
         Some(_) => hub(ctx, org, project)?,
-        None if draft => return reply::unauthorized(ctx, &req, &resource, None),
+        None if draft => {
+            audit.because(ErrorCode::TokenMissing);
+            return reply::unauthorized(ctx, &req, resource, None);
+        }
         None => match existing_hub(ctx, org, project).await? {
             Some(stub) => stub,
-            None => return reply::unauthorized(ctx, &req, &resource, None),
+            None => {
+                audit.because(ErrorCode::ProjectUnknown);
+                return reply::unauthorized(ctx, &req, resource, None);
+            }
         },
     };
-    let hop = hub_round_trip(ctx, &stub, &req, &resource, claims.as_ref()).await?;
-    let access = match access::decide(ctx, &req, &resource, &hop, claims.as_ref()) {
+    let hop = hub_round_trip(ctx, &stub, &req, resource, claims.as_ref()).await?;
+    let access = match access::decide(ctx, &req, resource, &hop, claims.as_ref()) {
         Ok(access) => access,
-        Err(refusal) => return refusal,
+        Err((code, refusal)) => {
+            audit.because(code);
+            return refusal;
+        }
     };
     let view = project_view(ctx, &hop, draft).await?;
-    answer(ctx, &stub, &req, &resource, &access, &view, hop.session_ended).await
+    audit.served(&view.version, &view.types);
+    answer(ctx, &stub, &req, resource, &access, &view, hop.session_ended, audit).await
 }
 
 /// Step 1: the endpoint a path names; invalid slugs are a plain 404.
@@ -212,6 +260,7 @@ async fn production_snapshot(
 
 /// Step 6: the engine's answer, with tool calls run, ended sessions recorded
 /// and listen streams handed to the hub.
+#[allow(clippy::too_many_arguments)]
 async fn answer(
     ctx: &Ctx,
     stub: &Stub,
@@ -220,6 +269,7 @@ async fn answer(
     access: &Access,
     view: &ProjectView,
     session_ended: bool,
+    audit: &mut AuditDraft,
 ) -> Result<Response, ApiError> {
     let role_allows = |s: &str| access.role_allows(s);
     let server_view = ServerView {
@@ -232,10 +282,11 @@ async fn answer(
     };
     // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
     // function that filtered the list.
-    if let Some(refusal) = calls::scope_refusal(ctx, req, resource, &view.types, access)? {
+    if let Some((code, refusal)) = calls::scope_refusal(ctx, req, resource, &view.types, access)? {
+        audit.because(code);
         return Ok(refusal);
     }
-    let session_key = crypto::hmac_sha256(&ctx.config.secrets_key, b"dockyard mcp session v1");
+    let session_key = crypto::hmac_sha256(&ctx.config.secrets_key, SESSION_KEY_LABEL);
     let is_ended = |_id: &str| session_ended;
     let env = mcp::EngineEnv {
         session_key: &session_key,
@@ -247,13 +298,25 @@ async fn answer(
     };
     let http_reply = match mcp::handle(req, &server_view, &env) {
         Outcome::Reply(r) => r,
-        Outcome::CallTool(call) => calls::run(call, access),
+        Outcome::CallTool(call) => {
+            audit.tool_ran();
+            let (reply, code) = calls::run(call, access);
+            if let Some(code) = code {
+                audit.because(code);
+            }
+            reply
+        }
     };
     if let Some(ended) = mcp::session_ended_by(req, &http_reply) {
         call(stub, "/sessions/end", &json!({ "hash": crypto::sha256_hex(ended.as_bytes()), "now": ctx.now })).await?;
     }
     if let ReplyBody::OpenStream(kind) = &http_reply.body {
-        return open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await;
+        let resp = open_stream(ctx, stub, req, resource, access, kind, &http_reply.headers).await?;
+        if resp.status_code() == 401 {
+            // Revoked between the access check and the hub holding the stream.
+            audit.because(ErrorCode::GrantRevoked);
+        }
+        return Ok(resp);
     }
     reply::to_response(http_reply)
 }

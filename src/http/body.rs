@@ -111,6 +111,17 @@ impl Body {
         v
     }
 
+    /// An optional JSON object (its fields are the caller's to check).
+    pub fn opt_object(&mut self, field: &str) -> Option<Map<String, Value>> {
+        match self.take(field)? {
+            Value::Object(m) => Some(m),
+            _ => {
+                self.error(field, "must be an object");
+                None
+            }
+        }
+    }
+
     /// An optional array of strings, each at most `max_len` characters.
     pub fn opt_string_array(&mut self, field: &str, max_items: usize, max_len: usize) -> Option<Vec<String>> {
         let items = match self.take(field)? {
@@ -200,6 +211,16 @@ mod tests {
                 ("extra", "is not a known field"),
             ]
         );
+    }
+
+    #[test]
+    fn nested_objects() {
+        let mut b = Body::parse(br#"{"audit": {"payloads": true}, "other": 3}"#, 1000).unwrap();
+        assert_eq!(b.opt_object("audit").unwrap()["payloads"], true);
+        assert_eq!(b.opt_object("other"), None);
+        assert_eq!(b.opt_object("missing"), None);
+        let ApiError::Invalid(fields) = b.finish().unwrap_err() else { panic!() };
+        assert_eq!((fields[0].field.as_str(), fields[0].message.as_str()), ("other", "must be an object"));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Route {
     GetOrg {
         org: String,
     },
+    UpdateOrg {
+        org: String,
+    },
     ListMembers {
         org: String,
     },
@@ -147,6 +150,22 @@ pub enum Route {
     RevokeMyGrant {
         id: String,
     },
+    // The audit log.
+    OrgAudit {
+        org: String,
+    },
+    OrgAuditStats {
+        org: String,
+    },
+    OrgAuditActions {
+        org: String,
+    },
+    OrgAuditRecord {
+        org: String,
+        id: String,
+    },
+    MyAudit,
+    MyAuditActions,
     /// An MCP endpoint: production (`/<org>/<project>`) or draft (`.../draft`).
     /// Every method reaches the engine, which answers per protocol era.
     Mcp {
@@ -234,7 +253,16 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["orgs", org, "grants", "revoke"] => (&["POST"], post(method, Route::RevokeOrgGrants { org: o(org) })),
         ["orgs", org, "grants", id] => (&["DELETE"], delete(method, Route::RevokeOrgGrant { org: o(org), id: o(id) })),
         ["orgs"] => (&["GET", "POST"], pick(method, Some(Route::ListOrgs), Some(Route::CreateOrg), None, None)),
-        ["orgs", org] => (&["GET"], get(method, Route::GetOrg { org: o(org) })),
+        ["orgs", org] => (
+            &["GET", "PATCH"],
+            pick(method, Some(Route::GetOrg { org: o(org) }), None, Some(Route::UpdateOrg { org: o(org) }), None),
+        ),
+        ["me", "audit"] => (&["GET"], get(method, Route::MyAudit)),
+        ["me", "audit", "actions"] => (&["GET"], get(method, Route::MyAuditActions)),
+        ["orgs", org, "audit"] => (&["GET"], get(method, Route::OrgAudit { org: o(org) })),
+        ["orgs", org, "audit", "stats"] => (&["GET"], get(method, Route::OrgAuditStats { org: o(org) })),
+        ["orgs", org, "audit", "actions"] => (&["GET"], get(method, Route::OrgAuditActions { org: o(org) })),
+        ["orgs", org, "audit", id] => (&["GET"], get(method, Route::OrgAuditRecord { org: o(org), id: o(id) })),
         ["orgs", org, "members"] => (&["GET"], get(method, Route::ListMembers { org: o(org) })),
         ["orgs", org, "members", user] => (
             &["PATCH", "DELETE"],
@@ -410,6 +438,29 @@ mod tests {
             vec![("Allow", "PUT, DELETE".to_string())]
         );
         assert_eq!(resolve("GET", "/api/v1/orgs/acme/projects/demo/nothing").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn audit_routes() {
+        let org = || String::from("acme");
+        assert_eq!(resolve("GET", "/api/v1/orgs/acme/audit"), Ok(Route::OrgAudit { org: org() }));
+        assert_eq!(resolve("GET", "/api/v1/orgs/acme/audit/stats"), Ok(Route::OrgAuditStats { org: org() }));
+        assert_eq!(resolve("GET", "/api/v1/orgs/acme/audit/actions"), Ok(Route::OrgAuditActions { org: org() }));
+        assert_eq!(
+            resolve("GET", "/api/v1/orgs/acme/audit/req_1"),
+            Ok(Route::OrgAuditRecord { org: org(), id: "req_1".into() })
+        );
+        assert_eq!(resolve("GET", "/api/v1/me/audit"), Ok(Route::MyAudit));
+        assert_eq!(resolve("GET", "/api/v1/me/audit/actions"), Ok(Route::MyAuditActions));
+        assert_eq!(resolve("PATCH", "/api/v1/orgs/acme"), Ok(Route::UpdateOrg { org: org() }));
+        assert_eq!(
+            resolve("DELETE", "/api/v1/orgs/acme/audit").unwrap_err().headers(),
+            vec![("Allow", "GET".to_string())]
+        );
+        assert_eq!(
+            resolve("PUT", "/api/v1/orgs/acme").unwrap_err().headers(),
+            vec![("Allow", "GET, PATCH".to_string())]
+        );
     }
 
     #[test]

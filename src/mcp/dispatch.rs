@@ -200,7 +200,9 @@ fn initialize(view: &ServerView, env: &EngineEnv, ctx: &ReplyCtx, id: &RequestId
     };
     let mut reply = result_reply(ctx, id, &result, false);
     // MAY: a session id on the InitializeResult response; ours is signed.
-    let sid = session::issue(env.session_key, &view.endpoint_url, env.now_secs);
+    // The host's clientInfo rides in the signed id, for the audit log.
+    let host = p.client_info.as_ref().and_then(session::HostInfo::from_client_info);
+    let sid = session::issue(env.session_key, &view.endpoint_url, env.now_secs, host.as_ref());
     reply.headers.push(("mcp-session-id".into(), sid));
     reply
 }

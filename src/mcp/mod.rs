@@ -44,7 +44,7 @@ pub mod types;
 pub mod view;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use engine::{
     early_reply, handle, payload_too_large, session_ended_by, session_id_of, EngineEnv, HttpReply, HttpRequest,

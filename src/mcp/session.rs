@@ -6,12 +6,20 @@
 //! of sessions a client ended with DELETE, which the glue keeps (by hash)
 //! and the engine consults through `EngineEnv::is_session_ended`.
 //!
-//! Format: `v1.<issued-unix-secs>.<nonce>.<mac>` where `nonce` is 16 random
-//! bytes and `mac` is HMAC-SHA-256 under the session key over a
-//! domain-separated string naming the endpoint URL, the issue time and the
-//! nonce (both base64url, no padding). Only visible ASCII (MUST: 0x21–0x7E).
-//! Binding the endpoint URL into the MAC means an id minted on a project's
-//! draft endpoint is "not found" (404) on production or on another project.
+//! Format: `v2.<issued-unix-secs>.<nonce>.<host>.<mac>` where `nonce` is 16
+//! random bytes, `host` is base64url of the JSON `[name, version]` of the
+//! `clientInfo` the client sent in `initialize` (or `-` without one), and
+//! `mac` is HMAC-SHA-256 under the session key over a domain-separated string
+//! naming the endpoint URL, the issue time, the nonce and the host (all
+//! base64url, no padding). Only visible ASCII (MUST: 0x21–0x7E). Binding the
+//! endpoint URL into the MAC means an id minted on a project's draft endpoint
+//! is "not found" (404) on production or on another project.
+//!
+//! Why the host is in the id: the legacy era sends `clientInfo` only once,
+//! in `initialize`, but the audit log records `host_name` / `host_version`
+//! on every request of the session. A signed id carries it without storage.
+//! The earlier `v1.<issued>.<nonce>.<mac>` ids (no host) still verify until
+//! they expire, with no host; nothing else about them changed.
 //!
 //! A session carries no authority: every request still presents its own
 //! bearer token, so a leaked session id lets nobody in. Ids expire after
@@ -25,7 +33,38 @@ pub const SESSION_MAX_AGE_SECS: u64 = 30 * 24 * 60 * 60;
 /// Clock skew tolerated for an id issued "in the future" by another isolate.
 const MAX_SKEW_SECS: u64 = 300;
 /// Longer values are rejected before any parsing.
-const MAX_LEN: usize = 200;
+const MAX_LEN: usize = 400;
+/// `clientInfo` name and version are cut to this many characters.
+const MAX_HOST_NAME: usize = 64;
+const MAX_HOST_VERSION: usize = 32;
+
+/// A host's `clientInfo` (`name`, `version`), as carried in a session id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl HostInfo {
+    /// From a `clientInfo` object; `None` without a string `name`. Both parts
+    /// are cut to a bounded length (they are the client's free text).
+    pub fn from_client_info(info: &serde_json::Value) -> Option<HostInfo> {
+        let name = info.get("name")?.as_str()?;
+        let version = info.get("version").and_then(|v| v.as_str()).unwrap_or("");
+        Some(HostInfo {
+            name: name.chars().take(MAX_HOST_NAME).collect(),
+            version: version.chars().take(MAX_HOST_VERSION).collect(),
+        })
+    }
+}
+
+/// A verified session id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub issued: u64,
+    /// The host that opened the session (none for `v1` ids).
+    pub host: Option<HostInfo>,
+}
 
 /// Why a presented session id is not a live session of this endpoint. The
 /// client sees the same 404 for each; the variants are for the audit log.
@@ -41,32 +80,59 @@ pub enum SessionError {
     FromFuture,
 }
 
-fn mac_input(endpoint_url: &str, issued: u64, nonce_b64: &str) -> Vec<u8> {
+fn mac_input_v1(endpoint_url: &str, issued: u64, nonce_b64: &str) -> Vec<u8> {
     format!("dockyard/mcp-session/v1\n{endpoint_url}\n{issued}\n{nonce_b64}").into_bytes()
 }
 
-/// A new session id for `endpoint_url`.
-pub fn issue(session_key: &[u8], endpoint_url: &str, now_secs: u64) -> String {
-    issue_with_nonce(session_key, endpoint_url, now_secs, random_bytes())
+fn mac_input_v2(endpoint_url: &str, issued: u64, nonce_b64: &str, host: &str) -> Vec<u8> {
+    format!("dockyard/mcp-session/v2\n{endpoint_url}\n{issued}\n{nonce_b64}\n{host}").into_bytes()
+}
+
+fn encode_host(host: Option<&HostInfo>) -> String {
+    match host {
+        None => "-".into(),
+        Some(h) => b64url_encode(serde_json::json!([h.name, h.version]).to_string().as_bytes()),
+    }
+}
+
+fn decode_host(text: &str) -> Result<Option<HostInfo>, SessionError> {
+    if text == "-" {
+        return Ok(None);
+    }
+    let bytes = b64url_decode(text).ok_or(SessionError::Malformed)?;
+    let (name, version): (String, String) = serde_json::from_slice(&bytes).map_err(|_| SessionError::Malformed)?;
+    Ok(Some(HostInfo { name, version }))
+}
+
+/// A new session id for `endpoint_url`, naming the host that opened it.
+pub fn issue(session_key: &[u8], endpoint_url: &str, now_secs: u64, host: Option<&HostInfo>) -> String {
+    issue_with_nonce(session_key, endpoint_url, now_secs, host, random_bytes())
 }
 
 /// [`issue`] with a given nonce (deterministic, for tests).
-pub fn issue_with_nonce(session_key: &[u8], endpoint_url: &str, now_secs: u64, nonce: [u8; 16]) -> String {
+pub fn issue_with_nonce(
+    session_key: &[u8],
+    endpoint_url: &str,
+    now_secs: u64,
+    host: Option<&HostInfo>,
+    nonce: [u8; 16],
+) -> String {
     let nonce_b64 = b64url_encode(&nonce);
-    let mac = hmac_sha256(session_key, &mac_input(endpoint_url, now_secs, &nonce_b64));
-    format!("v1.{now_secs}.{nonce_b64}.{}", b64url_encode(&mac))
+    let host = encode_host(host);
+    let mac = hmac_sha256(session_key, &mac_input_v2(endpoint_url, now_secs, &nonce_b64, &host));
+    format!("v2.{now_secs}.{nonce_b64}.{host}.{}", b64url_encode(&mac))
 }
 
-/// Checks `id` against this endpoint; `Ok(issued_secs)` when valid.
-pub fn verify(session_key: &[u8], endpoint_url: &str, now_secs: u64, id: &str) -> Result<u64, SessionError> {
+/// Checks `id` against this endpoint.
+pub fn verify(session_key: &[u8], endpoint_url: &str, now_secs: u64, id: &str) -> Result<Session, SessionError> {
     if id.len() > MAX_LEN {
         return Err(SessionError::Malformed);
     }
-    let mut parts = id.split('.');
-    let (Some("v1"), Some(issued), Some(nonce_b64), Some(mac_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(SessionError::Malformed);
+    let parts: Vec<&str> = id.split('.').collect();
+    let (issued, nonce_b64, host_text, mac_b64) = match parts.as_slice() {
+        ["v1", issued, nonce, mac] => (*issued, *nonce, None, *mac),
+        ["v2", issued, nonce, host, mac] => (*issued, *nonce, Some(*host), *mac),
+        _ => return Err(SessionError::Malformed),
     };
     if issued.is_empty() || !issued.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SessionError::Malformed);
@@ -81,17 +147,24 @@ pub fn verify(session_key: &[u8], endpoint_url: &str, now_secs: u64, id: &str) -
     if nonce.len() != 16 || mac.len() != 32 {
         return Err(SessionError::Malformed);
     }
-    let expected = hmac_sha256(session_key, &mac_input(endpoint_url, issued_secs, nonce_b64));
+    let expected = match host_text {
+        None => hmac_sha256(session_key, &mac_input_v1(endpoint_url, issued_secs, nonce_b64)),
+        Some(h) => hmac_sha256(session_key, &mac_input_v2(endpoint_url, issued_secs, nonce_b64, h)),
+    };
     if !ct_eq(&expected, &mac) {
         return Err(SessionError::BadSignature);
     }
+    let host = match host_text {
+        None => None,
+        Some(h) => decode_host(h)?,
+    };
     if issued_secs > now_secs.saturating_add(MAX_SKEW_SECS) {
         return Err(SessionError::FromFuture);
     }
     if now_secs.saturating_sub(issued_secs) > SESSION_MAX_AGE_SECS {
         return Err(SessionError::Expired);
     }
-    Ok(issued_secs)
+    Ok(Session { issued: issued_secs, host })
 }
 
 #[cfg(test)]
@@ -102,30 +175,81 @@ mod tests {
     const DRAFT: &str = "https://mcp.example.com/acme/shop/draft";
     const PROD: &str = "https://mcp.example.com/acme/shop";
 
+    fn issued(r: Result<Session, SessionError>) -> Result<u64, SessionError> {
+        r.map(|s| s.issued)
+    }
+
+    fn host(name: &str, version: &str) -> HostInfo {
+        HostInfo { name: name.into(), version: version.into() }
+    }
+
     #[test]
     fn issued_ids_verify_and_are_visible_ascii() {
-        let id = issue(KEY, DRAFT, 1_000);
+        let id = issue(KEY, DRAFT, 1_000, Some(&host("Claude Desktop", "0.14.2")));
         assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{id}");
-        assert_eq!(verify(KEY, DRAFT, 1_500, &id), Ok(1_000));
-        assert_ne!(issue(KEY, DRAFT, 1_000), id, "nonces differ");
+        assert!(id.starts_with("v2.1000."), "{id}");
+        assert_eq!(issued(verify(KEY, DRAFT, 1_500, &id)), Ok(1_000));
+        assert_ne!(issue(KEY, DRAFT, 1_000, None), id, "nonces differ");
+    }
+
+    #[test]
+    fn the_host_travels_in_the_id() {
+        let h = host("Claude Desktop", "0.14.2");
+        let id = issue(KEY, DRAFT, 1_000, Some(&h));
+        assert_eq!(verify(KEY, DRAFT, 1_000, &id).unwrap().host, Some(h));
+        let none = issue(KEY, DRAFT, 1_000, None);
+        assert!(none.split('.').nth(3) == Some("-"), "{none}");
+        assert_eq!(verify(KEY, DRAFT, 1_000, &none).unwrap().host, None);
+        // A long clientInfo is cut, so the id stays bounded and still verifies.
+        let long =
+            HostInfo::from_client_info(&serde_json::json!({"name": "n".repeat(500), "version": "v".repeat(500)}));
+        let long = long.unwrap();
+        assert_eq!((long.name.len(), long.version.len()), (MAX_HOST_NAME, MAX_HOST_VERSION));
+        let id = issue(KEY, DRAFT, 1_000, Some(&long));
+        assert!(id.len() <= MAX_LEN, "{}", id.len());
+        assert_eq!(verify(KEY, DRAFT, 1_000, &id).unwrap().host, Some(long));
+        assert_eq!(HostInfo::from_client_info(&serde_json::json!({"version": "1"})), None);
+        assert_eq!(HostInfo::from_client_info(&serde_json::json!({"name": "x"})), Some(host("x", "")));
+    }
+
+    #[test]
+    fn the_host_cannot_be_swapped() {
+        let id = issue_with_nonce(KEY, DRAFT, 1_000, Some(&host("good", "1")), [7; 16]);
+        let parts: Vec<&str> = id.split('.').collect();
+        let other = encode_host(Some(&host("evil", "1")));
+        let swapped = format!("v2.1000.{}.{other}.{}", parts[2], parts[4]);
+        assert_eq!(verify(KEY, DRAFT, 1_000, &swapped), Err(SessionError::BadSignature));
+        let dropped = format!("v2.1000.{}.-.{}", parts[2], parts[4]);
+        assert_eq!(verify(KEY, DRAFT, 1_000, &dropped), Err(SessionError::BadSignature));
+    }
+
+    #[test]
+    fn v1_ids_still_verify_without_a_host() {
+        let nonce = b64url_encode(&[9; 16]);
+        let mac = hmac_sha256(KEY, &mac_input_v1(DRAFT, 1_000, &nonce));
+        let v1 = format!("v1.1000.{nonce}.{}", b64url_encode(&mac));
+        assert_eq!(verify(KEY, DRAFT, 1_000, &v1), Ok(Session { issued: 1_000, host: None }));
+        assert_eq!(verify(KEY, PROD, 1_000, &v1), Err(SessionError::BadSignature));
     }
 
     #[test]
     fn bound_to_endpoint_and_key() {
-        let id = issue(KEY, DRAFT, 1_000);
+        let id = issue(KEY, DRAFT, 1_000, None);
         assert_eq!(verify(KEY, PROD, 1_000, &id), Err(SessionError::BadSignature));
         assert_eq!(verify(b"other key", DRAFT, 1_000, &id), Err(SessionError::BadSignature));
     }
 
     #[test]
     fn forgeries_and_tampering_fail() {
-        let id = issue_with_nonce(KEY, DRAFT, 1_000, [7; 16]);
+        let id = issue_with_nonce(KEY, DRAFT, 1_000, None, [7; 16]);
         let parts: Vec<&str> = id.split('.').collect();
-        let later = format!("v1.2000.{}.{}", parts[2], parts[3]);
+        let later = format!("v2.2000.{}.-.{}", parts[2], parts[4]);
         assert_eq!(verify(KEY, DRAFT, 2_000, &later), Err(SessionError::BadSignature));
-        let zero_padded = format!("v1.01000.{}.{}", parts[2], parts[3]);
+        let zero_padded = format!("v2.01000.{}.-.{}", parts[2], parts[4]);
         assert_eq!(verify(KEY, DRAFT, 1_000, &zero_padded), Err(SessionError::Malformed));
-        for bad in ["", "v1", "v2.1.a.b", "v1.x.a.b", "v1.1.a.b.c", "not-a-session", &"v".repeat(500)] {
+        let bad_host = format!("v2.1000.{}.!!.{}", parts[2], parts[4]);
+        assert_eq!(verify(KEY, DRAFT, 1_000, &bad_host), Err(SessionError::BadSignature));
+        for bad in ["", "v1", "v2.1.a.b", "v1.x.a.b", "v1.1.a.b.c", "v3.1.a.-.b", "not-a-session", &"v".repeat(500)] {
             assert_eq!(verify(KEY, DRAFT, 1_000, bad), Err(SessionError::Malformed), "{bad}");
         }
         let mut flipped = id.clone().into_bytes();
@@ -136,11 +260,21 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_but_undecodable_host_is_malformed() {
+        // Only a key holder could produce this; it must still not panic.
+        let nonce = b64url_encode(&[1; 16]);
+        let host = b64url_encode(b"not json");
+        let mac = hmac_sha256(KEY, &mac_input_v2(DRAFT, 1_000, &nonce, &host));
+        let id = format!("v2.1000.{nonce}.{host}.{}", b64url_encode(&mac));
+        assert_eq!(verify(KEY, DRAFT, 1_000, &id), Err(SessionError::Malformed));
+    }
+
+    #[test]
     fn lifetime() {
-        let id = issue(KEY, DRAFT, 1_000);
-        assert_eq!(verify(KEY, DRAFT, 1_000 + SESSION_MAX_AGE_SECS, &id), Ok(1_000));
+        let id = issue(KEY, DRAFT, 1_000, None);
+        assert_eq!(issued(verify(KEY, DRAFT, 1_000 + SESSION_MAX_AGE_SECS, &id)), Ok(1_000));
         assert_eq!(verify(KEY, DRAFT, 1_001 + SESSION_MAX_AGE_SECS, &id), Err(SessionError::Expired));
         assert_eq!(verify(KEY, DRAFT, 1_000 - 301, &id), Err(SessionError::FromFuture));
-        assert_eq!(verify(KEY, DRAFT, 1_000 - 300, &id), Ok(1_000));
+        assert_eq!(issued(verify(KEY, DRAFT, 1_000 - 300, &id)), Ok(1_000));
     }
 }

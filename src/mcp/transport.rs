@@ -21,8 +21,8 @@
 //!   tokens, never cookies, so `Allow-Credentials` is not sent.
 
 /// Exposed to browser-based hosts: the 401 challenge, the legacy session
-/// id and the protocol version.
-pub const EXPOSE_HEADERS: &str = "WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version";
+/// id, the protocol version and the audit record id of the request.
+pub const EXPOSE_HEADERS: &str = "WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, Dockyard-Request-Id";
 /// Request headers a browser-based host may send.
 pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept, Mcp-Session-Id, \
      MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID";
@@ -201,7 +201,8 @@ mod tests {
         assert!(ok.contains(&h("access-control-allow-origin", "https://a.example")));
         assert!(ok.iter().any(|(k, v)| k == "access-control-expose-headers"
             && v.contains("WWW-Authenticate")
-            && v.contains("Mcp-Session-Id")));
+            && v.contains("Mcp-Session-Id")
+            && v.contains("Dockyard-Request-Id")));
         let no = cors_headers(Some("https://a.example"), false);
         assert_eq!(no, vec![h("vary", "Origin")]);
         let pre = preflight_headers(Some("https://a.example"), Some("mcp-param-region, x y"));

@@ -1,6 +1,11 @@
 //! RateLimiter: one object per key (`login:acct:<email>`, `login:ip:<ip>`).
 //! The object runs one request at a time, so check-and-count is serialized
 //! without a transaction. Logic: `identity::ratelimit` (pure, clock passed in).
+//!
+//! A window is forgotten when it is over: each counted failure sets an alarm
+//! for the end of its window, and the alarm deletes the object's storage, so
+//! no stale window of an address or account stays behind (the retention
+//! purge of `audit_io::retention` covers D1; this is the same for objects).
 
 use crate::identity::ratelimit::{self, Decision, Limit, Window};
 use worker::*;
@@ -32,7 +37,10 @@ impl DurableObject for RateLimiter {
                 }
             },
             Some("fail") => {
-                storage.put("window", ratelimit::record_failure(window, limit, now)).await?;
+                let next = ratelimit::record_failure(window, limit, now);
+                storage.put("window", next).await?;
+                let ends_in_ms = next.start.saturating_add(limit.window_secs).saturating_sub(now) * 1000;
+                storage.set_alarm(ends_in_ms as i64 + 1000).await?;
                 Response::from_json(&serde_json::json!({"recorded": true}))
             }
             Some("reset") => {
@@ -41,5 +49,11 @@ impl DurableObject for RateLimiter {
             }
             _ => Response::error("unknown command", 400),
         }
+    }
+
+    /// The window is over: forget it.
+    async fn alarm(&self) -> Result<Response> {
+        self.state.storage().delete_all().await?;
+        Response::ok("forgotten")
     }
 }

@@ -2,6 +2,7 @@
 //! with bound parameters only; a D1 failure becomes `ApiError::Internal` (500,
 //! detail logged), never a panic. Schema: `schema/` and `schema/STORAGE.md`.
 
+pub mod audit;
 pub mod clients;
 pub mod credentials;
 pub mod grants;

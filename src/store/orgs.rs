@@ -227,3 +227,8 @@ pub async fn delete_unused_role(db: &D1Database, org_id: &str, name: &str) -> Re
     .await?
         == 1)
 }
+
+/// Renames an org (its slug never changes).
+pub async fn set_name(db: &D1Database, org_id: &str, name: &str) -> Result<(), ApiError> {
+    run(db, "UPDATE orgs SET name = ?2 WHERE id = ?1", &[org_id.into(), name.into()]).await.map(|_| ())
+}

@@ -6,6 +6,8 @@
 
 use super::access_sync::{self, Synced};
 use super::auth::{self, Caller, Via};
+use crate::audit::record::Action;
+use crate::audit_io::actions::{management, Actor};
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::{json, with_header};
@@ -98,6 +100,7 @@ pub async fn create_account(ctx: &Ctx, input: SignupInput) -> Result<(users::Use
         if changed.first() != Some(&1) {
             return Err(ApiError::Gone("this invitation was just used or revoked".into()));
         }
+        audit_accepted(ctx, Actor { user: &user, via: "signup" }, &inv).await?;
         return Ok((user, synced));
     }
     let Some(expected) = &ctx.config.bootstrap_secret else {
@@ -137,6 +140,15 @@ async fn pending_invitation_for(ctx: &Ctx, token: &str, email: &str) -> Result<i
         return Err(ApiError::Forbidden("this invitation was sent to a different email address".into()));
     }
     Ok(inv)
+}
+
+/// An accepted invitation is a new member: both go to the org's audit log.
+async fn audit_accepted(ctx: &Ctx, actor: Actor<'_>, inv: &invitations::Invitation) -> Result<(), ApiError> {
+    let Some(org) = orgs::by_id(&ctx.db, &inv.org_id).await? else { return Ok(()) };
+    management(ctx, actor, Some(&org.slug), Action::InvitationAccept, &inv.id, json!({ "role": inv.role }));
+    let added = json!({ "role": inv.role, "invitation": inv.id });
+    management(ctx, actor, Some(&org.slug), Action::MemberAdd, &actor.user.id, added);
+    Ok(())
 }
 
 pub async fn login(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
@@ -194,6 +206,7 @@ pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Respo
     let id = crypto::new_id("tok");
     credentials::create_token(&ctx.db, &id, &caller.user.id, &name, &crypto::sha256_hex(token.as_bytes()), ctx.now)
         .await?;
+    management(ctx, &caller, None, Action::ApiTokenCreate, &id, json!({ "name": name }));
     json(
         201,
         &json!({ "id": id, "name": name, "token": token, "created_at": ctx.now,
@@ -206,6 +219,7 @@ pub async fn delete_token(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<wor
     if !credentials::delete_token(&ctx.db, &caller.user.id, id).await? {
         return Err(ApiError::NotFound("no such API token".into()));
     }
+    management(ctx, &caller, None, Action::ApiTokenDelete, id, json!({}));
     json(200, &json!({ "deleted": id }))
 }
 
@@ -238,6 +252,7 @@ pub async fn accept_invitation(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::
     if changed.get(1) != Some(&1) {
         return Err(ApiError::Conflict("you are already a member of this organization".into()));
     }
+    audit_accepted(ctx, Actor::from(&caller), &inv).await?;
     let org = orgs::by_id(&ctx.db, &inv.org_id).await?;
     json(synced.status(200), &json!({ "org": org, "role": inv.role, "sync": synced.as_str() }))
 }

@@ -7,6 +7,7 @@
 //! hub refuses a save past that with 413 `draft_too_large` naming the limit,
 //! and `GET .../draft` reports `size: {bytes, limit}`.
 
+use super::auth::Caller;
 use super::orgs::authorize;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -28,6 +29,9 @@ pub struct ProjectRef {
     pub project: projects::Project,
     pub actor_id: String,
     pub stub: worker::Stub,
+    /// Who asked, and the org's slug: for the audit log's management records.
+    pub caller: Caller,
+    pub org_slug: String,
 }
 
 /// Signed in, member with `p`, and the project exists.
@@ -43,7 +47,7 @@ pub async fn project_ref(
     validate::validate_slug("project", project).map_err(|_| not_found())?;
     let project = projects::by_slug(&ctx.db, &org.id, project).await?.ok_or_else(not_found)?;
     let stub = hub(ctx, &org.slug, &project.slug)?;
-    Ok(ProjectRef { project, actor_id: caller.user.id, stub })
+    Ok(ProjectRef { project, actor_id: caller.user.id.clone(), stub, caller, org_slug: org.slug })
 }
 
 pub async fn load_draft(ctx: &Ctx, r: &ProjectRef) -> Result<Draft, ApiError> {

@@ -3,6 +3,8 @@
 
 pub mod access_sync;
 pub mod account;
+pub mod audit;
+pub mod audit_settings;
 pub mod auth;
 pub mod draft;
 pub mod orgs;

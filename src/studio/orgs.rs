@@ -6,6 +6,8 @@
 
 use super::access_sync;
 use super::auth::{self, Caller};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -85,7 +87,11 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, A
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let (org, role) = membership(ctx, &caller, slug).await?;
-    json(200, &json!({ "org": org, "role": role.to_json() }))
+    let mut body = json!({ "org": org, "role": role.to_json() });
+    if let Some(audit) = super::audit_settings::view_for(ctx, &org.id, &role).await? {
+        body["audit"] = audit;
+    }
+    json(200, &body)
 }
 
 /// The members, and whether a change has yet to reach every project hub
@@ -121,7 +127,7 @@ pub async fn update_member(
     slug: &str,
     user_id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let mut b = inc.json().await?;
     let role_name = b.string("role", 64);
     b.finish()?;
@@ -139,6 +145,8 @@ pub async fn update_member(
         // Lost a race with another demotion; the hubs got D1's unchanged truth.
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
+    let details = json!({ "from": current.name, "to": new_role.name, "sync": synced.as_str() });
+    management(ctx, &caller, Some(&org.slug), Action::MemberRoleChange, user_id, details);
     json(synced.status(200), &json!({ "user_id": user_id, "role": new_role.name, "sync": synced.as_str() }))
 }
 
@@ -160,6 +168,8 @@ pub async fn remove_member(
         // Lost a race for the last owner: the member stays.
         return Err(ApiError::Conflict("an organization needs at least one owner".into()));
     }
+    let details = json!({ "role": current.name, "sync": synced.as_str() });
+    management(ctx, &caller, Some(&org.slug), Action::MemberRemove, user_id, details);
     crate::authz::grants_api::audit_member_removal(ctx, &caller, &org.slug, user_id, &revoked);
     json(synced.status(200), &json!({ "removed": user_id, "sync": synced.as_str() }))
 }
@@ -203,6 +213,8 @@ pub async fn create_invitation(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Res
         revoked_at: None,
     };
     invitations::insert(&ctx.db, &inv, &crypto::sha256_hex(token.as_bytes())).await?;
+    let details = json!({ "email": inv.email, "role": inv.role });
+    management(ctx, &caller, Some(&org.slug), Action::InvitationCreate, &inv.id, details);
     let link = format!("{}/studio/signup?invitation={token}", ctx.config.public_url);
     json(201, &json!({ "invitation": inv, "token": token, "link": link }))
 }
@@ -213,10 +225,11 @@ pub async fn revoke_invitation(
     slug: &str,
     id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if !invitations::revoke(&ctx.db, &org.id, id, ctx.now).await? {
         return Err(ApiError::NotFound("no pending invitation with this id".into()));
     }
+    management(ctx, &caller, Some(&org.slug), Action::InvitationRevoke, id, json!({}));
     json(200, &json!({ "revoked": id }))
 }
 
@@ -249,7 +262,7 @@ fn role_body(b: &mut crate::http::body::Body, name: &str, current: Option<&Role>
 }
 
 pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     let mut b = inc.json().await?;
     let name = b.string("name", 64);
     let role = match &name {
@@ -271,12 +284,15 @@ pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<wo
             Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)))
         }
         Err(e) => Err(e),
-        Ok(()) => json(201, &json!({ "role": role.to_json() })),
+        Ok(()) => {
+            management(ctx, &caller, Some(&org.slug), Action::RoleCreate, &role.name, role_details(&role));
+            json(201, &json!({ "role": role.to_json() }))
+        }
     }
 }
 
 pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if roles::builtin(name).is_some() {
         return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be changed")));
     }
@@ -291,11 +307,14 @@ pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) 
     // Every holder's access changes: D1, then one call per hub carrying them all.
     let change = orgs::update_role(&ctx.db, &org.id, &role)?;
     let (_, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
+    let mut details = role_details(&role);
+    details["sync"] = json!(synced.as_str());
+    management(ctx, &caller, Some(&org.slug), Action::RoleUpdate, &role.name, details);
     json(synced.status(200), &json!({ "role": role.to_json(), "sync": synced.as_str() }))
 }
 
 pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
+    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
     if roles::builtin(name).is_some() {
         return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be deleted")));
     }
@@ -307,5 +326,12 @@ pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) 
             "the role {name:?} is held by members or pending invitations; reassign them first"
         )));
     }
+    management(ctx, &caller, Some(&org.slug), Action::RoleDelete, name, json!({}));
     json(200, &json!({ "deleted": name }))
+}
+
+/// What a role record says about the role: its scopes and permissions.
+fn role_details(role: &Role) -> serde_json::Value {
+    let r = role.to_json();
+    json!({ "scopes": r["scopes"], "permissions": r["permissions"] })
 }

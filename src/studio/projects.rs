@@ -15,6 +15,8 @@
 
 use super::access_sync;
 use super::orgs::{authorize, require_permission};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -75,6 +77,7 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::
         Err(e) => Err(e),
         Ok(()) => {
             access_sync::after_project_created(ctx, &org.id, members_version).await?;
+            management(ctx, &caller, Some(&org.slug), Action::ProjectCreate, &p.slug, json!({ "name": p.name }));
             json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
         }
     }
@@ -93,14 +96,7 @@ pub async fn delete(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> 
     crate::objects::forget_hub(&org.slug, &p.slug);
     projects::delete(&ctx.db, &p.id).await?;
     let details = json!({ "project_id": p.id, "name": p.name, "revoked_count": revoked.len() });
-    crate::authz::grants_api::audit_action(
-        ctx,
-        &caller,
-        &org.slug,
-        crate::authz::grants_api::AppsAction::ProjectDelete,
-        &p.slug,
-        details,
-    );
+    management(ctx, &caller, Some(&org.slug), Action::ProjectDelete, &p.slug, details);
     json(200, &json!({ "deleted": p.slug, "revoked_count": revoked.len() }))
 }
 
@@ -117,7 +113,7 @@ pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Res
 }
 
 pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let (caller, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let mut p = find(ctx, &org.id, project).await?;
     let mut b = inc.json().await?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
@@ -148,6 +144,9 @@ pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> 
     projects::update(&ctx.db, &p).await?;
     if changed_visibility.as_deref() == Some("public") {
         access_sync::push_visibility(ctx, &org.slug, &p.slug, "public").await?;
+    }
+    if let Some(v) = &changed_visibility {
+        management(ctx, &caller, Some(&org.slug), Action::ProjectVisibility, &p.slug, json!({ "visibility": v }));
     }
     json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
 }

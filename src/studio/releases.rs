@@ -20,6 +20,8 @@
 //! is at stake.
 
 use super::draft::{load_draft, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef};
+use crate::audit::record::Action;
+use crate::audit_io::actions::management;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
@@ -174,6 +176,9 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
             Settled::Unknown => return Err(e),
         }
     }
+    let previous = pointer.as_ref().map(|p| p.version.as_str());
+    let details = json!({ "version": version, "previous": previous, "content_hash": hash, "notes": notes });
+    management(ctx, &r.caller, Some(&r.org_slug), Action::ProjectPublish, &r.project.slug, details);
     json(
         201,
         &json!({
@@ -281,5 +286,8 @@ pub async fn promote(
             Settled::Unknown => return Err(e),
         }
     }
-    json(200, &json!({ "production": next, "previous": pointer.map(|p| p.version) }))
+    let previous = pointer.map(|p| p.version);
+    let details = json!({ "version": next.version, "previous": previous });
+    management(ctx, &r.caller, Some(&r.org_slug), Action::ProjectPromote, &r.project.slug, details);
+    json(200, &json!({ "production": next, "previous": previous }))
 }

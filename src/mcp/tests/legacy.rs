@@ -34,7 +34,8 @@ fn initialize_result_shape_and_session() {
     assert!(res.get("resultType").is_none(), "no modern fields on legacy results");
     let sid = header_of(&r, "mcp-session-id").unwrap();
     assert!(sid.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    assert!(session::verify(KEY, ENDPOINT, NOW, sid).is_ok());
+    let host = session::verify(KEY, ENDPOINT, NOW, sid).unwrap().host;
+    assert_eq!(host, Some(session::HostInfo { name: "c".into(), version: "1".into() }), "clientInfo rides in the id");
     assert!(session::verify(KEY, "https://mcp.example.com/acme/shop", NOW, sid).is_err());
 
     let bad = json!({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}});
@@ -65,9 +66,9 @@ fn session_rules() {
     assert_eq!(r.status, 400);
     assert_eq!(body(&r)["id"], 3);
     // Forged, from another endpoint, expired -> 404.
-    let other = session::issue(KEY, "https://mcp.example.com/acme/shop", NOW);
-    let old = session::issue(KEY, ENDPOINT, NOW - SESSION_MAX_AGE_SECS - 1);
-    let foreign_key = session::issue(b"another key", ENDPOINT, NOW);
+    let other = session::issue(KEY, "https://mcp.example.com/acme/shop", NOW, None);
+    let old = session::issue(KEY, ENDPOINT, NOW - SESSION_MAX_AGE_SECS - 1, None);
+    let foreign_key = session::issue(b"another key", ENDPOINT, NOW, None);
     for bad in ["forged", other.as_str(), old.as_str(), foreign_key.as_str()] {
         assert_eq!(f.legacy_reply(bad, list.clone()).status, 404, "{bad}");
     }

@@ -1,0 +1,80 @@
+//! The queue consumer (`#[event(queue)]`): a batch of messages becomes one
+//! D1 batch (a transaction), idempotent on each record id.
+//!
+//! - A message that is not an audit record of this format (not text, not
+//!   JSON, a wrong shape, an impossible status) is logged, counted in
+//!   `audit_dropped` (once per queue message id) and acknowledged: retrying
+//!   it could never succeed.
+//! - If D1 fails, the whole batch is retried after a delay; the queue's
+//!   `max_retries` then hands it to the dead-letter queue
+//!   (`dockyard-audit-dlq`, kept for inspection) instead of retrying forever.
+//!   Redelivered records that were already inserted are skipped by
+//!   `ON CONFLICT(id) DO NOTHING`.
+
+use crate::audit::record::QueueMessage;
+use crate::store::audit as store;
+use js_sys::JSON;
+use wasm_bindgen::JsValue;
+use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+
+/// Seconds before a failed batch is delivered again.
+const RETRY_DELAY_SECS: u32 = 5;
+
+/// The JSON text of a message body (text messages are the format we send;
+/// anything else is stringified so it can be judged, and counted).
+fn body_text(body: &JsValue) -> Option<String> {
+    body.as_string().or_else(|| JSON::stringify(body).ok().and_then(|s| s.as_string()))
+}
+
+pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker::Result<()> {
+    let db = env.d1("DB")?;
+    let now_ms = worker::Date::now().as_millis() as i64;
+    let mut stmts = Vec::new();
+    let (mut records, mut dropped) = (0, 0);
+    for message in batch.raw_iter() {
+        let text = body_text(&message.body());
+        let decoded = match &text {
+            None => Err("the body is not text or JSON".to_string()),
+            Some(t) => serde_json::from_str(t)
+                .map_err(|e| format!("the body is not JSON: {e}"))
+                .and_then(|v| QueueMessage::decode(&v)),
+        };
+        let stmt = match decoded {
+            Ok(QueueMessage::Mcp { record, payload, .. }) => {
+                records += 1;
+                store::insert_record(&db, &record, payload.as_deref())
+            }
+            Ok(QueueMessage::Action { record, .. }) => {
+                records += 1;
+                store::insert_action(&db, &record)
+            }
+            Err(reason) => {
+                dropped += 1;
+                let sample: String = text.as_deref().unwrap_or("(not text)").chars().take(300).collect();
+                worker::console_error!("audit: dropped queue message {}: {reason}", message.id());
+                store::insert_dropped(&db, &message.id(), now_ms, &reason, &sample)
+            }
+        };
+        match stmt {
+            Ok(s) => stmts.push(s),
+            Err(e) => worker::console_error!("audit: could not prepare an insert: {e:?}"),
+        }
+    }
+    if stmts.is_empty() {
+        batch.ack_all();
+        return Ok(());
+    }
+    match db.batch(stmts).await {
+        Ok(_) => {
+            batch.ack_all();
+            if dropped > 0 {
+                worker::console_warn!("audit: ingested {records} records, dropped {dropped} malformed messages");
+            }
+        }
+        Err(e) => {
+            worker::console_error!("audit: D1 batch of {records} records failed, retrying: {e}");
+            batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_SECS).build());
+        }
+    }
+    Ok(())
+}
