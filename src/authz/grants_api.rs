@@ -190,8 +190,12 @@ pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Resp
 }
 
 /// The audit record of the grants a member removal revoked (the hubs revoked
-/// them while taking the new member snapshot).
+/// them while taking the new member snapshot); none when it revoked nothing
+/// (the `member.remove` record says the rest).
 pub fn audit_member_removal(ctx: &Ctx, caller: &Caller, org_slug: &str, user_id: &str, revoked: &[String]) {
+    if revoked.is_empty() {
+        return;
+    }
     let details = json!({
         "cause": "member.remove", "user_id": user_id, "revoked_count": revoked.len(), "grant_ids": named_ids(revoked),
     });

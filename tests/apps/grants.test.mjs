@@ -9,15 +9,20 @@
 //    while the other grant keeps working;
 //  - bulk revocation by member, by client, and ANDed filters;
 //  - member removal; self-service; bad input (400 naming the parameter,
-//    another org's grant id is a 404).
+//    another org's grant id is a 404);
+//  - every revocation is a management record, read back through
+//    `GET .../audit/actions` (tests/audit/setup.mjs `drained`).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorize, exchangeCode, getTokens, mcp, refresh, registerClient } from '../oauth-helpers.mjs';
 import { createOrg, uniq } from '../mcp-fixtures.mjs';
 import { securityWorld } from '../security/setup.mjs';
+import { drained } from '../audit/setup.mjs';
 
 const DAY = 24 * 3600;
 let world; let alpha; let beta;
+/** What the revocation tests did, for the audit test at the end. */
+const done = {};
 
 before(async () => {
   world = await securityWorld();
@@ -179,6 +184,7 @@ describe('revocation', () => {
     const del = await world.owner.delete(`${orgPath()}/${laptop.grantId}`);
     assert.equal(del.status, 200, del.text);
     assert.deepEqual(del.body, { revoked: laptop.grantId });
+    done.one = { grant: laptop, user: m };
     await assertRevoked(laptop, world.project.draftUrl, 'the revoked grant');
     await assertWorks(phone.access_token, world.project.draftUrl, 'the other grant');
     assert.deepEqual(ids(await world.grants({ user: m.user.id })), [phone.grantId]);
@@ -195,6 +201,7 @@ describe('revocation', () => {
     const r = await world.owner.post(`${orgPath()}/revoke`, { user: m.user.id });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body, { revoked_count: 2 });
+    done.bulk = { user: m, grants: mine };
     await assertRevoked(mine[0], world.project.draftUrl, 'draft grant');
     await assertRevoked(mine[1], world.project.url, 'production grant');
     await assertWorks(theirs.access_token, world.project.draftUrl, 'another member');
@@ -256,6 +263,7 @@ describe('revocation', () => {
     const ts = [await viaAlpha(m, world.project.draftUrl), await viaBeta(m, world.project.url)];
     const del = await world.owner.delete(`/api/v1/orgs/${world.org}/members/${m.user.id}`);
     assert.equal(del.status, 200, del.text);
+    done.removal = { user: m, grants: ts };
     await assertRevoked(ts[0], world.project.draftUrl, 'draft');
     await assertRevoked(ts[1], world.project.url, 'production');
     assert.deepEqual(await world.grants({ user: m.user.id }), []);
@@ -271,6 +279,7 @@ describe('revocation', () => {
     assert.equal((await me.delete(`/api/v1/me/grants/${theirs.grantId}`)).status, 404, 'not mine');
     const del = await me.delete(`/api/v1/me/grants/${t.grantId}`);
     assert.equal(del.status, 200, del.text);
+    done.self = { user: me, grant: t };
     await assertRevoked(t, world.project.draftUrl, 'own grant');
     await assertWorks(keep.access_token, world.project.draftUrl, 'own other grant');
     await assertWorks(theirs.access_token, world.project.draftUrl, 'someone else\'s');
@@ -311,5 +320,52 @@ describe('bad input', () => {
     assert.deepEqual(bulk.body, { revoked_count: 0 }, bulk.text);
     assert.equal((await world.owner.delete(`${orgPath()}/grt_nope`)).status, 404);
     await assertWorks(t.access_token, world.project.draftUrl, 'untouched');
+  });
+});
+
+describe('the audit log', () => {
+  const actions = (action, n) => drained(world.owner, `/api/v1/orgs/${world.org}/audit/actions?action=${action}`, n);
+  const assertActor = (rec, who, label) => {
+    assert.equal(rec.org, world.org, label);
+    assert.equal(rec.actor_id, who.user.id, `${label}: actor`);
+    assert.equal(rec.actor_email, who.user.email, `${label}: actor email`);
+  };
+
+  test('a single revocation, by an admin and by the member: grant.revoke', async () => {
+    assert.ok(done.one && done.self, 'the revocation tests ran');
+    const records = await actions('grant.revoke', 2);
+    const admin = records.find((r) => r.target === done.one.grant.grantId);
+    const self = records.find((r) => r.target === done.self.grant.grantId);
+    assertActor(admin, world.owner, 'admin');
+    assertActor(self, done.self.user, 'own');
+    assert.deepEqual(admin.details, {
+      project: world.project.slug, channel: 'draft', user_id: done.one.user.user.id, client_id: alpha.clientId,
+    });
+    const own = await drained(done.self.user, '/api/v1/me/audit/actions?action=grant.revoke', 1);
+    assert.deepEqual(own.map((r) => r.target), [done.self.grant.grantId], 'the member sees their own revocation');
+  });
+
+  test('a bulk revocation and a member removal: grant.revoke_bulk with the count and the grants', async () => {
+    assert.ok(done.bulk && done.removal, 'the revocation tests ran');
+    // In this org: by member, the same again (0), by client, ANDed, and the
+    // removal (the foreign org's bulk revocation is that org's record).
+    const records = await actions('grant.revoke_bulk', 5);
+    assert.equal(records.length, 5, JSON.stringify(records.map((r) => r.details)));
+    // The bulk revocation by member, and the same request again (newest first).
+    const byMember = records.filter((r) => r.details.filter?.user === done.bulk.user.user.id && r.details.filter?.channel === null);
+    assert.deepEqual(byMember.map((r) => r.details.revoked_count), [0, 2], 'the repeat is recorded with nothing revoked');
+    const bulk = byMember[1];
+    assertActor(bulk, world.owner, 'bulk');
+    assert.equal(bulk.target, 'grants');
+    assert.deepEqual(bulk.details.filter, { project: null, user: done.bulk.user.user.id, client: null, channel: null });
+    assert.deepEqual(bulk.details.grant_ids.sort(), done.bulk.grants.map((t) => t.grantId).sort());
+    assert.equal(bulk.details.hubs, 1, 'one hub call for the one project');
+    const removal = records.find((r) => r.target === done.removal.user.user.id);
+    assertActor(removal, world.owner, 'removal');
+    assert.equal(removal.details.cause, 'member.remove');
+    assert.equal(removal.details.revoked_count, 2);
+    assert.deepEqual(removal.details.grant_ids.sort(), done.removal.grants.map((t) => t.grantId).sort());
+    const [removed] = (await actions('member.remove', 1)).filter((r) => r.target === done.removal.user.user.id);
+    assert.ok(removed, 'the removal itself is recorded too');
   });
 });

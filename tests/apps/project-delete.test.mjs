@@ -6,12 +6,15 @@
 //  - its versions and grants index rows are gone, and the slug is free;
 //  - a project re-created with the same slug inherits nothing: the old
 //    tokens (whose `aud` names the slug) are still refused, the old Types and
-//    versions are not there, and new grants work.
+//    versions are not there, and new grants work;
+//  - the delete is a `project.delete` management record, and the audit trail
+//    of the deleted project stays.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getTokens, mcp, refresh } from '../oauth-helpers.mjs';
 import * as F from '../mcp-fixtures.mjs';
 import { securityWorld } from '../security/setup.mjs';
+import { drained } from '../audit/setup.mjs';
 
 let world; let dev;
 before(async () => {
@@ -88,6 +91,18 @@ describe('project delete', () => {
     }
     assert.deepEqual(await world.w.d1(`SELECT grant_id FROM grants_index WHERE grant_id IN ('${draft.grantId}', '${prod.grantId}')`), []);
     assert.equal((await world.owner.delete(projectApi(p.slug))).status, 404, 'deleted once');
+  });
+
+  test('the delete is recorded, and the deleted project\'s audit trail stays', async () => {
+    const [rec] = await drained(world.owner, `/api/v1/orgs/${world.org}/audit/actions?action=project.delete`, 1);
+    assert.equal(rec.target, p.slug);
+    assert.equal(rec.actor_id, world.owner.user.id);
+    assert.equal(rec.details.revoked_count, 2);
+    assert.equal(rec.details.name, `Project ${p.slug}`);
+    const created = await drained(world.owner, `/api/v1/orgs/${world.org}/audit/actions?action=project.create`, 2);
+    assert.ok(created.some((r) => r.target === p.slug), 'its creation is still in the log');
+    const calls = await drained(world.owner, `/api/v1/orgs/${world.org}/audit?project=${p.slug}`, 1);
+    assert.ok(calls.some((r) => r.grant_id === draft.grantId), 'its MCP records are still in the log');
   });
 
   test('re-created with the same slug, it inherits nothing', async () => {
