@@ -77,7 +77,9 @@ async fn revoke_in_hubs(
     let mut failure = None;
     for (project, ids) in by_hub {
         let answer = match crate::objects::hub(ctx, org_slug, &project) {
-            Ok(stub) => crate::objects::call(&stub, "/grants/revoke-many", &json!({ "ids": ids, "now": ctx.now })).await,
+            Ok(stub) => {
+                crate::objects::call(&stub, "/grants/revoke-many", &json!({ "ids": ids, "now": ctx.now })).await
+            }
             Err(e) => Err(e),
         };
         match answer {
@@ -107,7 +109,8 @@ async fn revoke_one(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::Grant
     let answer = crate::objects::call(&stub, "/grants/revoke", &json!({ "id": g.grant_id, "now": ctx.now })).await?;
     after_commit(ctx, IndexWrite::Revoked(vec![g.grant_id.clone()])).await;
     if answer["revoked"].as_bool() == Some(true) {
-        let details = json!({ "project": project, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id });
+        let details =
+            json!({ "project": project, "channel": g.channel, "user_id": g.user_id, "client_id": g.client_id });
         audit_action(ctx, caller, org_slug, Action::GrantRevoke, &g.grant_id, details);
     }
     Ok(())

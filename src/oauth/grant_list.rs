@@ -187,8 +187,8 @@ pub fn parse_list(pairs: &[(String, String)], scope: Scope) -> Result<ListQuery,
         seen.push(name);
         match name {
             "status" => {
-                status = Status::parse(value)
-                    .ok_or_else(|| bad(name, "must be one of active, pending, revoked, expired"))?
+                status =
+                    Status::parse(value).ok_or_else(|| bad(name, "must be one of active, pending, revoked, expired"))?
             }
             "limit" => limit = Some(value.as_str()),
             "cursor" => cursor = Some(value.as_str()),

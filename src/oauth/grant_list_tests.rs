@@ -47,7 +47,9 @@ fn list_queries_parse() {
     let q = parse_list(&pairs(""), Scope::Org).unwrap();
     assert_eq!(q, ListQuery { filter: Filter::default(), status: Status::Active, limit: PAGE_DEFAULT, after: None });
     let q = parse_list(
-        &pairs("project=shop&user=usr_1&client=https%3A%2F%2Fapp.example%2Fc.json&channel=draft&status=revoked&limit=7"),
+        &pairs(
+            "project=shop&user=usr_1&client=https%3A%2F%2Fapp.example%2Fc.json&channel=draft&status=revoked&limit=7",
+        ),
         Scope::Org,
     )
     .unwrap();

@@ -92,10 +92,14 @@ pub enum Owner<'a> {
 /// project slug, user, client, channel); absent filters match everything.
 fn filter_where(owner: &Owner<'_>) -> &'static str {
     match owner {
-        Owner::Org(_) => "g.org_id = ?1 AND (?2 IS NULL OR o.slug = ?2) AND (?3 IS NULL OR p.slug = ?3)
-             AND (?4 IS NULL OR g.user_id = ?4) AND (?5 IS NULL OR g.client_id = ?5) AND (?6 IS NULL OR g.channel = ?6)",
-        Owner::User(_) => "g.user_id = ?1 AND (?2 IS NULL OR o.slug = ?2) AND (?3 IS NULL OR p.slug = ?3)
-             AND (?4 IS NULL OR g.user_id = ?4) AND (?5 IS NULL OR g.client_id = ?5) AND (?6 IS NULL OR g.channel = ?6)",
+        Owner::Org(_) => {
+            "g.org_id = ?1 AND (?2 IS NULL OR o.slug = ?2) AND (?3 IS NULL OR p.slug = ?3)
+             AND (?4 IS NULL OR g.user_id = ?4) AND (?5 IS NULL OR g.client_id = ?5) AND (?6 IS NULL OR g.channel = ?6)"
+        }
+        Owner::User(_) => {
+            "g.user_id = ?1 AND (?2 IS NULL OR o.slug = ?2) AND (?3 IS NULL OR p.slug = ?3)
+             AND (?4 IS NULL OR g.user_id = ?4) AND (?5 IS NULL OR g.client_id = ?5) AND (?6 IS NULL OR g.channel = ?6)"
+        }
     }
 }
 
