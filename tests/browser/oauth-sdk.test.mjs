@@ -46,6 +46,7 @@ async function assertDenied(callback, provider, clientId) {
   assert.equal(p.get('state'), provider.lastState, 'state comes back');
   assert.equal(p.get('iss'), w.url, 'iss names this issuer');
   assert.deepEqual(await grantsOf(clientId), [], 'the Authorized apps API lists no grant for the client');
+  assert.deepEqual(await grantsOf(clientId, 'pending'), [], 'not even a pending one');
 }
 
 // ------------------------------------------------------------------- v1 --

@@ -44,9 +44,9 @@ export function useWorld() {
   });
 }
 
-/** The org's grants of `clientId`, as the owner sees them in the Authorized apps API. */
-export async function grantsOf(clientId) {
-  const r = await owner.get(`/api/v1/orgs/${org}/grants?client=${encodeURIComponent(clientId)}`);
+/** The org's grants of `clientId` with `status`, as the owner sees them in the Authorized apps API. */
+export async function grantsOf(clientId, status = 'active') {
+  const r = await owner.get(`/api/v1/orgs/${org}/grants?client=${encodeURIComponent(clientId)}&status=${status}`);
   assert.equal(r.status, 200, r.text);
   return r.body.grants;
 }

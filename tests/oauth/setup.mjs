@@ -57,7 +57,10 @@ export async function orgGrants(query = {}) {
 }
 
 export async function assertNothingIssued(clientId, label = '') {
-  assert.deepEqual(await orgGrants({ client: clientId }), [], `${label}: no grant was created for ${clientId}`);
+  // Every status: a consent whose code was never redeemed lists as `pending`.
+  for (const status of ['active', 'pending', 'revoked', 'expired']) {
+    assert.deepEqual(await orgGrants({ client: clientId, status }), [], `${label}: no ${status} grant was created for ${clientId}`);
+  }
 }
 
 /** A refusal shown on our own page: 4xx HTML, never a redirect. */
