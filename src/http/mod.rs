@@ -6,6 +6,7 @@
 //! tested natively.
 
 pub mod body;
+pub mod cors;
 pub mod csrf;
 pub mod error;
 pub mod html;
