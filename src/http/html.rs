@@ -98,7 +98,8 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         let hostile = csp_with_form_action("javascript:alert(1)");
         assert!(hostile.contains("form-action 'self';"), "{hostile}");
-        for refused in ["javascript:", "JavaScript:", "data:", "https:", "http:", "1x:", "a b:", ":", "x;y:", "'self':"] {
+        for refused in ["javascript:", "JavaScript:", "data:", "https:", "http:", "1x:", "a b:", ":", "x;y:", "'self':"]
+        {
             let csp = csp_with_form_action(refused);
             assert!(csp.contains("form-action 'self';"), "{refused}: {csp}");
         }

@@ -257,8 +257,12 @@ fn private_use_schemes_are_for_public_clients_only() {
     assert_eq!(register(omitted).unwrap_err().error, "invalid_redirect_uri");
     // The same client without the cursor:// entry is a fine confidential client.
     let https_only = json!(["https://www.cursor.com/agents/mcp/oauth/callback", "http://localhost:8787/callback"]);
-    let m = register(with(with(cursor_payload(), "token_endpoint_auth_method", json!("client_secret_post")),
-        "redirect_uris", https_only)).unwrap();
+    let m = register(with(
+        with(cursor_payload(), "token_endpoint_auth_method", json!("client_secret_post")),
+        "redirect_uris",
+        https_only,
+    ))
+    .unwrap();
     assert_eq!(m.auth_method(), AuthMethod::ClientSecretPost);
     // Dangerous schemes are refused for everyone.
     for bad in ["data:text/html,x", "file:///etc/passwd", "vbscript:x", "blob:https://a/b", "about:blank"] {

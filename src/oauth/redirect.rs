@@ -20,8 +20,9 @@
 //!     non-empty remainder: `cursor://anysphere.cursor-mcp/oauth/callback`,
 //!     `com.example.app:/cb`. No reverse-DNS rule: `cursor` has no dot, and
 //!     it is the host this exists for.
-//!   No fragment, no userinfo, ASCII only, no whitespace or backslash, at
-//!   most [`MAX_REDIRECT_URI_LEN`] bytes, for all three.
+//!
+//!   For all three: no fragment, no userinfo, ASCII only, no whitespace or
+//!   backslash, at most [`MAX_REDIRECT_URI_LEN`] bytes.
 //! - Who may register what ([`check_registrable`]): public clients
 //!   (`token_endpoint_auth_method: none`) all three kinds; confidential
 //!   clients (they hold a secret, so they are servers) https and loopback
