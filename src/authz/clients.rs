@@ -133,7 +133,11 @@ pub async fn lookup(ctx: &Ctx, client_id: &str, ip: &str) -> Result<Lookup, ApiE
             }
             let metadata: ClientMetadata =
                 serde_json::from_str(&row.metadata).map_err(|e| ApiError::Internal(format!("client metadata: {e}")))?;
-            return Ok(Lookup::Known(KnownClient { metadata, secret_hash: row.secret_hash, expires_at: row.expires_at }));
+            return Ok(Lookup::Known(KnownClient {
+                metadata,
+                secret_hash: row.secret_hash,
+                expires_at: row.expires_at,
+            }));
         }
         if row.kind == "dcr" {
             return Ok(Lookup::Unknown);
@@ -210,7 +214,10 @@ async fn fetch_jwks(ctx: &Ctx, uri: &str) -> Result<Vec<Jwk>, String> {
         }
     };
     if fetched.status != 200 {
-        return Err(format!("the client's keys (jwks_uri) could not be fetched: the server answered HTTP {}", fetched.status));
+        return Err(format!(
+            "the client's keys (jwks_uri) could not be fetched: the server answered HTTP {}",
+            fetched.status
+        ));
     }
     parse_jwks(&fetched.body).map_err(|why| format!("the client's keys (jwks_uri) cannot be used: {why}"))
 }
@@ -219,7 +226,12 @@ async fn fetch_jwks(ctx: &Ctx, uri: &str) -> Result<Vec<Jwk>, String> {
 /// the cached set lacks): `Some(keys)` when fetched now, `None` when the
 /// last fetch is younger than [`JWKS_REFETCH_SECS`], this address used up
 /// its fetches, or the fetch failed (the cached keys then stay).
-pub async fn refresh_keys(ctx: &Ctx, client_id: &str, known: &KnownClient, ip: &str) -> Result<Option<Vec<Jwk>>, ApiError> {
+pub async fn refresh_keys(
+    ctx: &Ctx,
+    client_id: &str,
+    known: &KnownClient,
+    ip: &str,
+) -> Result<Option<Vec<Jwk>>, ApiError> {
     let Some(source) = known.metadata.signing_keys.as_ref() else { return Ok(None) };
     if source.fetched_at + JWKS_REFETCH_SECS > ctx.now {
         return Ok(None);
@@ -237,7 +249,8 @@ pub async fn refresh_keys(ctx: &Ctx, client_id: &str, known: &KnownClient, ip: &
         }
     };
     let mut metadata = known.metadata.clone();
-    metadata.signing_keys = Some(ClientKeys { jwks_uri: source.jwks_uri.clone(), keys: Some(keys.clone()), fetched_at: ctx.now });
+    metadata.signing_keys =
+        Some(ClientKeys { jwks_uri: source.jwks_uri.clone(), keys: Some(keys.clone()), fetched_at: ctx.now });
     let meta_json = serde_json::to_string(&metadata).map_err(|e| ApiError::Internal(e.to_string()))?;
     let until = known.expires_at.unwrap_or(ctx.now + store::CIMD_CACHE_SECS);
     if let Err(e) = store::put(&ctx.db, client_id, "cimd", &meta_json, None, ctx.now, until).await {

@@ -143,7 +143,9 @@ pub fn document_auth_method(obj: &Map<String, Value>) -> Result<AuthMethod, Regi
         None | Some(Value::Null) => return Ok(AuthMethod::None),
         Some(Value::Array(list)) => list,
         Some(_) => {
-            return Err(RegistrationError::metadata("token_endpoint_auth_methods_supported must be an array of strings"))
+            return Err(RegistrationError::metadata(
+                "token_endpoint_auth_methods_supported must be an array of strings",
+            ))
         }
     };
     let has = |m: &str| listed.iter().any(|v| v.as_str() == Some(m));

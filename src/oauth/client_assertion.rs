@@ -163,7 +163,9 @@ fn json_part(part: &str, what: &'static str) -> Result<Map<String, Value>, Asser
 fn int(o: &Map<String, Value>, name: &'static str) -> Result<Option<i64>, AssertionError> {
     match o.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)).map(Some).ok_or(AssertionError::MissingClaim(name)),
+        Some(v) => {
+            v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)).map(Some).ok_or(AssertionError::MissingClaim(name))
+        }
     }
 }
 
@@ -196,9 +198,11 @@ pub fn parse(jwt: &str) -> Result<Assertion, AssertionError> {
     let aud = match payload.get("aud") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(a)) => vec![a.clone()],
-        Some(Value::Array(list)) => {
-            list.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<_>>().ok_or(AssertionError::MissingClaim("aud"))?
-        }
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or(AssertionError::MissingClaim("aud"))?,
         Some(_) => return Err(AssertionError::MissingClaim("aud")),
     };
     let claims = Claims {

@@ -82,7 +82,10 @@ fn good_claims_pass() {
 
 #[test]
 fn issuer_and_subject_are_the_client() {
-    assert_eq!(check(&claims_with(|p| p["iss"] = json!("https://evil.example/c.json"))), Err(AssertionError::WrongIssuer));
+    assert_eq!(
+        check(&claims_with(|p| p["iss"] = json!("https://evil.example/c.json"))),
+        Err(AssertionError::WrongIssuer)
+    );
     assert_eq!(check(&claims_with(|p| p["sub"] = json!("someone-else"))), Err(AssertionError::WrongIssuer));
     assert_eq!(check(&claims_with(|p| p["iss"] = json!(null))), Err(AssertionError::MissingClaim("iss")));
     assert_eq!(check(&claims_with(|p| p["sub"] = json!(null))), Err(AssertionError::MissingClaim("sub")));
@@ -246,5 +249,8 @@ fn signature_lengths() {
     let der = assertion("ES256", Some("e1"), 71);
     assert_eq!(check_signature_shape(&der, &set[1]), Err(AssertionError::BadSignatureShape));
     assert_eq!(check_signature_shape(&assertion("RS256", Some("r1"), 256), &set[0]), Ok(()));
-    assert_eq!(check_signature_shape(&assertion("RS256", Some("r1"), 255), &set[0]), Err(AssertionError::BadSignatureShape));
+    assert_eq!(
+        check_signature_shape(&assertion("RS256", Some("r1"), 255), &set[0]),
+        Err(AssertionError::BadSignatureShape)
+    );
 }

@@ -136,7 +136,9 @@ fn assertion_auth(
         }
     }
     let assertion = assertion.ok_or(OAuthError::MissingParameter { name: "client_assertion" })?;
-    let named = || client_assertion::parse(&assertion).ok().and_then(|a| client_assertion::named_client(&a).map(str::to_string));
+    let named = || {
+        client_assertion::parse(&assertion).ok().and_then(|a| client_assertion::named_client(&a).map(str::to_string))
+    };
     let client_id = form_id.or_else(named).ok_or(OAuthError::NoClientId)?;
     Ok(Some(ClientAuth { client_id, secret: None, method: AuthMethod::PrivateKeyJwt, assertion: Some(assertion) }))
 }

@@ -111,10 +111,7 @@ fn client_identification() {
     // HTTP Basic, no client_id in the form.
     let f: Vec<(String, String)> = code_form().into_iter().filter(|(k, _)| k != "client_id").collect();
     let (req, auth) = parse_token_request(&f, Some(("cli_1".into(), "dys_s".into()))).unwrap();
-    assert_eq!(
-        auth,
-        ClientAuth::with_secret("cli_1".into(), "dys_s".into(), AuthMethod::ClientSecretBasic)
-    );
+    assert_eq!(auth, ClientAuth::with_secret("cli_1".into(), "dys_s".into(), AuthMethod::ClientSecretBasic));
     assert!(matches!(req, TokenRequest::AuthorizationCode { client_id: None, .. }));
     // Basic plus a matching form client_id is fine; a different one is not.
     assert!(parse_token_request(&code_form(), Some(("cli_1".into(), "s".into()))).is_ok());
@@ -137,8 +134,7 @@ fn unknown_client_and_secret_checks() {
     let public = metadata("none", &["authorization_code"]);
     let confidential = metadata("client_secret_basic", &["authorization_code"]);
     let none = ClientAuth::public("c".into());
-    let post =
-        |s: &str| ClientAuth::with_secret("c".into(), s.into(), AuthMethod::ClientSecretPost);
+    let post = |s: &str| ClientAuth::with_secret("c".into(), s.into(), AuthMethod::ClientSecretPost);
     let stored = sha256_hex(b"dys_right");
     let failure = |r: Result<(), OAuthError>| match r {
         Err(OAuthError::ClientAuthFailed { reason, .. }) => reason,
@@ -283,7 +279,10 @@ fn client_assertion_refusals() {
     );
     let mut no_assertion = code_form();
     no_assertion.push(("client_assertion_type".into(), JWT_BEARER.into()));
-    assert_eq!(parse_token_request(&no_assertion, None), Err(OAuthError::MissingParameter { name: "client_assertion" }));
+    assert_eq!(
+        parse_token_request(&no_assertion, None),
+        Err(OAuthError::MissingParameter { name: "client_assertion" })
+    );
     let mut with_secret = with_assertion(code_form(), JWT_BEARER, &jwt);
     with_secret.push(("client_secret".into(), "s".into()));
     assert_eq!(parse_token_request(&with_secret, None), Err(OAuthError::MultipleClientAuth));
@@ -318,6 +317,12 @@ fn only_private_key_jwt_clients_use_assertions_and_they_must() {
     assert_eq!(failure(authenticate_client(&none, Some(&keyed), None)), ClientAuthFailure::MissingAssertion);
     let post = ClientAuth::with_secret("c".into(), "s".into(), AuthMethod::ClientSecretPost);
     assert_eq!(failure(authenticate_client(&post, Some(&keyed), None)), ClientAuthFailure::MissingAssertion);
-    assert_eq!(failure(authenticate_client(&with_assertion, Some(&public), None)), ClientAuthFailure::UnexpectedAssertion);
-    assert_eq!(failure(authenticate_client(&with_assertion, Some(&secret), None)), ClientAuthFailure::UnexpectedAssertion);
+    assert_eq!(
+        failure(authenticate_client(&with_assertion, Some(&public), None)),
+        ClientAuthFailure::UnexpectedAssertion
+    );
+    assert_eq!(
+        failure(authenticate_client(&with_assertion, Some(&secret), None)),
+        ClientAuthFailure::UnexpectedAssertion
+    );
 }
