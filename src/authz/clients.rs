@@ -29,7 +29,8 @@
 //! whose keys cannot be fetched is unusable like a document that cannot be
 //! fetched. An assertion naming an unknown `kid` refetches the keys
 //! ([`refresh_keys`]): at most once per [`JWKS_REFETCH_SECS`] per client,
-//! counted against the same per-IP fetch limit.
+//! counted against the same per-IP fetch limit (a document and the keys
+//! fetched with it count as one fetch).
 
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
