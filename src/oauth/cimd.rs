@@ -415,6 +415,21 @@ mod tests {
     }
 
     #[test]
+    fn document_loopback_redirects_use_the_registered_client_matcher() {
+        // Claude Code's shape: portless loopback redirects, then any port at /authorize.
+        let d = doc(json!({"redirect_uris": ["http://127.0.0.1/callback", "http://localhost/callback"]}));
+        let m = validate_cimd_document(ID, &d).unwrap();
+        use crate::oauth::redirect::ValidatedRedirect;
+        for asked in ["http://127.0.0.1:53123/callback", "http://localhost:8080/callback", "http://127.0.0.1/callback"]
+        {
+            assert!(ValidatedRedirect::exact(asked, &m.redirect_uris).is_some(), "{asked}");
+        }
+        for refused in ["http://127.0.0.1:53123/other", "http://evil.example:53123/callback"] {
+            assert!(ValidatedRedirect::exact(refused, &m.redirect_uris).is_none(), "{refused}");
+        }
+    }
+
+    #[test]
     fn document_size_and_shape() {
         let big = doc(json!({"software_id": "x".repeat(MAX_CIMD_BYTES)}));
         let err = validate_cimd_document(ID, &big).unwrap_err();
