@@ -12,12 +12,23 @@
 //!   wrong JSON type are refused. `null` counts as absent.
 //! - `token_endpoint_auth_method` defaults to `client_secret_basic` (RFC 7591
 //!   §2) for DCR. MCP clients send `none`; a client that omits it gets a
-//!   secret it must use. For CIMD there is no secret, so it defaults to (and
-//!   must be) `none`; `private_key_jwt` is not supported.
+//!   secret it must use. `private_key_jwt` is for CIMD clients only (their
+//!   keys are at the document's `jwks_uri`, `cimd`); DCR refuses it. For CIMD
+//!   there is no secret: `none` or `private_key_jwt`.
 //! - `grant_types` ⊆ {authorization_code, refresh_token} and must contain
 //!   `authorization_code`; the glue issues refresh tokens (and accepts the
 //!   refresh grant) only when it also contains `refresh_token`
 //!   ([`ClientMetadata::allows_grant`]).
+//! - Redirect URIs follow `redirect` (RFC 8252): https, loopback http (any
+//!   port) and, for public clients only, private-use schemes such as
+//!   `cursor://`. One bad URI refuses the whole registration, naming its
+//!   index.
+//! - The response echoes what was stored — `token_endpoint_auth_method`,
+//!   `grant_types`, `response_types`, `redirect_uris`, … — plus
+//!   `client_id_issued_at`. RFC 7592 (reading, updating or deleting a
+//!   registration) is not implemented, so `registration_client_uri` and
+//!   `registration_access_token` are never returned: a client that wants
+//!   other metadata registers again (registrations expire when idle).
 //! - `client_name` is stored verbatim — `<script>` included — and escaped
 //!   when rendered. Control and bidi-override characters are refused (they
 //!   would let a name impersonate another on the consent page); an empty
@@ -27,7 +38,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use url::Url;
 
-use super::redirect::validate_registered_redirect;
+use super::client_assertion::Jwk;
+use super::redirect::check_registrable;
 use crate::identity::validate::validate_scope;
 
 pub use super::cimd::{cimd_url_allowed, is_cimd_client_id, validate_cimd_document, MAX_CIMD_BYTES};
@@ -50,6 +62,9 @@ pub enum AuthMethod {
     None,
     ClientSecretPost,
     ClientSecretBasic,
+    /// RFC 7523 client assertion signed with a key of the client's JWKS
+    /// (CIMD clients only; `client_assertion`).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -58,11 +73,12 @@ impl AuthMethod {
             AuthMethod::None => "none",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
     pub fn parse(s: &str) -> Option<AuthMethod> {
-        [AuthMethod::None, AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic]
+        [AuthMethod::None, AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic, AuthMethod::PrivateKeyJwt]
             .into_iter()
             .find(|m| m.as_str() == s)
     }
@@ -87,6 +103,22 @@ pub struct ClientMetadata {
     pub software_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software_version: Option<String>,
+    /// `private_key_jwt` CIMD clients: where their public keys are, and the
+    /// keys last fetched from there (cached with the document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_keys: Option<ClientKeys>,
+}
+
+/// A `private_key_jwt` client's key source (`jwks_uri`, on the origin of the
+/// client id) and the keys fetched from it (`None` until fetched).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientKeys {
+    pub jwks_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<Jwk>>,
+    /// When `keys` were fetched (Unix seconds).
+    #[serde(default)]
+    pub fetched_at: i64,
 }
 
 impl ClientMetadata {
@@ -98,7 +130,7 @@ impl ClientMetadata {
 
     /// Confidential clients get (and must present) a secret.
     pub fn is_confidential(&self) -> bool {
-        self.auth_method() != AuthMethod::None
+        matches!(self.auth_method(), AuthMethod::ClientSecretPost | AuthMethod::ClientSecretBasic)
     }
 
     /// Did the client register this grant type?
@@ -149,7 +181,14 @@ pub fn validate_registration(raw: &[u8]) -> Result<ClientMetadata, RegistrationE
     // MUST 2
     let obj = parse_object(raw)?;
     // MUST 3
-    parse_metadata(&obj, AuthMethod::ClientSecretBasic)
+    let metadata = parse_metadata(&obj, AuthMethod::ClientSecretBasic)?;
+    if metadata.auth_method() == AuthMethod::PrivateKeyJwt {
+        return Err(RegistrationError::metadata(
+            "private_key_jwt is supported for Client ID Metadata Document clients only; register with none, \
+             client_secret_post or client_secret_basic",
+        ));
+    }
+    Ok(metadata)
 }
 
 pub(super) fn parse_object(raw: &[u8]) -> Result<Map<String, Value>, RegistrationError> {
@@ -165,15 +204,16 @@ pub(super) fn parse_metadata(
     obj: &Map<String, Value>,
     default_method: AuthMethod,
 ) -> Result<ClientMetadata, RegistrationError> {
-    let redirect_uris = redirect_uris(obj)?;
     let method = match string(obj, "token_endpoint_auth_method")? {
         None => default_method,
         Some(m) => AuthMethod::parse(&m).ok_or_else(|| {
             RegistrationError::metadata(format!(
-                "unsupported token_endpoint_auth_method '{m}'; expected none, client_secret_post or client_secret_basic"
+                "unsupported token_endpoint_auth_method '{m}'; expected none, client_secret_post, client_secret_basic \
+                 or private_key_jwt"
             ))
         })?,
     };
+    let redirect_uris = redirect_uris(obj, method == AuthMethod::None)?;
     let grant_types = string_list(obj, "grant_types", &["authorization_code", "refresh_token"])?
         .unwrap_or_else(|| vec!["authorization_code".into()]);
     if !grant_types.iter().any(|g| g == "authorization_code") {
@@ -194,6 +234,7 @@ pub(super) fn parse_metadata(
         scope: scope(obj)?,
         software_id: text(obj, "software_id", MAX_TEXT_CHARS)?,
         software_version: text(obj, "software_version", MAX_TEXT_CHARS)?,
+        signing_keys: None,
     })
 }
 
@@ -232,7 +273,9 @@ fn string(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, Regis
     }
 }
 
-fn redirect_uris(obj: &Map<String, Value>) -> Result<Vec<String>, RegistrationError> {
+/// `public`: the client's method is `none` (only public clients may use
+/// private-use schemes, `redirect::check_registrable`).
+fn redirect_uris(obj: &Map<String, Value>, public: bool) -> Result<Vec<String>, RegistrationError> {
     let Some(value) = present(obj, "redirect_uris") else {
         return Err(RegistrationError::redirect("redirect_uris is required"));
     };
@@ -250,7 +293,7 @@ fn redirect_uris(obj: &Map<String, Value>) -> Result<Vec<String>, RegistrationEr
         let Some(uri) = item.as_str() else {
             return Err(RegistrationError::redirect(format!("redirect_uris[{i}] must be a string")));
         };
-        validate_registered_redirect(uri)
+        check_registrable(uri, public)
             .map_err(|why| RegistrationError::redirect(format!("redirect_uris[{i}]: {why}")))?;
         if !out.iter().any(|u| u == uri) {
             out.push(uri.to_string());

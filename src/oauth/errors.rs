@@ -15,6 +15,7 @@
 
 use serde_json::{json, Value};
 
+use super::client_assertion::AssertionError;
 use super::clients::AuthMethod;
 use super::grants::{CodeError, RefreshError};
 
@@ -29,6 +30,12 @@ pub enum ClientAuthFailure {
     UnexpectedSecret,
     /// The client used a method it did not register.
     MethodMismatch { registered: AuthMethod, used: AuthMethod },
+    /// A `private_key_jwt` client sent no `client_assertion`.
+    MissingAssertion,
+    /// A client registered with another method sent a `client_assertion`.
+    UnexpectedAssertion,
+    /// The assertion was refused (claims, key, signature or replay).
+    BadAssertion(AssertionError),
 }
 
 /// The precise reason a token or revocation request was refused.
@@ -109,6 +116,15 @@ pub fn wire(e: &OAuthError) -> (u16, &'static str, String) {
             format!("grant_type '{grant_type}' is not supported; use authorization_code or refresh_token"),
         ),
         NoClientId => (401, "invalid_client", "client authentication is required (client_id)".into()),
+        ClientAuthFailed { reason: ClientAuthFailure::MethodMismatch { registered, used }, .. } => (
+            401,
+            "invalid_client",
+            format!(
+                "client authentication failed: this client registered {} and must authenticate that way, not with {}",
+                registered.as_str(),
+                used.as_str()
+            ),
+        ),
         UnknownClient { .. } | ClientAuthFailed { .. } => {
             (401, "invalid_client", "client authentication failed".into())
         }

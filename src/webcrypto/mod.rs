@@ -1,13 +1,17 @@
-//! The runtime's WebCrypto (`crypto.subtle`) from the wasm glue (wasm32
-//! only): the shared accessor and the small JS conversions every use needs.
-//! Each use is a submodule with a clean API:
-//! - [`seal`]: AES-256-GCM encryption at rest under keys derived from
-//!   `SECRETS_KEY` (audit payloads now, project secrets with data tools).
+//! The runtime's WebCrypto (`crypto.subtle`), wasm32 only: the shared
+//! accessor and the small helpers every WebCrypto call needs (parameter
+//! objects, byte arrays, usage lists, awaiting a promise with a readable
+//! error).
 //!
-//! Why WebCrypto and not Rust crates: the runtime already has constant-time,
-//! hardware-accelerated implementations, and they cost the wasm bundle
-//! nothing. What stays in Rust (`crate::crypto`: SHA-256, HMAC) is what must
-//! be synchronous.
+//! Why WebCrypto: the runtime already has constant-time, native RSA, ECDSA
+//! and AES implementations; calling them costs the wasm bundle nothing,
+//! where an RSA crate would add its bignum code.
+//!
+//! - [`verify`]: JWS signature verification (RS256, PS256, ES256) with a
+//!   public JWK, for `private_key_jwt` client assertions;
+//! - [`seal`]: AES-256-GCM encryption at rest under keys derived from
+//!   `SECRETS_KEY` with HKDF (audit payloads now, project secrets with data
+//!   tools).
 
 use js_sys::futures::JsFuture;
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -15,21 +19,22 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::SubtleCrypto;
 
 pub mod seal;
+pub mod verify;
 
-/// A JS failure as text, naming the step.
-pub(crate) fn err(what: &str, e: JsValue) -> String {
+/// A WebCrypto error as text (for the log; never shown to a caller).
+pub fn err(what: &str, e: JsValue) -> String {
     format!("{what}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-/// The runtime's `crypto.subtle`.
-pub(crate) fn subtle() -> Result<SubtleCrypto, String> {
+/// `globalThis.crypto.subtle`.
+pub fn subtle() -> Result<SubtleCrypto, String> {
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).map_err(|e| err("no crypto", e))?;
     let crypto: web_sys::Crypto = crypto.dyn_into().map_err(|e| err("crypto is not Crypto", e))?;
     Ok(crypto.subtle())
 }
 
-/// A plain JS object (WebCrypto's algorithm parameters).
-pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<Object, String> {
+/// A parameter object from name/value pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> Result<Object, String> {
     let o = Object::new();
     for (k, v) in pairs {
         Reflect::set(&o, &JsValue::from_str(k), v).map_err(|e| err("params", e))?;
@@ -38,16 +43,16 @@ pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<Object, String> {
 }
 
 /// A byte string as a `Uint8Array`.
-pub(crate) fn bytes(b: &[u8]) -> JsValue {
+pub fn bytes(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
 }
 
-/// A key-usages array (`["encrypt", "decrypt"]`).
-pub(crate) fn usages(list: &[&str]) -> JsValue {
+/// A key-usages list (`["verify"]`).
+pub fn usages(list: &[&str]) -> JsValue {
     list.iter().map(|u| JsValue::from_str(u)).collect::<Array>().into()
 }
 
-/// Awaits a WebCrypto promise (or its synchronous refusal).
-pub(crate) async fn promise(p: Result<js_sys::Promise, JsValue>, what: &str) -> Result<JsValue, String> {
+/// Awaits a WebCrypto promise; `what` names the call in the error.
+pub async fn promise(p: Result<js_sys::Promise, JsValue>, what: &str) -> Result<JsValue, String> {
     JsFuture::from(p.map_err(|e| err(what, e))?).await.map_err(|e| err(what, e))
 }
