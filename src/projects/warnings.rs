@@ -91,7 +91,10 @@ mod tests {
     fn each_unset_hint_is_one_warning_naming_its_pointer() {
         let w = type_warnings(&doc("a", Value::Null));
         let pointers: Vec<&str> = w.iter().map(|w| w.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/annotations/readOnlyHint", "/annotations/destructiveHint", "/annotations/openWorldHint"]);
+        assert_eq!(
+            pointers,
+            ["/annotations/readOnlyHint", "/annotations/destructiveHint", "/annotations/openWorldHint"]
+        );
         assert!(w.iter().all(|w| w.type_name == "a" && w.code == ANNOTATION_UNSET));
         assert!(w[0].message.starts_with("annotations.readOnlyHint is not set: "));
         let json = serde_json::to_value(&w[0]).unwrap();
@@ -102,7 +105,8 @@ mod tests {
     fn false_is_set_and_a_non_boolean_is_not() {
         let all = json!({"readOnlyHint": true, "destructiveHint": false, "openWorldHint": false});
         assert!(type_warnings(&doc("a", all)).is_empty());
-        let w = type_warnings(&doc("a", json!({"readOnlyHint": "yes", "destructiveHint": false, "openWorldHint": null})));
+        let w =
+            type_warnings(&doc("a", json!({"readOnlyHint": "yes", "destructiveHint": false, "openWorldHint": null})));
         let pointers: Vec<&str> = w.iter().map(|w| w.pointer.as_str()).collect();
         assert_eq!(pointers, ["/annotations/readOnlyHint", "/annotations/openWorldHint"]);
     }
