@@ -101,7 +101,7 @@ export function waitForCallback(page, redirectUri) {
   if (/^https?:/i.test(redirectUri)) {
     return page.waitForRequest((r) => r.url().startsWith(`${redirectUri}?`), { timeout: 20_000 }).then((r) => new URL(r.url()));
   }
-  return new Promise((resolve, reject) => {
+  const sent = new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no redirect to ${redirectUri} within 20 s`)), 20_000);
     const onResponse = (r) => {
       const to = r.status() >= 300 && r.status() < 400 ? r.headers().location : undefined;
@@ -119,6 +119,8 @@ export function waitForCallback(page, redirectUri) {
     page.on('response', onResponse);
     page.on('console', onConsole);
   });
+  sent.catch(() => {}); // it may fail during the click, before the caller awaits it
+  return sent;
 }
 
 /** Fills the labelled sign-in fields and clicks "Sign in". */
