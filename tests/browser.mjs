@@ -90,37 +90,9 @@ export async function assertAccessible(page, label = page.url()) {
  * callback) and returns that URL. The host need not exist: the request is
  * read as Chromium makes it, whatever the navigation then does.
  * Call before the click that triggers it.
- *
- * A private-use scheme (`cursor://…`) is not a request Chromium can make, so
- * there the URL is the `Location` of the redirect response that sends the
- * browser to it, and a Content-Security-Policy violation Chromium reports
- * meanwhile (`form-action` is enforced on the redirect after a form POST)
- * fails the wait: the person would have stayed on the page.
  */
 export function waitForCallback(page, redirectUri) {
-  if (/^https?:/i.test(redirectUri)) {
-    return page.waitForRequest((r) => r.url().startsWith(`${redirectUri}?`), { timeout: 20_000 }).then((r) => new URL(r.url()));
-  }
-  const sent = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no redirect to ${redirectUri} within 20 s`)), 20_000);
-    const onResponse = (r) => {
-      const to = r.status() >= 300 && r.status() < 400 ? r.headers().location : undefined;
-      if (to?.startsWith(`${redirectUri}?`)) setTimeout(() => done(null, new URL(to)), 500); // let a CSP report arrive
-    };
-    const onConsole = (m) => {
-      if (/Content Security Policy/i.test(m.text())) done(new Error(`Chromium refused the redirect: ${m.text()}`));
-    };
-    function done(err, url) {
-      clearTimeout(timer);
-      page.off('response', onResponse);
-      page.off('console', onConsole);
-      if (err) reject(err); else resolve(url);
-    }
-    page.on('response', onResponse);
-    page.on('console', onConsole);
-  });
-  sent.catch(() => {}); // it may fail during the click, before the caller awaits it
-  return sent;
+  return page.waitForRequest((r) => r.url().startsWith(`${redirectUri}?`), { timeout: 20_000 }).then((r) => new URL(r.url()));
 }
 
 /** Fills the labelled sign-in fields and clicks "Sign in". */

@@ -9,8 +9,9 @@
 //   2. registration: the host's DCR payload, or its Client ID Metadata
 //      Document served by the HTTPS loopback fixture;
 //   3. authorize in Chromium: sign in as the member, click Authorize; the code
-//      comes back on the host's redirect (a private-use scheme's is read from
-//      the Location of the consent POST's answer);
+//      comes back on the host's redirect: the Location of the consent POST's
+//      answer, which Chromium then follows (also to cursor://, a request that
+//      aborts here; a CSP form-action block would stop it);
 //   4. the token exchange as the host authenticates it;
 //   5. tools/list, tools/call and the UI resource through an official SDK
 //      client in the host's era, asserting what the host relies on.
@@ -151,9 +152,14 @@ for (const profile of PROFILES) {
       s.redirectUri = profile.redirectUri(ctx);
       const q = authorizeQuery({ clientId: s.reg.clientId, redirectUri: s.redirectUri, resource: endpoint(), scope: profile.scope });
       const page = await b.page(t);
+      // The consent POST's answer: for a private-use scheme (cursor://) the code is read from its Location.
+      const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/oauth/authorize');
+      posted.catch(() => {});
       const callback = await authorizeInBrowser(page, `${s.as.authorization_endpoint}?${q.query}`,
         { user: person(), redirectUri: s.redirectUri, name: `hosts-${slug(profile.host)}` })
         .catch(async (e) => { throw new Error(`${e.message}\nthe page said: ${(await page.locator('body').innerText().catch(() => '?')).slice(0, 600)}`); });
+      const location = (await posted).headers().location;
+      assert.equal(location, String(callback), 'Chromium was sent to exactly the Location of the consent answer');
       assert.equal(callback.searchParams.get('error'), null, String(callback));
       assert.equal(callback.searchParams.get('state'), q.state);
       assert.equal(callback.searchParams.get('iss'), world.w.url);
