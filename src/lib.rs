@@ -34,6 +34,8 @@ mod scheduled;
 mod store;
 #[cfg(target_arch = "wasm32")]
 mod studio;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(start)]

@@ -22,7 +22,10 @@
 // `user` (who is at the browser) is either a harness Client that is already
 // signed in (its cookie jar is the browser's), or `{ email, password }`: a fresh
 // browser that meets the sign-in form and fills it in.
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as edSign } from 'node:crypto';
+import {
+  constants as cryptoConstants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID,
+  sign as edSign,
+} from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
@@ -368,6 +371,57 @@ export function signJwt(privateKey, payload, header = {}) {
   return `${h}.${p}.${b64u(sig)}`;
 }
 
+// ------------------------------------------- private_key_jwt (RFC 7523) --
+
+/** `client_assertion_type` of RFC 7523 §2.2. */
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * A client signing key made with node:crypto: `{ alg, kid, privateKey, jwk }`
+ * (`jwk` is the public JWK with `kid`, `alg` and `use: "sig"`). RS256 and
+ * PS256: RSA 2048; ES256: P-256. `kid: null` leaves the JWK without a kid.
+ */
+export function assertionKey(alg = 'RS256', kid = `${alg.toLowerCase()}-${randomBytes(4).toString('hex')}`) {
+  const { privateKey, publicKey } = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg, use: 'sig' };
+  if (kid) jwk.kid = kid;
+  return { alg, kid, privateKey, jwk };
+}
+
+/**
+ * A compact JWS over `claims` with `key` (header `{alg, kid, typ: "JWT"}`,
+ * overridable by `header`). ES256 signatures are raw r||s (ieee-p1363), as
+ * JWS requires; `der: true` signs in DER instead (a malformed JWS signature).
+ */
+export function signAssertion(key, claims, header = {}, { der = false } = {}) {
+  const h = b64u(JSON.stringify({ alg: key.alg, ...(key.kid ? { kid: key.kid } : {}), typ: 'JWT', ...header }));
+  const p = b64u(JSON.stringify(claims));
+  const data = Buffer.from(`${h}.${p}`);
+  const options = key.alg === 'ES256'
+    ? { key: key.privateKey, dsaEncoding: der ? 'der' : 'ieee-p1363' }
+    : key.alg === 'PS256'
+      ? { key: key.privateKey, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+      : key.privateKey;
+  return `${h}.${p}.${b64u(edSign('sha256', data, options))}`;
+}
+
+/**
+ * RFC 7523 claims for `clientId` to the AS whose token endpoint is
+ * `audience`: 60 s lifetime, a fresh jti. `over` replaces claims (undefined
+ * drops one).
+ */
+export function assertionClaims(clientId, audience, over = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: clientId, sub: clientId, aud: audience, iat: now, exp: now + 60, jti: randomUUID(), ...over };
+  for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+  return claims;
+}
+
+/** The form fields that carry an assertion. */
+export const assertionFields = (jwt) => ({ client_assertion_type: JWT_BEARER, client_assertion: jwt });
+
 // ------------------------------------------------------------ CIMD fixture --
 
 const run = promisify(execFile);
@@ -426,6 +480,11 @@ export async function startCimdFixture() {
     origin,
     /** The client id (URL) of `path`. */
     url: (path) => `${origin}${path}`,
+    /** Serves a JWKS (`{keys}`) of `assertionKey` keys (or raw JWKs) at `path`. Returns its URL. */
+    serveJwks(path, keys) {
+      routes.set(path, { status: 200, body: { keys: keys.map((k) => k.jwk ?? k) } });
+      return `${origin}${path}`;
+    },
     /** Serves a JSON document at `path`; `doc(url)` builds it from the path's URL. Returns the URL. */
     serve(path, doc) {
       const url = `${origin}${path}`;

@@ -21,13 +21,24 @@
 //! - errors say "client metadata could not be fetched: <what>" in fixed
 //!   words (a status code is named, to help a client's developer; bodies,
 //!   headers, redirect targets, DNS, TLS and runtime errors are only logged).
+//!
+//! `private_key_jwt` documents: the keys at the document's `jwks_uri` (same
+//! origin, checked by `oauth::cimd`) are fetched right after the document,
+//! with the same guard and [`JWKS_LIMITS`] (16 KiB, 5 s, no redirects), and
+//! cached in the same row (`ClientMetadata::signing_keys`), so a document
+//! whose keys cannot be fetched is unusable like a document that cannot be
+//! fetched. An assertion naming an unknown `kid` refetches the keys
+//! ([`refresh_keys`]): at most once per [`JWKS_REFETCH_SECS`] per client,
+//! counted against the same per-IP fetch limit (a document and the keys
+//! fetched with it count as one fetch).
 
 use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::ratelimit::Limit;
-use crate::oauth::clients::{self as oc, ClientMetadata};
+use crate::oauth::client_assertion::{parse_jwks, Jwk, MAX_JWKS_BYTES};
+use crate::oauth::clients::{self as oc, ClientKeys, ClientMetadata};
 use crate::outbound::fetch::{fetch, Outbound};
 use crate::outbound::guard::Policy;
 use crate::outbound::Limits;
@@ -42,10 +53,16 @@ pub const CIMD_FETCHES_PER_IP: Limit = Limit { max: 30, window_secs: 600 };
 /// 5 KiB, one 5 s deadline for headers and body, no redirects.
 const CIMD_LIMITS: Limits =
     Limits { deadline: Duration::from_secs(5), max_bytes: oc::MAX_CIMD_BYTES, max_redirects: 0 };
+/// A client's JWKS: 16 KiB, one 5 s deadline, no redirects.
+const JWKS_LIMITS: Limits = Limits { deadline: Duration::from_secs(5), max_bytes: MAX_JWKS_BYTES, max_redirects: 0 };
+/// An unknown `kid` refetches a client's keys at most this often.
+pub const JWKS_REFETCH_SECS: i64 = 60;
 
 pub struct KnownClient {
     pub metadata: ClientMetadata,
     pub secret_hash: Option<String>,
+    /// When the cached row expires (CIMD: the document cache).
+    pub expires_at: Option<i64>,
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Result<Response, ApiError> {
@@ -117,7 +134,11 @@ pub async fn lookup(ctx: &Ctx, client_id: &str, ip: &str) -> Result<Lookup, ApiE
             }
             let metadata: ClientMetadata =
                 serde_json::from_str(&row.metadata).map_err(|e| ApiError::Internal(format!("client metadata: {e}")))?;
-            return Ok(Lookup::Known(KnownClient { metadata, secret_hash: row.secret_hash }));
+            return Ok(Lookup::Known(KnownClient {
+                metadata,
+                secret_hash: row.secret_hash,
+                expires_at: row.expires_at,
+            }));
         }
         if row.kind == "dcr" {
             return Ok(Lookup::Unknown);
@@ -150,7 +171,7 @@ pub async fn lookup(ctx: &Ctx, client_id: &str, ip: &str) -> Result<Lookup, ApiE
             if let Err(e) = store::put(&ctx.db, client_id, "cimd", &meta_json, None, ctx.now, until).await {
                 worker::console_warn!("CIMD document not cached for {client_id}: {}", e.message());
             }
-            Ok(Lookup::Known(KnownClient { metadata, secret_hash: None }))
+            Ok(Lookup::Known(KnownClient { metadata, secret_hash: None, expires_at: Some(until) }))
         }
     }
 }
@@ -172,6 +193,69 @@ async fn fetch_cimd(ctx: &Ctx, url: &str) -> Result<ClientMetadata, String> {
     if fetched.status != 200 {
         return Err(format!("client metadata could not be fetched: the server answered HTTP {}", fetched.status));
     }
-    oc::validate_cimd_document(url, &fetched.body)
-        .map_err(|e| format!("the client metadata document cannot be used: {}", e.description))
+    let mut metadata = oc::validate_cimd_document(url, &fetched.body)
+        .map_err(|e| format!("the client metadata document cannot be used: {}", e.description))?;
+    if let Some(keys) = metadata.signing_keys.as_mut() {
+        keys.keys = Some(fetch_jwks(ctx, &keys.jwks_uri).await?);
+        keys.fetched_at = ctx.now;
+    }
+    Ok(metadata)
+}
+
+/// Fetches and reads a client's JWKS. `Err` is the message to show, in the
+/// same fixed words as [`fetch_cimd`]'s.
+async fn fetch_jwks(ctx: &Ctx, uri: &str) -> Result<Vec<Jwk>, String> {
+    let policy = Policy { allow_loopback: ctx.config.allow_loopback_upstreams };
+    let request = Outbound::get(uri).header("Accept", "application/json");
+    let fetched = match fetch(request, JWKS_LIMITS, policy).await {
+        Ok(f) => f,
+        Err(e) => {
+            worker::console_warn!("JWKS fetch of {uri}: {}", e.log_detail());
+            return Err(format!("the client's keys (jwks_uri) could not be fetched: {}", e.public_reason()));
+        }
+    };
+    if fetched.status != 200 {
+        return Err(format!(
+            "the client's keys (jwks_uri) could not be fetched: the server answered HTTP {}",
+            fetched.status
+        ));
+    }
+    parse_jwks(&fetched.body).map_err(|why| format!("the client's keys (jwks_uri) cannot be used: {why}"))
+}
+
+/// Refetches a `private_key_jwt` client's keys (an assertion named a `kid`
+/// the cached set lacks): `Some(keys)` when fetched now, `None` when the
+/// last fetch is younger than [`JWKS_REFETCH_SECS`], this address used up
+/// its fetches, or the fetch failed (the cached keys then stay).
+pub async fn refresh_keys(
+    ctx: &Ctx,
+    client_id: &str,
+    known: &KnownClient,
+    ip: &str,
+) -> Result<Option<Vec<Jwk>>, ApiError> {
+    let Some(source) = known.metadata.signing_keys.as_ref() else { return Ok(None) };
+    if source.fetched_at + JWKS_REFETCH_SECS > ctx.now {
+        return Ok(None);
+    }
+    let key = format!("cimd:ip:{ip}");
+    if crate::studio::auth::limiter_check(ctx, &key, CIMD_FETCHES_PER_IP).await?.is_some() {
+        return Ok(None);
+    }
+    crate::studio::auth::limiter_record(ctx, &key, CIMD_FETCHES_PER_IP).await?;
+    let keys = match fetch_jwks(ctx, &source.jwks_uri).await {
+        Ok(keys) => keys,
+        Err(message) => {
+            worker::console_warn!("JWKS refetch for {client_id}: {message}");
+            return Ok(None);
+        }
+    };
+    let mut metadata = known.metadata.clone();
+    metadata.signing_keys =
+        Some(ClientKeys { jwks_uri: source.jwks_uri.clone(), keys: Some(keys.clone()), fetched_at: ctx.now });
+    let meta_json = serde_json::to_string(&metadata).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let until = known.expires_at.unwrap_or(ctx.now + store::CIMD_CACHE_SECS);
+    if let Err(e) = store::put(&ctx.db, client_id, "cimd", &meta_json, None, ctx.now, until).await {
+        worker::console_warn!("refetched keys not cached for {client_id}: {}", e.message());
+    }
+    Ok(Some(keys))
 }

@@ -9,6 +9,7 @@
 //! lookup table. Only SHA-256 hashes of them are stored.
 
 pub mod authorize;
+pub mod client_assertion;
 pub mod clients;
 pub mod grants_api;
 pub mod index_writes;

@@ -19,6 +19,10 @@
 //! A client id that is a CIMD URL may trigger a metadata fetch here too
 //! (`clients::lookup`): past the per-IP fetch limit the answer is 429
 //! `temporarily_unavailable` with `Retry-After`, and nothing is fetched.
+//!
+//! A `private_key_jwt` client authenticates with an RFC 7523 assertion at
+//! both endpoints (`client_assertion::verify`: claims, key, WebCrypto
+//! signature, single-use `jti`); every refusal is 401 `invalid_client`.
 
 use super::index_writes::{after_commit, IndexWrite};
 use super::{clients, hub_key_of, routed_secret, signing_keys};
@@ -26,12 +30,12 @@ use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
 use crate::oauth::clients::AuthMethod;
-use crate::oauth::errors::{wire, OAuthError};
+use crate::oauth::errors::{wire, ClientAuthFailure, OAuthError};
 use crate::oauth::grants::Grant;
 use crate::oauth::resource::parse_resource;
 use crate::oauth::token_request::{
-    authenticate_client, check_grant_type, parse_basic_auth, parse_token_request, resource_param, token_response,
-    ClientAuth, TokenRequest,
+    authenticate_client, check_grant_type, parse_basic_auth, parse_revoke_request, parse_token_request, resource_param,
+    token_response, ClientAuth, TokenRequest,
 };
 use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
 use serde_json::{json, Value};
@@ -82,9 +86,20 @@ async fn authenticate(
         client.as_ref().map(|c| &c.metadata),
         client.as_ref().and_then(|c| c.secret_hash.as_deref()),
     );
-    match outcome {
-        Ok(()) => Ok(Ok(client)),
-        Err(e) => Ok(Err(fail_with(&e)?)),
+    match (outcome, client) {
+        (Ok(()), Some(known)) if auth.method == AuthMethod::PrivateKeyJwt => {
+            let jwt = auth.assertion.as_deref().unwrap_or("");
+            match super::client_assertion::verify(ctx, &ip, &auth.client_id, jwt, &known).await? {
+                Ok(()) => Ok(Ok(Some(known))),
+                Err(reason) => {
+                    worker::console_warn!("client assertion refused for {}: {reason:?}", auth.client_id);
+                    let reason = ClientAuthFailure::BadAssertion(reason);
+                    Ok(Err(fail_with(&OAuthError::ClientAuthFailed { client_id: auth.client_id.clone(), reason })?))
+                }
+            }
+        }
+        (Ok(()), client) => Ok(Ok(client)),
+        (Err(e), _) => Ok(Err(fail_with(&e)?)),
     }
 }
 
@@ -208,14 +223,19 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let Some(token) = value("token") else { return fail(400, "invalid_request", "the token parameter is missing") };
     let auth = match basic_auth(inc) {
-        Some((id, secret)) => ClientAuth { client_id: id, secret: Some(secret), method: AuthMethod::ClientSecretBasic },
+        _ if value("client_assertion").is_some() || value("client_assertion_type").is_some() => {
+            match parse_revoke_request(&form, basic_auth(inc)) {
+                Ok((_, auth)) => auth,
+                Err(e) => return fail_with(&e),
+            }
+        }
+        Some((id, secret)) => ClientAuth::with_secret(id, secret, AuthMethod::ClientSecretBasic),
         None => match value("client_id") {
             None => return fail(401, "invalid_client", "name the client (client_id)"),
-            Some(id) => {
-                let secret = value("client_secret");
-                let method = if secret.is_some() { AuthMethod::ClientSecretPost } else { AuthMethod::None };
-                ClientAuth { client_id: id, secret, method }
-            }
+            Some(id) => match value("client_secret") {
+                Some(secret) => ClientAuth::with_secret(id, secret, AuthMethod::ClientSecretPost),
+                None => ClientAuth::public(id),
+            },
         },
     };
     if let Err(refusal) = authenticate(ctx, inc, &auth).await? {

@@ -17,6 +17,7 @@ fn client() -> ClientMetadata {
         scope: None,
         software_id: None,
         software_version: None,
+        signing_keys: None,
     }
 }
 

@@ -17,15 +17,29 @@
 //! - Loopback (`http://127.0.0.1:…`, `localhost`) only with the dev setting
 //!   `allow_loopback` — the e2e tests serve their document from a loopback
 //!   fixture.
-//! - Public clients only: `token_endpoint_auth_method` defaults to `none`
-//!   and must be `none`; `private_key_jwt` (which would need the client's
-//!   JWKS) is not supported; a document carrying `client_secret` is refused.
+//! - The auth method ([`document_auth_method`]): the singular
+//!   `token_endpoint_auth_method` when present (`none` or `private_key_jwt`);
+//!   otherwise the strongest one listed in `token_endpoint_auth_methods_supported`
+//!   that we support (`private_key_jwt` when the document has a `jwks_uri`,
+//!   then `none`); neither field: `none`. `client_secret_*` is refused: a
+//!   document is public, so no shared secret can exist (and one carrying
+//!   `client_secret` is refused too). ChatGPT's document has both fields
+//!   (`private_key_jwt`, and `["none", "private_key_jwt"]`): the singular wins.
+//! - `private_key_jwt` needs `jwks_uri`: https (the outbound guard's rules)
+//!   on the origin of the client id, so whoever controls the document
+//!   controls the keys, and the key fetch goes nowhere the document fetch
+//!   could not. Inline `jwks` is refused: one key source, refreshed by
+//!   fetching (`authz::clients`), and RFC 7591 forbids sending both.
+//! - Redirect URIs follow the same rules as DCR (`redirect::check_registrable`:
+//!   private-use schemes only for `none` documents), and `/authorize` uses
+//!   the same matcher, loopback any-port included.
 
 use url::Url;
 
 use crate::outbound::guard::{self, Policy};
 
-use super::clients::{parse_metadata, parse_object, AuthMethod, ClientMetadata, RegistrationError};
+use super::clients::{parse_metadata, parse_object, AuthMethod, ClientKeys, ClientMetadata, RegistrationError};
+use serde_json::{Map, Value};
 
 /// Largest metadata document we read (bytes).
 pub const MAX_CIMD_BYTES: usize = 5 * 1024;
@@ -69,9 +83,11 @@ pub fn cimd_url_allowed(url: &str, allow_loopback: bool) -> Result<(), String> {
 /// Validate a fetched metadata document for the client id `url`.
 ///
 /// MUST 1: at most [`MAX_CIMD_BYTES`]. MUST 2: a JSON object whose
-/// `client_id` equals `url` byte for byte. MUST 3: public client
-/// (`token_endpoint_auth_method` absent or `none`, no `client_secret`).
-/// MUST 4: the same field rules as DCR (redirect URIs validated, …).
+/// `client_id` equals `url` byte for byte. MUST 3: no shared secret
+/// (`client_secret` refused). MUST 4: the auth method is `none` or
+/// `private_key_jwt` ([`document_auth_method`]), the latter with a
+/// same-origin `jwks_uri`. MUST 5: the same field rules as DCR (redirect
+/// URIs validated, …).
 pub fn validate_cimd_document(url: &str, raw: &[u8]) -> Result<ClientMetadata, RegistrationError> {
     // MUST 1
     if raw.len() > MAX_CIMD_BYTES {
@@ -88,18 +104,91 @@ pub fn validate_cimd_document(url: &str, raw: &[u8]) -> Result<ClientMetadata, R
     if obj.contains_key("client_secret") || obj.contains_key("client_secret_expires_at") {
         return Err(RegistrationError::metadata("a client metadata document must not contain a client_secret"));
     }
-    match obj.get("token_endpoint_auth_method") {
-        None | Some(serde_json::Value::Null) => {}
-        Some(v) if v.as_str() == Some("none") => {}
-        Some(v) => {
-            let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            return Err(RegistrationError::metadata(format!(
-                "unsupported token_endpoint_auth_method '{shown}' for a metadata document client; only none is supported"
-            )));
-        }
-    }
     // MUST 4
-    parse_metadata(&obj, AuthMethod::None)
+    let method = document_auth_method(&obj)?;
+    let signing_keys = match method {
+        AuthMethod::PrivateKeyJwt => Some(ClientKeys { jwks_uri: jwks_uri(url, &obj)?, keys: None, fetched_at: 0 }),
+        _ => None,
+    };
+    // MUST 5
+    let mut metadata = parse_metadata(&obj, AuthMethod::None)?;
+    metadata.token_endpoint_auth_method = method.as_str().to_string();
+    metadata.signing_keys = signing_keys;
+    Ok(metadata)
+}
+
+/// The auth method a document asks for (see the module docs).
+pub fn document_auth_method(obj: &Map<String, Value>) -> Result<AuthMethod, RegistrationError> {
+    let refuse = |m: &str| {
+        let why = if m.starts_with("client_secret") {
+            "a metadata document client has no shared secret"
+        } else {
+            "it is not supported"
+        };
+        RegistrationError::metadata(format!(
+            "unsupported token_endpoint_auth_method '{m}' for a metadata document client ({why}); use none or private_key_jwt"
+        ))
+    };
+    match obj.get("token_endpoint_auth_method") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(m)) => {
+            return match m.as_str() {
+                "none" => Ok(AuthMethod::None),
+                "private_key_jwt" => Ok(AuthMethod::PrivateKeyJwt),
+                other => Err(refuse(other)),
+            }
+        }
+        Some(v) => return Err(refuse(&v.to_string())),
+    }
+    let listed = match obj.get("token_endpoint_auth_methods_supported") {
+        None | Some(Value::Null) => return Ok(AuthMethod::None),
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            return Err(RegistrationError::metadata(
+                "token_endpoint_auth_methods_supported must be an array of strings",
+            ))
+        }
+    };
+    let has = |m: &str| listed.iter().any(|v| v.as_str() == Some(m));
+    if has("private_key_jwt") && obj.get("jwks_uri").is_some_and(|v| !v.is_null()) {
+        Ok(AuthMethod::PrivateKeyJwt)
+    } else if has("none") {
+        Ok(AuthMethod::None)
+    } else {
+        Err(RegistrationError::metadata(
+            "token_endpoint_auth_methods_supported lists no method we support for a metadata document client (none, or \
+             private_key_jwt with a jwks_uri)",
+        ))
+    }
+}
+
+/// The `jwks_uri` of a `private_key_jwt` document: the outbound guard's URL
+/// rules, and the origin of the client id `url` (which passed the guard with
+/// the deployment's policy, so loopback is only possible where it is allowed).
+fn jwks_uri(url: &str, obj: &Map<String, Value>) -> Result<String, RegistrationError> {
+    if obj.get("jwks").is_some_and(|v| !v.is_null()) {
+        return Err(RegistrationError::metadata(
+            "inline jwks is not supported; publish the keys at a jwks_uri on the client id's origin",
+        ));
+    }
+    let Some(raw) = obj.get("jwks_uri").filter(|v| !v.is_null()) else {
+        return Err(RegistrationError::metadata("private_key_jwt needs a jwks_uri"));
+    };
+    let raw = raw.as_str().ok_or_else(|| RegistrationError::metadata("jwks_uri must be a string"))?;
+    let bad = |why: String| RegistrationError::metadata(format!("jwks_uri {why}"));
+    if raw.len() > MAX_URL_LEN {
+        return Err(bad("is too long".into()));
+    }
+    let parsed = Url::parse(raw).map_err(|_| bad("is not a valid URL".into()))?;
+    guard::check_url(&parsed, Policy { allow_loopback: true }).map_err(|why| bad(why.to_string()))?;
+    let id = Url::parse(url).map_err(|_| bad("cannot be compared with the client id".into()))?;
+    if parsed.origin() != id.origin() {
+        return Err(bad("must be on the same origin as the client id".into()));
+    }
+    if parsed.fragment().is_some() {
+        return Err(bad("must not contain a fragment".into()));
+    }
+    Ok(parsed.to_string())
 }
 
 #[cfg(test)]
@@ -227,12 +316,118 @@ mod tests {
     }
 
     #[test]
-    fn confidential_or_key_based_documents_are_refused() {
-        for method in ["private_key_jwt", "client_secret_basic", "client_secret_post"] {
+    fn shared_secret_methods_are_refused() {
+        for method in ["client_secret_basic", "client_secret_post"] {
             let err = validate_cimd_document(ID, &doc(json!({"token_endpoint_auth_method": method}))).unwrap_err();
             assert!(err.description.contains(method), "{err:?}");
+            assert!(err.description.contains("no shared secret"), "{err:?}");
+        }
+        for odd in [json!("tls_client_auth"), json!(5)] {
+            assert!(validate_cimd_document(ID, &doc(json!({"token_endpoint_auth_method": odd}))).is_err());
         }
         assert!(validate_cimd_document(ID, &doc(json!({"client_secret": "s"}))).is_err());
+    }
+
+    const JWKS: &str = "https://app.example.com/oauth/jwks.json";
+
+    #[test]
+    fn chatgpt_shaped_document_is_a_private_key_jwt_client() {
+        let chatgpt = doc(json!({
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+            "jwks_uri": JWKS,
+            "redirect_uris": ["https://chatgpt.com/connector/oauth/abc123"],
+        }));
+        let m = validate_cimd_document(ID, &chatgpt).unwrap();
+        assert_eq!(m.token_endpoint_auth_method, "private_key_jwt");
+        assert_eq!(m.auth_method(), AuthMethod::PrivateKeyJwt);
+        assert!(!m.is_confidential(), "no secret is ever minted or expected");
+        assert_eq!(m.signing_keys, Some(ClientKeys { jwks_uri: JWKS.into(), keys: None, fetched_at: 0 }));
+        assert_eq!(m.redirect_uris, ["https://chatgpt.com/connector/oauth/abc123"]);
+    }
+
+    #[test]
+    fn listed_methods_give_the_strongest_we_support() {
+        let method = |extra: serde_json::Value| validate_cimd_document(ID, &doc(extra)).map(|m| m.auth_method());
+        let list = |l: serde_json::Value| json!({"token_endpoint_auth_methods_supported": l, "jwks_uri": JWKS});
+        assert_eq!(method(list(json!(["none", "private_key_jwt"]))), Ok(AuthMethod::PrivateKeyJwt));
+        assert_eq!(method(list(json!(["private_key_jwt", "none"]))), Ok(AuthMethod::PrivateKeyJwt));
+        assert_eq!(method(list(json!(["client_secret_basic", "none"]))), Ok(AuthMethod::None));
+        assert!(method(list(json!(["client_secret_basic", "client_secret_post"]))).is_err());
+        assert!(method(list(json!("none"))).is_err());
+        // private_key_jwt listed without keys: the next one we support.
+        let no_keys = json!({"token_endpoint_auth_methods_supported": ["private_key_jwt", "none"]});
+        assert_eq!(method(no_keys), Ok(AuthMethod::None));
+        let only = json!({"token_endpoint_auth_methods_supported": ["private_key_jwt"]});
+        assert!(method(only).is_err());
+        // The singular field wins over the list.
+        let both = json!({"token_endpoint_auth_method": "none", "token_endpoint_auth_methods_supported": ["private_key_jwt"], "jwks_uri": JWKS});
+        assert_eq!(method(both), Ok(AuthMethod::None));
+        // A `none` client ignores a jwks_uri.
+        let m = validate_cimd_document(ID, &doc(json!({"jwks_uri": JWKS}))).unwrap();
+        assert_eq!(m.signing_keys, None);
+    }
+
+    #[test]
+    fn private_key_jwt_needs_a_same_origin_jwks_uri() {
+        let pkjwt = |extra: serde_json::Value| {
+            let mut d = json!({"token_endpoint_auth_method": "private_key_jwt"});
+            for (k, v) in extra.as_object().unwrap() {
+                d[k] = v.clone();
+            }
+            validate_cimd_document(ID, &doc(d)).map_err(|e| e.description)
+        };
+        assert!(pkjwt(json!({})).unwrap_err().contains("needs a jwks_uri"));
+        let inline = json!({"jwks": {"keys": []}});
+        assert!(pkjwt(inline).unwrap_err().contains("inline jwks"));
+        assert!(pkjwt(json!({"jwks_uri": JWKS, "jwks": {"keys": []}})).unwrap_err().contains("inline jwks"));
+        for (uri, why) in [
+            ("https://other.example.com/jwks.json", "same origin"),
+            ("https://app.example.com:8443/jwks.json", "same origin"),
+            ("http://app.example.com/jwks.json", "https"),
+            ("https://10.0.0.1/jwks.json", "address"),
+            ("https://169.254.169.254/latest/meta-data", "address"),
+            ("https://user@app.example.com/jwks.json", "credentials"),
+            ("https://app.example.com/jwks.json#k", "fragment"),
+            ("jwks.json", "not a valid URL"),
+        ] {
+            let err = pkjwt(json!({ "jwks_uri": uri })).unwrap_err();
+            assert!(err.starts_with("jwks_uri "), "{uri}: {err}");
+            assert!(err.contains(why), "{uri}: {err}");
+        }
+        assert!(pkjwt(json!({"jwks_uri": 7})).unwrap_err().contains("must be a string"));
+        assert!(pkjwt(json!({ "jwks_uri": JWKS })).is_ok());
+    }
+
+    #[test]
+    fn loopback_documents_keep_loopback_keys() {
+        let id = "https://127.0.0.1:9443/c.json";
+        let d = json!({
+            "client_id": id, "redirect_uris": ["http://127.0.0.1/callback"],
+            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://127.0.0.1:9443/jwks.json",
+        });
+        let m = validate_cimd_document(id, d.to_string().as_bytes()).unwrap();
+        assert_eq!(m.signing_keys.unwrap().jwks_uri, "https://127.0.0.1:9443/jwks.json");
+        let elsewhere = json!({
+            "client_id": id, "redirect_uris": ["http://127.0.0.1/callback"],
+            "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://127.0.0.1:9444/jwks.json",
+        });
+        assert!(validate_cimd_document(id, elsewhere.to_string().as_bytes()).is_err());
+    }
+
+    #[test]
+    fn document_loopback_redirects_use_the_registered_client_matcher() {
+        // Claude Code's shape: portless loopback redirects, then any port at /authorize.
+        let d = doc(json!({"redirect_uris": ["http://127.0.0.1/callback", "http://localhost/callback"]}));
+        let m = validate_cimd_document(ID, &d).unwrap();
+        use crate::oauth::redirect::ValidatedRedirect;
+        for asked in ["http://127.0.0.1:53123/callback", "http://localhost:8080/callback", "http://127.0.0.1/callback"]
+        {
+            assert!(ValidatedRedirect::exact(asked, &m.redirect_uris).is_some(), "{asked}");
+        }
+        for refused in ["http://127.0.0.1:53123/other", "http://evil.example:53123/callback"] {
+            assert!(ValidatedRedirect::exact(refused, &m.redirect_uris).is_none(), "{refused}");
+        }
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //!   wrong JSON type are refused. `null` counts as absent.
 //! - `token_endpoint_auth_method` defaults to `client_secret_basic` (RFC 7591
 //!   §2) for DCR. MCP clients send `none`; a client that omits it gets a
-//!   secret it must use. For CIMD there is no secret, so it defaults to (and
-//!   must be) `none`; `private_key_jwt` is not supported.
+//!   secret it must use. `private_key_jwt` is for CIMD clients only (their
+//!   keys are at the document's `jwks_uri`, `cimd`); DCR refuses it. For CIMD
+//!   there is no secret: `none` or `private_key_jwt`.
 //! - `grant_types` ⊆ {authorization_code, refresh_token} and must contain
 //!   `authorization_code`; the glue issues refresh tokens (and accepts the
 //!   refresh grant) only when it also contains `refresh_token`
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use url::Url;
 
+use super::client_assertion::Jwk;
 use super::redirect::check_registrable;
 use crate::identity::validate::validate_scope;
 
@@ -60,6 +62,9 @@ pub enum AuthMethod {
     None,
     ClientSecretPost,
     ClientSecretBasic,
+    /// RFC 7523 client assertion signed with a key of the client's JWKS
+    /// (CIMD clients only; `client_assertion`).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -68,11 +73,12 @@ impl AuthMethod {
             AuthMethod::None => "none",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
     pub fn parse(s: &str) -> Option<AuthMethod> {
-        [AuthMethod::None, AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic]
+        [AuthMethod::None, AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic, AuthMethod::PrivateKeyJwt]
             .into_iter()
             .find(|m| m.as_str() == s)
     }
@@ -97,6 +103,22 @@ pub struct ClientMetadata {
     pub software_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software_version: Option<String>,
+    /// `private_key_jwt` CIMD clients: where their public keys are, and the
+    /// keys last fetched from there (cached with the document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_keys: Option<ClientKeys>,
+}
+
+/// A `private_key_jwt` client's key source (`jwks_uri`, on the origin of the
+/// client id) and the keys fetched from it (`None` until fetched).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientKeys {
+    pub jwks_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<Jwk>>,
+    /// When `keys` were fetched (Unix seconds).
+    #[serde(default)]
+    pub fetched_at: i64,
 }
 
 impl ClientMetadata {
@@ -108,7 +130,7 @@ impl ClientMetadata {
 
     /// Confidential clients get (and must present) a secret.
     pub fn is_confidential(&self) -> bool {
-        self.auth_method() != AuthMethod::None
+        matches!(self.auth_method(), AuthMethod::ClientSecretPost | AuthMethod::ClientSecretBasic)
     }
 
     /// Did the client register this grant type?
@@ -159,7 +181,14 @@ pub fn validate_registration(raw: &[u8]) -> Result<ClientMetadata, RegistrationE
     // MUST 2
     let obj = parse_object(raw)?;
     // MUST 3
-    parse_metadata(&obj, AuthMethod::ClientSecretBasic)
+    let metadata = parse_metadata(&obj, AuthMethod::ClientSecretBasic)?;
+    if metadata.auth_method() == AuthMethod::PrivateKeyJwt {
+        return Err(RegistrationError::metadata(
+            "private_key_jwt is supported for Client ID Metadata Document clients only; register with none, \
+             client_secret_post or client_secret_basic",
+        ));
+    }
+    Ok(metadata)
 }
 
 pub(super) fn parse_object(raw: &[u8]) -> Result<Map<String, Value>, RegistrationError> {
@@ -179,7 +208,8 @@ pub(super) fn parse_metadata(
         None => default_method,
         Some(m) => AuthMethod::parse(&m).ok_or_else(|| {
             RegistrationError::metadata(format!(
-                "unsupported token_endpoint_auth_method '{m}'; expected none, client_secret_post or client_secret_basic"
+                "unsupported token_endpoint_auth_method '{m}'; expected none, client_secret_post, client_secret_basic \
+                 or private_key_jwt"
             ))
         })?,
     };
@@ -204,6 +234,7 @@ pub(super) fn parse_metadata(
         scope: scope(obj)?,
         software_id: text(obj, "software_id", MAX_TEXT_CHARS)?,
         software_version: text(obj, "software_version", MAX_TEXT_CHARS)?,
+        signing_keys: None,
     })
 }
 

@@ -15,6 +15,7 @@
 
 use serde_json::{json, Value};
 
+use super::client_assertion::AssertionError;
 use super::clients::AuthMethod;
 use super::grants::{CodeError, RefreshError};
 
@@ -29,6 +30,12 @@ pub enum ClientAuthFailure {
     UnexpectedSecret,
     /// The client used a method it did not register.
     MethodMismatch { registered: AuthMethod, used: AuthMethod },
+    /// A `private_key_jwt` client sent no `client_assertion`.
+    MissingAssertion,
+    /// A client registered with another method sent a `client_assertion`.
+    UnexpectedAssertion,
+    /// The assertion was refused (claims, key, signature or replay).
+    BadAssertion(AssertionError),
 }
 
 /// The precise reason a token or revocation request was refused.

@@ -77,7 +77,8 @@ fn quote(s: &str) -> String {
 /// `offline_access` is deliberately not a scope: refresh tokens are always
 /// issued with the code grant.
 pub fn authorization_server_metadata(public_url: &str) -> Value {
-    let auth_methods = ["none", "client_secret_post", "client_secret_basic"];
+    // private_key_jwt: Client ID Metadata Document clients only (RFC 7523, `client_assertion`).
+    let auth_methods = ["none", "client_secret_post", "client_secret_basic", "private_key_jwt"];
     json!({
         // MUST 1
         "issuer": public_url,
@@ -92,7 +93,9 @@ pub fn authorization_server_metadata(public_url: &str) -> Value {
         // MUST 2
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": crate::oauth::client_assertion::Alg::ALL,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_signing_alg_values_supported": crate::oauth::client_assertion::Alg::ALL,
         "scopes_supported": BASE_SCOPES,
         // MUST 3
         "authorization_response_iss_parameter_supported": true,
@@ -152,7 +155,8 @@ mod tests {
     #[test]
     fn as_metadata_golden() {
         let doc = authorization_server_metadata(BASE);
-        let methods = json!(["none", "client_secret_post", "client_secret_basic"]);
+        let methods = json!(["none", "client_secret_post", "client_secret_basic", "private_key_jwt"]);
+        let algs = json!(["RS256", "PS256", "ES256"]);
         assert_eq!(
             doc,
             json!({
@@ -167,7 +171,9 @@ mod tests {
                 "grant_types_supported": ["authorization_code", "refresh_token"],
                 "code_challenge_methods_supported": ["S256"],
                 "token_endpoint_auth_methods_supported": methods,
+                "token_endpoint_auth_signing_alg_values_supported": algs,
                 "revocation_endpoint_auth_methods_supported": methods,
+                "revocation_endpoint_auth_signing_alg_values_supported": algs,
                 "scopes_supported": ["tools:read", "tools:call"],
                 "authorization_response_iss_parameter_supported": true,
                 "client_id_metadata_document_supported": true,

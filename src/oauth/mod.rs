@@ -22,6 +22,9 @@
 //! - [`pkce`]: S256 only.
 //! - [`token_request`], [`errors`]: `/oauth/token` and `/oauth/revoke`
 //!   parsing, client authentication, and the one map to RFC 6749 errors.
+//! - [`client_assertion`]: RFC 7523 `private_key_jwt` assertions of CIMD
+//!   clients (claims, key choice, single-use `jti`; the signature is the
+//!   glue's WebCrypto call).
 //! - [`grants`]: grant records, the hot-path [`grants::check_grant`] and the
 //!   scope decision for list and call; [`codes`] (single-use codes) and
 //!   [`refresh`] (rotation, grace, reuse) are re-exported from it.
@@ -30,6 +33,7 @@
 
 pub mod authorize;
 mod cimd;
+pub mod client_assertion;
 pub mod clients;
 pub mod codes;
 pub mod errors;

@@ -24,10 +24,18 @@
 //!   `client_secret_post` in the form (RFC 7591 §2 names *the* method; a
 //!   client that registered one and uses the other is told which it
 //!   registered). A public client must not send a secret.
+//! - RFC 7523 assertions (`client_assertion_type` = [`ASSERTION_TYPE`] and
+//!   `client_assertion`): never next to a secret or HTTP Basic; `client_id`
+//!   is optional (then the assertion's `sub` names the client). Only a
+//!   client registered with `private_key_jwt` may send one, and such a
+//!   client must. [`authenticate_client`] decides the method; the assertion
+//!   itself (claims, key, WebCrypto signature, single-use `jti`) is checked
+//!   next by the glue (`authz::token`) with `client_assertion`.
 
 use serde_json::{json, Value};
 
 use super::authorize::IGNORED_SCOPES;
+use super::client_assertion::{self, ASSERTION_TYPE};
 use super::clients::{AuthMethod, ClientMetadata};
 use super::errors::{ClientAuthFailure, OAuthError};
 use super::resource::{parse_resource, Resource};
@@ -66,6 +74,20 @@ pub struct ClientAuth {
     pub client_id: String,
     pub secret: Option<String>,
     pub method: AuthMethod,
+    /// The compact JWS of `private_key_jwt` (`method` is then `PrivateKeyJwt`).
+    pub assertion: Option<String>,
+}
+
+impl ClientAuth {
+    /// A public client: its id only.
+    pub fn public(client_id: String) -> Self {
+        ClientAuth { client_id, secret: None, method: AuthMethod::None, assertion: None }
+    }
+
+    /// A client presenting a secret with `method` (post or basic).
+    pub fn with_secret(client_id: String, secret: String, method: AuthMethod) -> Self {
+        ClientAuth { client_id, secret: Some(secret), method, assertion: None }
+    }
 }
 
 /// RFC 7009 revocation request.
@@ -95,23 +117,59 @@ fn required(map: &[(&str, &str)], name: &'static str) -> Result<String, OAuthErr
     get(map, name).ok_or(OAuthError::MissingParameter { name })
 }
 
+/// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2), or `None`
+/// when the form has neither.
+fn assertion_auth(
+    map: &[(&str, &str)],
+    basic: bool,
+    form_id: Option<String>,
+) -> Result<Option<ClientAuth>, OAuthError> {
+    let kind = get(map, "client_assertion_type");
+    let assertion = get(map, "client_assertion");
+    if kind.is_none() && assertion.is_none() {
+        return Ok(None);
+    }
+    if basic || get(map, "client_secret").is_some() {
+        return Err(OAuthError::MultipleClientAuth);
+    }
+    match kind.as_deref() {
+        None => return Err(OAuthError::MissingParameter { name: "client_assertion_type" }),
+        Some(ASSERTION_TYPE) => {}
+        Some(_) => {
+            return Err(OAuthError::InvalidParameter {
+                name: "client_assertion_type",
+                reason: format!("the only supported type is {ASSERTION_TYPE}"),
+            })
+        }
+    }
+    let assertion = assertion.ok_or(OAuthError::MissingParameter { name: "client_assertion" })?;
+    let named = || {
+        client_assertion::parse(&assertion).ok().and_then(|a| client_assertion::named_client(&a).map(str::to_string))
+    };
+    let client_id = form_id.or_else(named).ok_or(OAuthError::NoClientId)?;
+    Ok(Some(ClientAuth { client_id, secret: None, method: AuthMethod::PrivateKeyJwt, assertion: Some(assertion) }))
+}
+
 fn client_auth(map: &[(&str, &str)], basic: Option<(String, String)>) -> Result<ClientAuth, OAuthError> {
     let form_id = get(map, "client_id");
+    if let Some(auth) = assertion_auth(map, basic.is_some(), form_id.clone())? {
+        return Ok(auth);
+    }
     let form_secret = get(map, "client_secret");
     match (basic, form_secret) {
         (Some(_), Some(_)) => Err(OAuthError::MultipleClientAuth),
         (Some((id, secret)), None) => match form_id {
             Some(form) if form != id => Err(OAuthError::ClientIdMismatch { form, basic: id }),
             _ if id.is_empty() => Err(OAuthError::NoClientId),
-            _ => Ok(ClientAuth { client_id: id, secret: Some(secret), method: AuthMethod::ClientSecretBasic }),
+            _ => Ok(ClientAuth::with_secret(id, secret, AuthMethod::ClientSecretBasic)),
         },
         (None, Some(secret)) => {
             let client_id = form_id.ok_or(OAuthError::NoClientId)?;
-            Ok(ClientAuth { client_id, secret: Some(secret), method: AuthMethod::ClientSecretPost })
+            Ok(ClientAuth::with_secret(client_id, secret, AuthMethod::ClientSecretPost))
         }
         (None, None) => {
             let client_id = form_id.ok_or(OAuthError::NoClientId)?;
-            Ok(ClientAuth { client_id, secret: None, method: AuthMethod::None })
+            Ok(ClientAuth::public(client_id))
         }
     }
 }
@@ -156,9 +214,12 @@ pub fn parse_revoke_request(
 /// Check the caller against the registered client. `secret_hash` is the
 /// stored `sha256_hex` of its secret (confidential clients).
 ///
-/// MUST 1: the client exists. MUST 2: public clients send no secret;
-/// confidential ones send one with the method they registered. MUST 3: the
-/// secret matches, compared in constant time.
+/// MUST 1: the client exists. MUST 2: a `private_key_jwt` client sends an
+/// assertion and nothing else; no other client sends one (`Ok` then means
+/// "verify the assertion next": `client_assertion` and the glue's WebCrypto
+/// call). MUST 3: public clients send no secret; confidential ones send one
+/// with the method they registered. MUST 4: the secret matches, compared in
+/// constant time.
 pub fn authenticate_client(
     auth: &ClientAuth,
     client: Option<&ClientMetadata>,
@@ -171,17 +232,24 @@ pub fn authenticate_client(
     let fail = |reason| Err(OAuthError::ClientAuthFailed { client_id: auth.client_id.clone(), reason });
     let registered = client.auth_method();
     // MUST 2
+    match (registered == AuthMethod::PrivateKeyJwt, auth.method == AuthMethod::PrivateKeyJwt) {
+        (true, true) if auth.secret.is_none() && auth.assertion.is_some() => return Ok(()),
+        (true, _) => return fail(ClientAuthFailure::MissingAssertion),
+        (false, true) => return fail(ClientAuthFailure::UnexpectedAssertion),
+        (false, false) => {}
+    }
+    // MUST 3
     match (registered, &auth.secret) {
         (AuthMethod::None, None) => Ok(()),
         (AuthMethod::None, Some(_)) => fail(ClientAuthFailure::UnexpectedSecret),
         (_, None) => fail(ClientAuthFailure::MissingSecret),
         (_, Some(secret)) => {
-            // MUST 3
+            // MUST 4
             let presented = sha256_hex(secret.as_bytes());
             if !secret_hash.is_some_and(|stored| ct_eq(presented.as_bytes(), stored.as_bytes())) {
                 return fail(ClientAuthFailure::WrongSecret);
             }
-            // MUST 2, told only to a caller that knows the secret: the
+            // MUST 3, told only to a caller that knows the secret: the
             // method it registered.
             if auth.method != registered {
                 return fail(ClientAuthFailure::MethodMismatch { registered, used: auth.method });

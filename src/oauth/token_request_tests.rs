@@ -30,6 +30,7 @@ fn metadata(method: &str, grants: &[&str]) -> ClientMetadata {
         scope: None,
         software_id: None,
         software_version: None,
+        signing_keys: None,
     }
 }
 
@@ -46,7 +47,7 @@ fn authorization_code_request_from_a_public_client() {
             resource: Some("https://mcp.example.com/acme/demo".into()),
         }
     );
-    assert_eq!(auth, ClientAuth { client_id: "cli_1".into(), secret: None, method: AuthMethod::None });
+    assert_eq!(auth, ClientAuth::public("cli_1".into()));
     assert_eq!(req.grant_type(), "authorization_code");
 }
 
@@ -110,10 +111,7 @@ fn client_identification() {
     // HTTP Basic, no client_id in the form.
     let f: Vec<(String, String)> = code_form().into_iter().filter(|(k, _)| k != "client_id").collect();
     let (req, auth) = parse_token_request(&f, Some(("cli_1".into(), "dys_s".into()))).unwrap();
-    assert_eq!(
-        auth,
-        ClientAuth { client_id: "cli_1".into(), secret: Some("dys_s".into()), method: AuthMethod::ClientSecretBasic }
-    );
+    assert_eq!(auth, ClientAuth::with_secret("cli_1".into(), "dys_s".into(), AuthMethod::ClientSecretBasic));
     assert!(matches!(req, TokenRequest::AuthorizationCode { client_id: None, .. }));
     // Basic plus a matching form client_id is fine; a different one is not.
     assert!(parse_token_request(&code_form(), Some(("cli_1".into(), "s".into()))).is_ok());
@@ -135,9 +133,8 @@ fn client_identification() {
 fn unknown_client_and_secret_checks() {
     let public = metadata("none", &["authorization_code"]);
     let confidential = metadata("client_secret_post", &["authorization_code"]);
-    let none = ClientAuth { client_id: "c".into(), secret: None, method: AuthMethod::None };
-    let post =
-        |s: &str| ClientAuth { client_id: "c".into(), secret: Some(s.into()), method: AuthMethod::ClientSecretPost };
+    let none = ClientAuth::public("c".into());
+    let post = |s: &str| ClientAuth::with_secret("c".into(), s.into(), AuthMethod::ClientSecretPost);
     let stored = sha256_hex(b"dys_right");
     let failure = |r: Result<(), OAuthError>| match r {
         Err(OAuthError::ClientAuthFailed { reason, .. }) => reason,
@@ -170,7 +167,7 @@ fn confidential_clients_authenticate_the_way_they_registered() {
     let stored = sha256_hex(b"dys_right");
     let by_post = metadata("client_secret_post", &["authorization_code"]);
     let by_basic = metadata("client_secret_basic", &["authorization_code"]);
-    let with = |method| ClientAuth { client_id: "c".into(), secret: Some("dys_right".into()), method };
+    let with = |method| ClientAuth::with_secret("c".into(), "dys_right".into(), method);
     let failure = |r: Result<(), OAuthError>| match r {
         Err(OAuthError::ClientAuthFailed { reason, .. }) => reason,
         other => panic!("{other:?}"),
@@ -265,4 +262,98 @@ fn success_body() {
                "refresh_token": "dyr_x", "scope": "tools:read tools:call"})
     );
     assert!(token_response("a", 1, None, "s").get("refresh_token").is_none());
+}
+
+fn assertion_for(sub: &str) -> String {
+    use crate::crypto::b64url_encode;
+    let h = b64url_encode(br#"{"alg":"RS256"}"#);
+    let p = b64url_encode(serde_json::json!({ "iss": sub, "sub": sub }).to_string().as_bytes());
+    format!("{h}.{p}.c2ln")
+}
+
+fn with_assertion(mut f: Vec<(String, String)>, kind: &str, assertion: &str) -> Vec<(String, String)> {
+    f.push(("client_assertion_type".into(), kind.into()));
+    f.push(("client_assertion".into(), assertion.into()));
+    f
+}
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+#[test]
+fn client_assertions_are_parsed() {
+    let jwt = assertion_for("https://app.example.com/c.json");
+    let (_, auth) = parse_token_request(&with_assertion(code_form(), JWT_BEARER, &jwt), None).unwrap();
+    assert_eq!(auth.method, AuthMethod::PrivateKeyJwt);
+    assert_eq!(auth.client_id, "cli_1", "the form's client_id is kept (the claims must then match it)");
+    assert_eq!(auth.assertion.as_deref(), Some(jwt.as_str()));
+    assert_eq!(auth.secret, None);
+    // Without client_id in the form, the assertion's sub names the client.
+    let f: Vec<(String, String)> = code_form().into_iter().filter(|(k, _)| k != "client_id").collect();
+    let (_, auth) = parse_token_request(&with_assertion(f.clone(), JWT_BEARER, &jwt), None).unwrap();
+    assert_eq!(auth.client_id, "https://app.example.com/c.json");
+    assert_eq!(parse_token_request(&with_assertion(f, JWT_BEARER, "junk"), None), Err(OAuthError::NoClientId));
+}
+
+#[test]
+fn client_assertion_refusals() {
+    let jwt = assertion_for("cli_1");
+    let other_type = with_assertion(code_form(), "urn:ietf:params:oauth:client-assertion-type:saml2-bearer", &jwt);
+    assert!(matches!(
+        parse_token_request(&other_type, None),
+        Err(OAuthError::InvalidParameter { name: "client_assertion_type", .. })
+    ));
+    let mut no_type = code_form();
+    no_type.push(("client_assertion".into(), jwt.clone()));
+    assert_eq!(
+        parse_token_request(&no_type, None),
+        Err(OAuthError::MissingParameter { name: "client_assertion_type" })
+    );
+    let mut no_assertion = code_form();
+    no_assertion.push(("client_assertion_type".into(), JWT_BEARER.into()));
+    assert_eq!(
+        parse_token_request(&no_assertion, None),
+        Err(OAuthError::MissingParameter { name: "client_assertion" })
+    );
+    let mut with_secret = with_assertion(code_form(), JWT_BEARER, &jwt);
+    with_secret.push(("client_secret".into(), "s".into()));
+    assert_eq!(parse_token_request(&with_secret, None), Err(OAuthError::MultipleClientAuth));
+    let f = with_assertion(code_form(), JWT_BEARER, &jwt);
+    assert_eq!(parse_token_request(&f, Some(("cli_1".into(), "s".into()))), Err(OAuthError::MultipleClientAuth));
+}
+
+#[test]
+fn only_private_key_jwt_clients_use_assertions_and_they_must() {
+    let keyed = metadata("private_key_jwt", &["authorization_code"]);
+    let public = metadata("none", &["authorization_code"]);
+    let secret = metadata("client_secret_post", &["authorization_code"]);
+    let with_assertion = ClientAuth {
+        client_id: "c".into(),
+        secret: None,
+        method: AuthMethod::PrivateKeyJwt,
+        assertion: Some(assertion_for("c")),
+    };
+    let failure = |r: Result<(), OAuthError>| match r {
+        Err(e @ OAuthError::ClientAuthFailed { .. }) => {
+            assert_eq!(wire(&e).0, 401);
+            assert_eq!(wire(&e).1, "invalid_client");
+            match e {
+                OAuthError::ClientAuthFailed { reason, .. } => reason,
+                _ => unreachable!(),
+            }
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(authenticate_client(&with_assertion, Some(&keyed), None), Ok(()));
+    let none = ClientAuth::public("c".into());
+    assert_eq!(failure(authenticate_client(&none, Some(&keyed), None)), ClientAuthFailure::MissingAssertion);
+    let post = ClientAuth::with_secret("c".into(), "s".into(), AuthMethod::ClientSecretPost);
+    assert_eq!(failure(authenticate_client(&post, Some(&keyed), None)), ClientAuthFailure::MissingAssertion);
+    assert_eq!(
+        failure(authenticate_client(&with_assertion, Some(&public), None)),
+        ClientAuthFailure::UnexpectedAssertion
+    );
+    assert_eq!(
+        failure(authenticate_client(&with_assertion, Some(&secret), None)),
+        ClientAuthFailure::UnexpectedAssertion
+    );
 }

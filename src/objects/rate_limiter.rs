@@ -1,8 +1,15 @@
 //! RateLimiter: one object per key (`login:acct:<email>`, `login:ip:<ip>`).
 //! The object runs one request at a time, so check-and-count is serialized
 //! without a transaction. Logic: `identity::ratelimit` (pure, clock passed in).
+//!
+//! The same serialization makes it the store of used client-assertion `jti`s
+//! (`claim_jti`, keyed `assertion:<client_id>`): claim-and-check is one step,
+//! so two token requests with the same assertion cannot both pass. The set
+//! forgets expired entries on every claim and is bounded
+//! (`oauth::client_assertion::claim_jti`).
 
 use crate::identity::ratelimit::{self, Decision, Limit, Window};
+use crate::oauth::client_assertion::{claim_jti, UsedJtis};
 use worker::*;
 
 #[durable_object]
@@ -17,6 +24,9 @@ impl DurableObject for RateLimiter {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let cmd = super::read_command(&mut req).await?;
+        if cmd["action"].as_str() == Some("claim_jti") {
+            return self.claim_jti(&cmd).await;
+        }
         let limit = Limit {
             max: cmd["max"].as_u64().unwrap_or(10) as u32,
             window_secs: cmd["window_secs"].as_u64().unwrap_or(900),
@@ -40,6 +50,24 @@ impl DurableObject for RateLimiter {
                 Response::from_json(&serde_json::json!({"reset": true}))
             }
             _ => Response::error("unknown command", 400),
+        }
+    }
+}
+
+impl RateLimiter {
+    /// `{jti, exp, now}` -> `{claimed: true}`, or `{claimed: false, reason}`.
+    async fn claim_jti(&self, cmd: &serde_json::Value) -> Result<Response> {
+        let (Some(jti), Some(exp), Some(now)) = (cmd["jti"].as_str(), cmd["exp"].as_i64(), cmd["now"].as_i64()) else {
+            return Response::error("claim_jti needs jti, exp and now", 400);
+        };
+        let storage = self.state.storage();
+        let mut used: UsedJtis = storage.get("jtis").await?.unwrap_or_default();
+        match claim_jti(&mut used, jti, exp, now) {
+            Ok(()) => {
+                storage.put("jtis", &used).await?;
+                Response::from_json(&serde_json::json!({"claimed": true}))
+            }
+            Err(why) => Response::from_json(&serde_json::json!({"claimed": false, "reason": format!("{why:?}")})),
         }
     }
 }
