@@ -3,7 +3,8 @@
 # `wrangler dev` on 127.0.0.1:$PORT (default 8787; state in .wrangler/state),
 # seeds the demo (org acme, project demo with published and draft tools, owner
 # owner@acme.test) and prints the URLs. Re-runnable: the seed only creates what
-# is not there yet.
+# is not there yet. The MCP Inspector's origin (http://localhost:6274) is an
+# allowed Origin on the MCP endpoints, so its "Direct" connection works.
 #
 # One build per start: wrangler runs the [build] command (scripts/build.sh)
 # once before it serves, then rebuilds only when a file under src/ changes.
@@ -19,6 +20,7 @@ PORT=${PORT:-8787}
 wrangler d1 migrations apply DB --local >/dev/null
 wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --var "PUBLIC_URL:http://localhost:$PORT" --var ALLOW_LOOPBACK_UPSTREAMS:true \
+  --var "ALLOWED_ORIGINS:http://localhost:6274, http://127.0.0.1:6274" \
   --show-interactive-dev-session=false &
 WRANGLER=$!
 trap 'kill $WRANGLER 2>/dev/null || true' EXIT INT TERM

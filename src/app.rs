@@ -6,6 +6,7 @@
 
 use crate::authz;
 use crate::http::context::{Ctx, Incoming};
+use crate::http::cors;
 use crate::http::respond::{error_response, json, load_config};
 use crate::http::route::{resolve, Route};
 use crate::http::ApiError;
@@ -19,30 +20,29 @@ pub const BUILD: &str = match option_env!("DOCKYARD_BUILD") {
     None => "dev",
 };
 
-/// CORS for the cookie-less OAuth and discovery endpoints.
-const CORS_PUBLIC: [(&str, &str); 4] = [
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-    ("Access-Control-Allow-Headers", "authorization, content-type, mcp-protocol-version"),
-    ("Access-Control-Max-Age", "86400"),
-];
-
 pub async fn handle(req: Request, env: Env, exec: Context) -> worker::Result<Response> {
-    Ok(match dispatch(req, env, exec).await {
+    // Browser-based hosts call discovery, registration, token and revoke
+    // cross-origin; none of them reads a cookie, so a wildcard is safe
+    // (`http::cors`). Errors get the headers too, or a browser host could
+    // not read why it was refused.
+    let public_cors = req.url().is_ok_and(|u| cors::is_public_cors_path(u.path()));
+    let resp = match dispatch(req, env, exec, public_cors).await {
         Ok(resp) => resp,
         Err(err) => error_response(&err),
-    })
+    };
+    if public_cors {
+        for (k, v) in cors::PUBLIC_HEADERS {
+            let _ = resp.headers().set(k, v);
+        }
+    }
+    Ok(resp)
 }
 
-async fn dispatch(req: Request, env: Env, exec: Context) -> Result<Response, ApiError> {
+async fn dispatch(req: Request, env: Env, exec: Context, public_cors: bool) -> Result<Response, ApiError> {
     let url = req.url().map_err(|e| ApiError::bad_request("bad_url", e.to_string()))?;
-    // Browser-based hosts call discovery, registration and the token endpoint
-    // cross-origin. None of them uses cookies, so a wildcard is safe.
-    let public_cors = (url.path().starts_with("/oauth/") && url.path() != "/oauth/authorize")
-        || url.path().starts_with("/.well-known/");
     if public_cors && req.method() == Method::Options {
         let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(204);
-        for (k, v) in CORS_PUBLIC {
+        for (k, v) in cors::PUBLIC_PREFLIGHT_HEADERS {
             resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
         }
         return Ok(resp);
@@ -53,13 +53,7 @@ async fn dispatch(req: Request, env: Env, exec: Context) -> Result<Response, Api
     let now_ms = worker::Date::now().as_millis() as i64;
     let ctx = Ctx { env, config, db, now: now_ms / 1000, now_ms, exec };
     let mut inc = Incoming { method: req.method(), headers: req.headers().clone(), url, req };
-    let resp = route_request(&ctx, &mut inc, route).await;
-    if public_cors {
-        if let Ok(r) = &resp {
-            let _ = r.headers().set("Access-Control-Allow-Origin", "*");
-        }
-    }
-    resp
+    route_request(&ctx, &mut inc, route).await
 }
 
 async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Response, ApiError> {

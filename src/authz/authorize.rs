@@ -174,11 +174,11 @@ pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     if scopes.is_empty() {
         return no_scopes(ctx, &req);
     }
-    let redirect_host =
-        url::Url::parse(req.redirect.as_str()).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    // "claude.ai", "127.0.0.1:5000" or "the app that handles cursor:// links"
+    // (escaped by the page), and the CSP source its post-submit redirect needs.
+    let redirect_host = req.redirect.destination();
     let csrf = csrf_token(ctx, &session_hash, &req.client_id);
-    let redirect_origin =
-        url::Url::parse(req.redirect.as_str()).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let redirect_origin = req.redirect.form_action_source();
     pages::consent_html(
         pages::consent(&Consent {
             client_name: &client_name,

@@ -18,7 +18,8 @@ pub fn html(status: u16, body: String) -> Result<Response, ApiError> {
 
 /// The consent page: its form's answer is a redirect to the client, and
 /// browsers apply `form-action` to that redirect too, so the client's origin
-/// is allowed there (and only there).
+/// (or, for a private-use redirect, its scheme: `cursor:`) is allowed there
+/// and only there.
 pub fn consent_html(body: String, redirect_origin: &str) -> Result<Response, ApiError> {
     let resp = html(200, body)?;
     let csp = crate::http::html::csp_with_form_action(redirect_origin);

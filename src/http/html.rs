@@ -39,12 +39,27 @@ pub const PAGE_HEADERS: [(&str, &str); 5] = [
     ("Referrer-Policy", "same-origin"),
 ];
 
-/// The page CSP with one more `form-action` source (an origin such as
-/// `https://claude.ai`; anything that is not a plain origin is left out).
-pub fn csp_with_form_action(origin: &str) -> String {
-    let ok = url::Url::parse(origin).ok().filter(|u| matches!(u.scheme(), "https" | "http"));
-    let extra = ok.map(|u| format!(" {}", u.origin().ascii_serialization())).unwrap_or_default();
+/// The page CSP with one more `form-action` source: an origin such as
+/// `https://claude.ai` (from any http(s) URL), or a scheme-source such as
+/// `cursor:` (a private-use redirect scheme, whose origin is opaque and
+/// cannot be named). Anything else — `javascript:`, `data:`, a malformed
+/// value — is left out.
+pub fn csp_with_form_action(source: &str) -> String {
+    let extra = form_action_source(source).map(|s| format!(" {s}")).unwrap_or_default();
     PAGE_HEADERS[1].1.replace("form-action 'self'", &format!("form-action 'self'{extra}"))
+}
+
+fn form_action_source(source: &str) -> Option<String> {
+    if let Some(scheme) = source.strip_suffix(':') {
+        let mut bytes = scheme.bytes();
+        let valid = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+            && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        let lower = scheme.to_ascii_lowercase();
+        let forbidden = crate::oauth::redirect::FORBIDDEN_SCHEMES.contains(&lower.as_str());
+        return (valid && !forbidden).then(|| source.to_string());
+    }
+    let url = url::Url::parse(source).ok().filter(|u| matches!(u.scheme(), "https" | "http"))?;
+    Some(url.origin().ascii_serialization())
 }
 
 /// A whole page around `body` (already-escaped HTML). `title` is escaped here.
@@ -83,6 +98,19 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         let hostile = csp_with_form_action("javascript:alert(1)");
         assert!(hostile.contains("form-action 'self';"), "{hostile}");
+        for refused in ["javascript:", "JavaScript:", "data:", "https:", "http:", "1x:", "a b:", ":", "x;y:", "'self':"]
+        {
+            let csp = csp_with_form_action(refused);
+            assert!(csp.contains("form-action 'self';"), "{refused}: {csp}");
+        }
+    }
+
+    #[test]
+    fn form_action_can_name_a_private_use_scheme() {
+        let csp = csp_with_form_action("cursor:");
+        assert!(csp.contains("form-action 'self' cursor:;"), "{csp}");
+        let csp = csp_with_form_action("com.example.app:");
+        assert!(csp.contains("form-action 'self' com.example.app:;"), "{csp}");
     }
 
     #[test]

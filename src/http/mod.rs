@@ -2,10 +2,11 @@
 //! (`context`), the capped body reader (`capped`) and response builders
 //! (`respond`) that turn them
 //! into Workers responses. The pure parts (route table, error -> status and
-//! body, the CSRF decision, post-sign-in destinations, page cursors) are
-//! tested natively.
+//! body, the CSRF decision, which routes get CORS, post-sign-in destinations,
+//! page cursors) are tested natively.
 
 pub mod body;
+pub mod cors;
 pub mod csrf;
 pub mod error;
 pub mod html;

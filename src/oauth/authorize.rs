@@ -17,12 +17,27 @@
 //! - Every parameter may appear at most once (RFC 6749 §3.1). Several
 //!   `resource` values (legal in RFC 8707) are refused with `invalid_target`:
 //!   a token has exactly one audience here.
-//! - A missing `resource` is `invalid_request`; one that is not exactly one
-//!   of our endpoints is `invalid_target`.
-//! - `scope`: space-separated tokens in our scope syntax; empty or absent
-//!   means the base scopes `tools:read tools:call`; `offline_access` is
-//!   dropped (refresh tokens do not need it). What is granted is then capped
-//!   by the member's role ([`granted_scopes`]).
+//! - A missing `resource` is `invalid_request`, and its description says
+//!   that `resource` is required and what it must be (the endpoint URL);
+//!   one that is not exactly one of our endpoints is `invalid_target`. Hosts
+//!   that drop the path from discovery still find the AS metadata at the
+//!   root, but a token is only ever issued for an exact endpoint.
+//! - `scope`: space-separated tokens in our scope syntax (a malformed token
+//!   such as `Tools:Read` or `<script>` is `invalid_scope`). The scopes
+//!   other OAuth and OpenID servers define — [`IGNORED_SCOPES`]:
+//!   `offline_access`, `openid`, `profile`, `email`, `address`, `phone` —
+//!   are ignored, not refused: hosts add them by habit, we issue no ID
+//!   tokens, and refresh tokens come with every code grant whether or not
+//!   `offline_access` was asked for. Empty, absent, or only ignored scopes
+//!   mean the base scopes `tools:read tools:call`. What is granted is then
+//!   capped by the member's role ([`granted_scopes`]).
+//! - A scope that looks like ours but that nothing defines (`tools:foo`) is
+//!   treated like every custom scope: there is no global list (a role may
+//!   hold any custom scope a Type requires), so it is granted only when the
+//!   member's role holds it and silently left out otherwise. If the role
+//!   grants none of the requested scopes, the answer is `invalid_scope`
+//!   ("your role grants none of the requested scopes") rather than a token
+//!   that can do nothing the client asked for.
 //! - Unknown parameters are ignored (RFC 6749 §3.1).
 
 use std::collections::BTreeMap;
@@ -150,7 +165,13 @@ pub fn parse_authorize(
     }
     // MUST 6
     let Some(raw_resource) = map.get("resource") else {
-        return fail("invalid_request", "resource is required (the MCP endpoint URL)".into());
+        return fail(
+            "invalid_request",
+            format!(
+                "resource is required: send the MCP endpoint URL as the resource parameter (RFC 8707), \
+                 for example {public_url}/<org>/<project>; tokens are issued only for one exact endpoint"
+            ),
+        );
     };
     let Some(resource) = parse_resource(public_url, raw_resource) else {
         return fail("invalid_target", format!("resource '{raw_resource}' is not an endpoint of this server"));
@@ -170,12 +191,17 @@ pub fn parse_authorize(
     })
 }
 
-/// Space-separated scopes; empty means [`BASE_SCOPES`].
+/// Scopes other servers define, ignored wherever a scope is requested
+/// (authorize and refresh): see the module docs.
+pub const IGNORED_SCOPES: [&str; 6] = ["offline_access", "openid", "profile", "email", "address", "phone"];
+
+/// Space-separated scopes without [`IGNORED_SCOPES`]; empty means
+/// [`BASE_SCOPES`].
 pub fn parse_scopes(raw: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for token in raw.split(' ').filter(|t| !t.is_empty()) {
         validate_scope("scope", token).map_err(|e| format!("scope '{token}' {}", e.message))?;
-        if token != "offline_access" && !out.iter().any(|s| s == token) {
+        if !IGNORED_SCOPES.contains(&token) && !out.iter().any(|s| s == token) {
             out.push(token.to_string());
         }
     }

@@ -190,6 +190,12 @@ fn scope_parsing() {
     assert_eq!(scopes(None).unwrap(), ["tools:read", "tools:call"]);
     assert_eq!(scopes(Some("")).unwrap(), ["tools:read", "tools:call"]);
     assert_eq!(scopes(Some("offline_access")).unwrap(), ["tools:read", "tools:call"]);
+    // Hosts send OpenID and OAuth scopes by habit: ignored, never refused.
+    assert_eq!(scopes(Some("openid profile email offline_access")).unwrap(), ["tools:read", "tools:call"]);
+    assert_eq!(scopes(Some("openid tools:call offline_access")).unwrap(), ["tools:call"]);
+    assert_eq!(scopes(Some("address phone")).unwrap(), ["tools:read", "tools:call"]);
+    // Our syntax, nothing defines it: kept here, capped by the role later.
+    assert_eq!(scopes(Some("tools:foo")).unwrap(), ["tools:foo"]);
     assert_eq!(scopes(Some(" tools:call  orders.write tools:call ")).unwrap(), ["tools:call", "orders.write"]);
     for bad in ["Tools:Read", "tools:read *", "a/b", "<script>"] {
         assert_eq!(redirected(parse(&params(&[("scope", Some(bad))]))), "invalid_scope", "{bad}");
@@ -216,6 +222,9 @@ fn granted_scopes_follow_the_role() {
     assert_eq!(granted_scopes(&asked, &builtin("viewer").unwrap()), ["tools:read"]);
     assert_eq!(granted_scopes(&asked, &builtin("mcp_user").unwrap()), ["tools:call", "tools:read"]);
     assert_eq!(granted_scopes(&asked, &builtin("owner").unwrap()), ["orders.write", "tools:call", "tools:read"]);
+    let unknown = vec!["tools:read".to_string(), "tools:foo".to_string()];
+    assert_eq!(granted_scopes(&unknown, &builtin("viewer").unwrap()), ["tools:read"]);
+    assert!(granted_scopes(&["tools:foo".to_string()], &builtin("viewer").unwrap()).is_empty());
     let custom = crate::identity::roles::custom_role("billing", &["billing.x".into()], &[]).unwrap();
     assert!(granted_scopes(&asked, &custom).is_empty());
 }

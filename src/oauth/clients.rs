@@ -19,6 +19,16 @@
 //!   `authorization_code`; the glue issues refresh tokens (and accepts the
 //!   refresh grant) only when it also contains `refresh_token`
 //!   ([`ClientMetadata::allows_grant`]).
+//! - Redirect URIs follow `redirect` (RFC 8252): https, loopback http (any
+//!   port) and, for public clients only, private-use schemes such as
+//!   `cursor://`. One bad URI refuses the whole registration, naming its
+//!   index.
+//! - The response echoes what was stored — `token_endpoint_auth_method`,
+//!   `grant_types`, `response_types`, `redirect_uris`, … — plus
+//!   `client_id_issued_at`. RFC 7592 (reading, updating or deleting a
+//!   registration) is not implemented, so `registration_client_uri` and
+//!   `registration_access_token` are never returned: a client that wants
+//!   other metadata registers again (registrations expire when idle).
 //! - `client_name` is stored verbatim — `<script>` included — and escaped
 //!   when rendered. Control and bidi-override characters are refused (they
 //!   would let a name impersonate another on the consent page); an empty
@@ -29,7 +39,7 @@ use serde_json::{json, Map, Value};
 use url::Url;
 
 use super::client_assertion::Jwk;
-use super::redirect::validate_registered_redirect;
+use super::redirect::check_registrable;
 use crate::identity::validate::validate_scope;
 
 pub use super::cimd::{cimd_url_allowed, is_cimd_client_id, validate_cimd_document, MAX_CIMD_BYTES};
@@ -194,7 +204,6 @@ pub(super) fn parse_metadata(
     obj: &Map<String, Value>,
     default_method: AuthMethod,
 ) -> Result<ClientMetadata, RegistrationError> {
-    let redirect_uris = redirect_uris(obj)?;
     let method = match string(obj, "token_endpoint_auth_method")? {
         None => default_method,
         Some(m) => AuthMethod::parse(&m).ok_or_else(|| {
@@ -204,6 +213,7 @@ pub(super) fn parse_metadata(
             ))
         })?,
     };
+    let redirect_uris = redirect_uris(obj, method == AuthMethod::None)?;
     let grant_types = string_list(obj, "grant_types", &["authorization_code", "refresh_token"])?
         .unwrap_or_else(|| vec!["authorization_code".into()]);
     if !grant_types.iter().any(|g| g == "authorization_code") {
@@ -263,7 +273,9 @@ fn string(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, Regis
     }
 }
 
-fn redirect_uris(obj: &Map<String, Value>) -> Result<Vec<String>, RegistrationError> {
+/// `public`: the client's method is `none` (only public clients may use
+/// private-use schemes, `redirect::check_registrable`).
+fn redirect_uris(obj: &Map<String, Value>, public: bool) -> Result<Vec<String>, RegistrationError> {
     let Some(value) = present(obj, "redirect_uris") else {
         return Err(RegistrationError::redirect("redirect_uris is required"));
     };
@@ -281,7 +293,7 @@ fn redirect_uris(obj: &Map<String, Value>) -> Result<Vec<String>, RegistrationEr
         let Some(uri) = item.as_str() else {
             return Err(RegistrationError::redirect(format!("redirect_uris[{i}] must be a string")));
         };
-        validate_registered_redirect(uri)
+        check_registrable(uri, public)
             .map_err(|why| RegistrationError::redirect(format!("redirect_uris[{i}]: {why}")))?;
         if !out.iter().any(|u| u == uri) {
             out.push(uri.to_string());

@@ -215,3 +215,70 @@ fn stored_metadata_round_trips() {
     let err = RegistrationError::metadata("x").to_json();
     assert_eq!(err, json!({"error": "invalid_client_metadata", "error_description": "x"}));
 }
+
+/// Cursor's real DCR payload: three redirect URIs, one of them `cursor://`.
+fn cursor_payload() -> Value {
+    json!({
+        "client_name": "Cursor",
+        "redirect_uris": [
+            "cursor://anysphere.cursor-mcp/oauth/callback",
+            "https://www.cursor.com/agents/mcp/oauth/callback",
+            "http://localhost:8787/callback"
+        ],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none"
+    })
+}
+
+#[test]
+fn cursor_registers_with_its_three_redirect_uris() {
+    let m = register(cursor_payload()).unwrap();
+    assert_eq!(m.redirect_uris.len(), 3);
+    assert_eq!(m.redirect_uris[0], "cursor://anysphere.cursor-mcp/oauth/callback");
+    let r = registration_response("dcr_1", None, 1700, None, &m);
+    assert_eq!(r["token_endpoint_auth_method"], "none");
+    assert_eq!(r["grant_types"], json!(["authorization_code", "refresh_token"]));
+    assert_eq!(r["client_id_issued_at"], 1700);
+    assert!(r.get("registration_client_uri").is_none() && r.get("registration_access_token").is_none());
+}
+
+#[test]
+fn private_use_schemes_are_for_public_clients_only() {
+    for method in ["client_secret_post", "client_secret_basic"] {
+        let err = register(with(cursor_payload(), "token_endpoint_auth_method", json!(method))).unwrap_err();
+        assert_eq!(err.error, "invalid_redirect_uri", "{method}");
+        assert!(err.description.starts_with("redirect_uris[0]: "), "{}", err.description);
+        assert!(err.description.contains("only for public clients"), "{}", err.description);
+    }
+    // Omitting the method means client_secret_basic (RFC 7591): confidential.
+    let mut omitted = cursor_payload();
+    omitted.as_object_mut().unwrap().remove("token_endpoint_auth_method");
+    assert_eq!(register(omitted).unwrap_err().error, "invalid_redirect_uri");
+    // The same client without the cursor:// entry is a fine confidential client.
+    let https_only = json!(["https://www.cursor.com/agents/mcp/oauth/callback", "http://localhost:8787/callback"]);
+    let m = register(with(
+        with(cursor_payload(), "token_endpoint_auth_method", json!("client_secret_post")),
+        "redirect_uris",
+        https_only,
+    ))
+    .unwrap();
+    assert_eq!(m.auth_method(), AuthMethod::ClientSecretPost);
+    // Dangerous schemes are refused for everyone.
+    for bad in ["data:text/html,x", "file:///etc/passwd", "vbscript:x", "blob:https://a/b", "about:blank"] {
+        let err = register(with(cursor_payload(), "redirect_uris", json!([bad]))).unwrap_err();
+        assert_eq!(err.error, "invalid_redirect_uri", "{bad}");
+    }
+}
+
+#[test]
+fn every_auth_method_is_honoured_and_echoed() {
+    for method in ["none", "client_secret_post", "client_secret_basic"] {
+        let m = register(with(mcp_client(), "token_endpoint_auth_method", json!(method))).unwrap();
+        assert_eq!(m.token_endpoint_auth_method, method);
+        let secret = (method != "none").then_some("dys_s");
+        let r = registration_response("dcr_1", secret, 1, None, &m);
+        assert_eq!(r["token_endpoint_auth_method"], method);
+        assert_eq!(r.get("client_secret").is_some(), method != "none", "{method}");
+    }
+}

@@ -116,6 +116,15 @@ pub fn wire(e: &OAuthError) -> (u16, &'static str, String) {
             format!("grant_type '{grant_type}' is not supported; use authorization_code or refresh_token"),
         ),
         NoClientId => (401, "invalid_client", "client authentication is required (client_id)".into()),
+        ClientAuthFailed { reason: ClientAuthFailure::MethodMismatch { registered, used }, .. } => (
+            401,
+            "invalid_client",
+            format!(
+                "client authentication failed: this client registered {} and must authenticate that way, not with {}",
+                registered.as_str(),
+                used.as_str()
+            ),
+        ),
         UnknownClient { .. } | ClientAuthFailed { .. } => {
             (401, "invalid_client", "client authentication failed".into())
         }

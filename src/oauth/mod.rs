@@ -14,8 +14,10 @@
 //! - [`metadata`]: RFC 9728 / RFC 8414 / OIDC discovery, `WWW-Authenticate`.
 //! - [`clients`]: Dynamic Client Registration and Client ID Metadata
 //!   Documents (SSRF rules for the fetch included).
-//! - [`redirect`]: registrable redirect URIs and [`redirect::ValidatedRedirect`],
-//!   the only way to send a browser back to a client.
+//! - [`redirect`]: registrable redirect URIs (https, loopback, private-use
+//!   schemes for public clients; RFC 8252) and
+//!   [`redirect::ValidatedRedirect`], the only way to send a browser back to
+//!   a client.
 //! - [`authorize`]: `/oauth/authorize` parameters, two error tiers.
 //! - [`pkce`]: S256 only.
 //! - [`token_request`], [`errors`]: `/oauth/token` and `/oauth/revoke`

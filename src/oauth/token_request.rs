@@ -11,13 +11,19 @@
 //! Decisions:
 //! - Every parameter at most once (RFC 6749 §3.2); empty values count as
 //!   absent (RFC 6749 §3.1).
+//! - `resource` is optional at the token endpoint (RFC 8707 §2.2): the code
+//!   and the refresh token are already bound to the one exact endpoint named
+//!   at `/oauth/authorize` (where it is required), and the token is issued
+//!   for that endpoint. When present it must equal it (`invalid_target`).
 //! - `redirect_uri` and `code_verifier` are required for the code grant
 //!   (`/authorize` always requires `redirect_uri` and PKCE).
 //! - Client identification: HTTP Basic or the form, never both secrets;
 //!   a form `client_id` next to Basic must agree.
-//! - A confidential client may use either secret method (post or basic),
-//!   whichever it registered; a public client must not send a secret and a
-//!   confidential one must.
+//! - A confidential client authenticates exactly the way it registered:
+//!   `client_secret_basic` in the `Authorization: Basic` header,
+//!   `client_secret_post` in the form (RFC 7591 §2 names *the* method; a
+//!   client that registered one and uses the other is told which it
+//!   registered). A public client must not send a secret.
 //! - RFC 7523 assertions (`client_assertion_type` = [`ASSERTION_TYPE`] and
 //!   `client_assertion`): never next to a secret or HTTP Basic; `client_id`
 //!   is optional (then the assertion's `sub` names the client). Only a
@@ -28,6 +34,7 @@
 
 use serde_json::{json, Value};
 
+use super::authorize::IGNORED_SCOPES;
 use super::client_assertion::{self, ASSERTION_TYPE};
 use super::clients::{AuthMethod, ClientMetadata};
 use super::errors::{ClientAuthFailure, OAuthError};
@@ -211,7 +218,8 @@ pub fn parse_revoke_request(
 /// assertion and nothing else; no other client sends one (`Ok` then means
 /// "verify the assertion next": `client_assertion` and the glue's WebCrypto
 /// call). MUST 3: public clients send no secret; confidential ones send one
-/// with a secret method. MUST 4: the secret matches, compared in constant time.
+/// with the method they registered. MUST 4: the secret matches, compared in
+/// constant time.
 pub fn authenticate_client(
     auth: &ClientAuth,
     client: Option<&ClientMetadata>,
@@ -236,15 +244,17 @@ pub fn authenticate_client(
         (AuthMethod::None, Some(_)) => fail(ClientAuthFailure::UnexpectedSecret),
         (_, None) => fail(ClientAuthFailure::MissingSecret),
         (_, Some(secret)) => {
-            if auth.method == AuthMethod::None {
-                return fail(ClientAuthFailure::MethodMismatch { registered, used: auth.method });
-            }
             // MUST 4
             let presented = sha256_hex(secret.as_bytes());
-            match secret_hash {
-                Some(stored) if ct_eq(presented.as_bytes(), stored.as_bytes()) => Ok(()),
-                _ => fail(ClientAuthFailure::WrongSecret),
+            if !secret_hash.is_some_and(|stored| ct_eq(presented.as_bytes(), stored.as_bytes())) {
+                return fail(ClientAuthFailure::WrongSecret);
             }
+            // MUST 3, told only to a caller that knows the secret: the
+            // method it registered.
+            if auth.method != registered {
+                return fail(ClientAuthFailure::MethodMismatch { registered, used: auth.method });
+            }
+            Ok(())
         }
     }
 }
@@ -273,13 +283,17 @@ pub fn resource_param(public_url: &str, raw: Option<&str>) -> Result<Option<Reso
 }
 
 /// Scopes for a refreshed access token (RFC 6749 §6): the grant's, or the
-/// requested subset of them.
+/// requested subset of them. `offline_access`, `openid`, … are ignored, as
+/// at `/oauth/authorize` (`authorize::IGNORED_SCOPES`).
 pub fn refresh_scopes(requested: Option<&str>, granted: &[String]) -> Result<Vec<String>, OAuthError> {
     let Some(raw) = requested else { return Ok(granted.to_vec()) };
     let mut out: Vec<String> = Vec::new();
     for token in raw.split(' ').filter(|t| !t.is_empty()) {
         if validate_scope("scope", token).is_err() {
             return Err(OAuthError::InvalidScope { scope: token.to_string() });
+        }
+        if IGNORED_SCOPES.contains(&token) {
+            continue;
         }
         if !granted.iter().any(|g| g == token) {
             return Err(OAuthError::ScopeNotGranted { scope: token.to_string() });

@@ -132,7 +132,7 @@ fn client_identification() {
 #[test]
 fn unknown_client_and_secret_checks() {
     let public = metadata("none", &["authorization_code"]);
-    let confidential = metadata("client_secret_basic", &["authorization_code"]);
+    let confidential = metadata("client_secret_post", &["authorization_code"]);
     let none = ClientAuth::public("c".into());
     let post = |s: &str| ClientAuth::with_secret("c".into(), s.into(), AuthMethod::ClientSecretPost);
     let stored = sha256_hex(b"dys_right");
@@ -158,7 +158,36 @@ fn unknown_client_and_secret_checks() {
         ClientAuthFailure::WrongSecret
     );
     let basic = ClientAuth { method: AuthMethod::ClientSecretBasic, ..post("dys_right") };
-    assert_eq!(authenticate_client(&basic, Some(&confidential), Some(&stored)), Ok(()));
+    let by_basic = metadata("client_secret_basic", &["authorization_code"]);
+    assert_eq!(authenticate_client(&basic, Some(&by_basic), Some(&stored)), Ok(()));
+}
+
+#[test]
+fn confidential_clients_authenticate_the_way_they_registered() {
+    let stored = sha256_hex(b"dys_right");
+    let by_post = metadata("client_secret_post", &["authorization_code"]);
+    let by_basic = metadata("client_secret_basic", &["authorization_code"]);
+    let with = |method| ClientAuth::with_secret("c".into(), "dys_right".into(), method);
+    let failure = |r: Result<(), OAuthError>| match r {
+        Err(OAuthError::ClientAuthFailed { reason, .. }) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(authenticate_client(&with(AuthMethod::ClientSecretPost), Some(&by_post), Some(&stored)), Ok(()));
+    assert_eq!(authenticate_client(&with(AuthMethod::ClientSecretBasic), Some(&by_basic), Some(&stored)), Ok(()));
+    assert_eq!(
+        failure(authenticate_client(&with(AuthMethod::ClientSecretBasic), Some(&by_post), Some(&stored))),
+        ClientAuthFailure::MethodMismatch {
+            registered: AuthMethod::ClientSecretPost,
+            used: AuthMethod::ClientSecretBasic
+        }
+    );
+    // A wrong secret is just a wrong secret, whatever the method.
+    let wrong = ClientAuth { secret: Some("dys_wrong".into()), ..with(AuthMethod::ClientSecretBasic) };
+    assert_eq!(failure(authenticate_client(&wrong, Some(&by_post), Some(&stored))), ClientAuthFailure::WrongSecret);
+    let err = authenticate_client(&with(AuthMethod::ClientSecretPost), Some(&by_basic), Some(&stored)).unwrap_err();
+    let (status, error, description) = wire(&err);
+    assert_eq!((status, error), (401, "invalid_client"));
+    assert!(description.contains("client_secret_basic"), "{description}");
 }
 
 #[test]
@@ -192,6 +221,8 @@ fn refresh_scope_narrowing() {
     assert_eq!(refresh_scopes(None, &granted).unwrap(), granted);
     assert_eq!(refresh_scopes(Some(" "), &granted).unwrap(), granted);
     assert_eq!(refresh_scopes(Some("tools:read tools:read"), &granted).unwrap(), ["tools:read"]);
+    assert_eq!(refresh_scopes(Some("offline_access openid"), &granted).unwrap(), granted);
+    assert_eq!(refresh_scopes(Some("offline_access tools:read"), &granted).unwrap(), ["tools:read"]);
     assert_eq!(
         refresh_scopes(Some("tools:read admin"), &granted),
         Err(OAuthError::ScopeNotGranted { scope: "admin".into() })

@@ -212,8 +212,14 @@ describe('Dynamic Client Registration', () => {
 
   test('bad redirect URIs and bad metadata are refused with the RFC 7591 errors', async () => {
     for (const [uris, error] of [[['http://app.example.test/cb'], 'invalid_redirect_uri'], [['https://app.example.test/cb#f'], 'invalid_redirect_uri'],
-      [[], 'invalid_redirect_uri'], [['cursor://cb'], 'invalid_redirect_uri']]) {
+      [[], 'invalid_redirect_uri'], [['javascript://cb/%0aalert(1)'], 'invalid_redirect_uri']]) {
       const r = await registerClient(w, { redirect_uris: uris });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error, error, JSON.stringify(uris));
+    }
+    // Private-use schemes (cursor://) are for public clients only (tests/oauth/hosts.test.mjs has the rest).
+    for (const [uris, error] of [[['cursor://cb'], 'invalid_redirect_uri']]) {
+      const r = await registerClient(w, { redirect_uris: uris, token_endpoint_auth_method: 'client_secret_basic' });
       assert.equal(r.status, 400, r.text);
       assert.equal(r.body.error, error, JSON.stringify(uris));
     }

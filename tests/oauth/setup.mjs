@@ -130,12 +130,13 @@ export const callOrder = (url, token) => mcp(url, token, 'tools/call', { name: '
  * Starts the fixture and the worker and builds the world before the suite's
  * tests; stops both after them. `prepare` (optional) runs at the end of the
  * same before() hook, once the world exists: a second top-level before() would
- * not wait for this one (node:test runs it at once).
+ * not wait for this one (node:test runs it at once). `vars` adds worker
+ * variables (for example ALLOWED_ORIGINS).
  */
-export function useWorld(prepare = async () => {}) {
+export function useWorld(prepare = async () => {}, { vars = {} } = {}) {
   before(async () => {
     fx = await startCimdFixture(); // before the worker: it must trust the fixture's CA
-    w = await startMcpWorker({ vars: { JWT_SIGNING_KEY: K_CURRENT, JWT_PREVIOUS_KEYS: K_PREVIOUS } });
+    w = await startMcpWorker({ vars: { JWT_SIGNING_KEY: K_CURRENT, JWT_PREVIOUS_KEYS: K_PREVIOUS, ...vars } });
     owner = await ownerOf(w);
     owner.email = 'owner@example.test';
     org = await createOrg(owner, uniq('acme'));
