@@ -30,8 +30,9 @@
 //!   controls the keys, and the key fetch goes nowhere the document fetch
 //!   could not. Inline `jwks` is refused: one key source, refreshed by
 //!   fetching (`authz::clients`), and RFC 7591 forbids sending both.
-//! - Redirect URIs follow the same rules as DCR (`redirect::validate_registered_redirect`,
-//!   and at `/authorize` the same matcher, loopback any-port included).
+//! - Redirect URIs follow the same rules as DCR (`redirect::check_registrable`:
+//!   private-use schemes only for `none` documents), and `/authorize` uses
+//!   the same matcher, loopback any-port included.
 
 use url::Url;
 
