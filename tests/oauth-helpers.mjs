@@ -514,11 +514,11 @@ export const SHOP_INSTRUCTIONS = 'Orders live in the shop. Use show_order to dis
  * whose first version has `show_order` and `plain_note`, then `plain_note`
  * removed from the draft so the two endpoints answer differently, and a
  * developer member (password: harness addMember's). The caller stops `w`
- * and `fx`.
+ * and `fx`. `vars` adds worker settings (e.g. ALLOWED_ORIGINS).
  */
-export async function startPrivateShop(prefix) {
+export async function startPrivateShop(prefix, { vars } = {}) {
   const fx = await startCimdFixture();
-  const w = await startMcpWorker();
+  const w = await startMcpWorker({ vars });
   const owner = await ownerOf(w);
   const org = await createOrg(owner, uniq(prefix));
   const project = await createProject(owner, org, uniq('shop'));

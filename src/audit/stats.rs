@@ -104,9 +104,12 @@ pub fn tools_sql(where_sql: &str) -> String {
 }
 
 /// Calls per bucket; `?{interval_arg}` is bound to the interval in ms.
+/// D1 binds a JS number as REAL, and `at / 60000.0` is a real division that
+/// aligns nothing, so the interval is cast to INTEGER in the statement.
 pub fn series_sql(where_sql: &str, interval_arg: usize) -> String {
+    let iv = format!("CAST(?{interval_arg} AS INTEGER)");
     format!(
-        "SELECT (at / ?{interval_arg}) * ?{interval_arg} AS bucket, COUNT(*) AS count, \
+        "SELECT (at / {iv}) * {iv} AS bucket, COUNT(*) AS count, \
            SUM(CASE WHEN status <> 'ok' THEN 1 ELSE 0 END) AS errors \
          FROM audit_events WHERE {where_sql} GROUP BY bucket ORDER BY bucket"
     )
@@ -261,6 +264,7 @@ mod tests {
         assert_eq!(nearest_rank(&[], 50), None);
         assert_eq!(nearest_rank(&[1, 2, 3, 4], 50), Some(2));
         assert!(tools_sql("org_id = ?1").contains("WHERE org_id = ?1 AND tool IS NOT NULL"));
-        assert!(series_sql("org_id = ?1", 2).starts_with("SELECT (at / ?2) * ?2 AS bucket"));
+        assert!(series_sql("org_id = ?1", 2)
+            .starts_with("SELECT (at / CAST(?2 AS INTEGER)) * CAST(?2 AS INTEGER) AS bucket"));
     }
 }

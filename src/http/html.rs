@@ -51,12 +51,7 @@ pub fn csp_with_form_action(source: &str) -> String {
 
 fn form_action_source(source: &str) -> Option<String> {
     if let Some(scheme) = source.strip_suffix(':') {
-        let mut bytes = scheme.bytes();
-        let valid = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-            && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-        let lower = scheme.to_ascii_lowercase();
-        let forbidden = crate::oauth::redirect::FORBIDDEN_SCHEMES.contains(&lower.as_str());
-        return (valid && !forbidden).then(|| source.to_string());
+        return crate::oauth::redirect::is_private_use_scheme(scheme).then(|| source.to_string());
     }
     let url = url::Url::parse(source).ok().filter(|u| matches!(u.scheme(), "https" | "http"))?;
     Some(url.origin().ascii_serialization())

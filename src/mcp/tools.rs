@@ -61,25 +61,41 @@ pub(crate) fn page<'a, T>(
     Ok((slice, next))
 }
 
-/// A tool as `tools/list` shows it.
+/// A tool as `tools/list` shows it: always with a `title`
+/// ([`ToolSpec::display_title`]).
 pub fn tool_entry(spec: &ToolSpec) -> Tool {
-    // MCP Apps: the tool points at its UI; `ui/resourceUri` is the
-    // extension's older flat key, still read by some hosts.
-    let meta = spec.ui.as_ref().map(|ui| {
-        json!({
-            "ui": {"resourceUri": ui.uri, "visibility": ["model", "app"]},
-            "ui/resourceUri": ui.uri,
-        })
-    });
     Tool {
         name: spec.name.clone(),
-        title: spec.title.clone(),
+        title: Some(spec.display_title()),
         description: spec.description.clone(),
         input_schema: spec.input_schema.clone(),
         output_schema: spec.output_schema.clone(),
         annotations: spec.annotations.clone(),
-        meta,
+        meta: spec.ui.as_ref().map(|ui| ui_tool_meta(&ui.uri)),
     }
+}
+
+/// The `_meta` of an interactive tool, pointing at its `ui://` resource in
+/// the words of each host family:
+/// - MCP Apps (`io.modelcontextprotocol/ui`): `ui.resourceUri` and
+///   `ui.visibility`; `ui/resourceUri` is the extension's older flat key,
+///   still read by some hosts.
+/// - ChatGPT (Apps SDK reference, "_meta fields on tool descriptor",
+///   <https://developers.openai.com/apps-sdk/reference>):
+///   `openai/outputTemplate` (the resource URI of the component) and
+///   `openai/widgetAccessible: true`, because the UI may call the tool back
+///   (MCP Apps visibility includes `app`). The reference's
+///   `openai/toolInvocation/invoking|invoked` status texts are left out:
+///   a Type has nothing to fill them with but invented wording, and they
+///   are optional. Widget-level keys go on the resource
+///   (`resources::resource_meta`).
+pub fn ui_tool_meta(uri: &str) -> Value {
+    json!({
+        "ui": {"resourceUri": uri, "visibility": ["model", "app"]},
+        "ui/resourceUri": uri,
+        "openai/outputTemplate": uri,
+        "openai/widgetAccessible": true,
+    })
 }
 
 /// `tools/list`: deterministic order, opaque cursors.
@@ -118,7 +134,7 @@ impl ToolResult {
 /// The result of an interactive (MCP Apps) tool: the arguments are the
 /// data the UI renders.
 pub fn interactive_result(tool: &ToolSpec, args: &Value) -> ToolResult {
-    let label = tool.title.as_deref().unwrap_or(&tool.name);
+    let label = tool.display_title();
     ToolResult {
         content_text: format!(
             "Displayed \"{label}\" ({}) to the user with the given arguments; \

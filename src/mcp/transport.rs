@@ -21,8 +21,8 @@
 //!   tokens, never cookies, so `Allow-Credentials` is not sent.
 
 /// Exposed to browser-based hosts: the 401 challenge, the legacy session
-/// id, the protocol version and the request id (`Dockyard-Request-Id`, the
-/// id of the request's audit record).
+/// id, the protocol version and the request id (`Dockyard-Request-Id`, for
+/// support: listed so it is readable wherever it is sent).
 pub const EXPOSE_HEADERS: &str = "WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, Dockyard-Request-Id";
 /// Request headers a browser-based host may send.
 pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept, Mcp-Session-Id, \

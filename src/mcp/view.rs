@@ -68,6 +68,31 @@ pub struct UiResource {
     pub domain: Option<String>,
 }
 
+impl ToolSpec {
+    /// The title hosts show: the Type's own `title`, else its name made
+    /// readable (`show_order` → "Show order"). ChatGPT's and Claude's app
+    /// directories require a title on every tool.
+    pub fn display_title(&self) -> String {
+        match &self.title {
+            Some(t) if !t.trim().is_empty() => t.clone(),
+            _ => readable_name(&self.name),
+        }
+    }
+}
+
+/// `show_order` → "Show order", `fetch-stock.v2` → "Fetch stock v2": word
+/// separators (`_`, `-`, `.`) become single spaces, the first letter is
+/// upper-cased, the rest is kept as written.
+pub fn readable_name(name: &str) -> String {
+    let words: Vec<&str> = name.split(['_', '-', '.']).filter(|w| !w.is_empty()).collect();
+    let joined = if words.is_empty() { name.to_string() } else { words.join(" ") };
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => joined,
+    }
+}
+
 impl ServerView {
     /// The tool called `name`, if the caller may see it.
     pub fn tool(&self, name: &str) -> Option<&ToolSpec> {
@@ -87,5 +112,19 @@ impl ServerView {
             self.tools.iter().filter_map(|t| t.ui.as_ref().map(|ui| (t, ui))).collect();
         out.sort_by(|a, b| a.1.uri.cmp(&b.1.uri));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_name;
+
+    #[test]
+    fn names_read_as_titles() {
+        assert_eq!(readable_name("show_order"), "Show order");
+        assert_eq!(readable_name("fetch-stock.v2"), "Fetch stock v2");
+        assert_eq!(readable_name("a__b"), "A b");
+        assert_eq!(readable_name("getHTTP"), "GetHTTP");
+        assert_eq!(readable_name("_"), "_");
     }
 }

@@ -111,7 +111,9 @@ pub fn validate_cimd_document(url: &str, raw: &[u8]) -> Result<ClientMetadata, R
         _ => None,
     };
     // MUST 5
-    let mut metadata = parse_metadata(&obj, AuthMethod::None)?;
+    // The chosen method as the default, so the redirect rules see it too (a
+    // `private_key_jwt` client is not public: no private-use schemes).
+    let mut metadata = parse_metadata(&obj, method)?;
     metadata.token_endpoint_auth_method = method.as_str().to_string();
     metadata.signing_keys = signing_keys;
     Ok(metadata)
@@ -427,6 +429,19 @@ mod tests {
         }
         for refused in ["http://127.0.0.1:53123/other", "http://evil.example:53123/callback"] {
             assert!(ValidatedRedirect::exact(refused, &m.redirect_uris).is_none(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn private_use_schemes_only_for_public_documents() {
+        let cursor = json!(["cursor://anysphere.cursor-mcp/oauth/callback"]);
+        assert!(validate_cimd_document(ID, &doc(json!({ "redirect_uris": cursor }))).is_ok());
+        for keyed in [
+            json!({"redirect_uris": cursor, "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": JWKS}),
+            json!({"redirect_uris": cursor, "token_endpoint_auth_methods_supported": ["private_key_jwt"], "jwks_uri": JWKS}),
+        ] {
+            let err = validate_cimd_document(ID, &doc(keyed)).unwrap_err();
+            assert_eq!(err.error, "invalid_redirect_uri", "{err:?}");
         }
     }
 

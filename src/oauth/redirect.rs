@@ -91,10 +91,19 @@ pub fn check_registrable(uri: &str, public: bool) -> Result<RedirectKind, String
 /// followed by `:`.
 fn scheme_of(uri: &str) -> Option<&str> {
     let (scheme, _) = uri.split_once(':')?;
-    let mut bytes = scheme.bytes();
-    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
-    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-    (first_ok && rest_ok).then_some(scheme)
+    is_scheme(scheme).then_some(scheme)
+}
+
+/// RFC 3986 §3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
+fn is_scheme(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// May `scheme` (without the `:`) be a private-use redirect scheme?
+pub fn is_private_use_scheme(scheme: &str) -> bool {
+    is_scheme(scheme) && !FORBIDDEN_SCHEMES.iter().any(|f| f.eq_ignore_ascii_case(scheme))
 }
 
 fn parse_redirect(uri: &str) -> Result<(Url, RedirectKind), String> {

@@ -3,17 +3,15 @@
 //! without a transaction. Logic: `identity::ratelimit` (pure, clock passed in).
 //!
 //! A window is forgotten when it is over: each counted failure sets an alarm
-//! for the end of its window, and the alarm deletes the object's storage, so
-//! no stale window of an address or account stays behind (the retention
-//! purge of `audit_io::retention` covers D1; this is the same for objects).
+//! for the end of its window, and the alarm deletes the `window` key, so no
+//! stale window of an address or account stays behind (the retention purge
+//! of `audit_io::retention` covers D1; this is the same for objects).
 //!
 //! The same serialization makes it the store of used client-assertion `jti`s
 //! (`claim_jti`, keyed `assertion:<client_id>`): claim-and-check is one step,
 //! so two token requests with the same assertion cannot both pass. The set
 //! forgets expired entries on every claim and is bounded
 //! (`oauth::client_assertion::claim_jti`).
-//! Those objects never count a failure, so they set no alarm and keep their
-//! set until the entries expire.
 
 use crate::identity::ratelimit::{self, Decision, Limit, Window};
 use crate::oauth::client_assertion::{claim_jti, UsedJtis};
@@ -63,9 +61,10 @@ impl DurableObject for RateLimiter {
         }
     }
 
-    /// The window is over: forget it.
+    /// The window is over: forget it (only the window: an `assertion:` key's
+    /// used `jti`s are not the alarm's to drop).
     async fn alarm(&self) -> Result<Response> {
-        self.state.storage().delete_all().await?;
+        self.state.storage().delete("window").await?;
         Response::ok("forgotten")
     }
 }

@@ -9,3 +9,4 @@ pub mod semver;
 pub mod toolset;
 mod type_checks;
 pub mod types;
+pub mod warnings;

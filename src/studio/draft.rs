@@ -146,7 +146,8 @@ pub async fn put_type(
         call(&r.stub, "/draft/put-type", &json!({ "name": name, "doc": doc, "if_revision": expected, "now": ctx.now }))
             .await?;
     let status = if answer["created"].as_bool() == Some(true) { 201 } else { 200 };
-    json(status, &json!({ "type": doc, "revision": answer["revision"] }))
+    let warnings = crate::projects::warnings::type_warnings(&doc);
+    json(status, &json!({ "type": doc, "revision": answer["revision"], "warnings": warnings }))
 }
 
 pub async fn delete_type(
@@ -191,7 +192,8 @@ pub async fn diff(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Re
     let draft = load_draft(ctx, &r).await?;
     let pointer = load_pointer(ctx, &r).await?;
     let published = production_snapshot(ctx, &r, pointer.as_ref()).await?;
-    let d = diff::diff(published.as_ref(), &snapshot_of(&draft)?);
+    let snapshot = snapshot_of(&draft)?;
+    let d = diff::diff(published.as_ref(), &snapshot);
     let latest = versions::latest(&ctx.db, &r.project.id).await?;
     let suggested_version =
         d.suggested_bump.map(|b| diff::next_version(latest.as_ref().map(|l| l.version.as_str()), b));
@@ -200,6 +202,7 @@ pub async fn diff(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Re
         "production": pointer,
         "diff": d,
         "suggested_version": suggested_version,
+        "warnings": crate::projects::warnings::snapshot_warnings(&snapshot),
     });
     json(200, &body)
 }

@@ -186,6 +186,7 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
                          "created_at": ctx.now, "content_hash": hash },
             "diff": d,
             "previous": pointer.map(|p| p.version),
+            "warnings": crate::projects::warnings::snapshot_warnings(&snapshot),
         }),
     )
 }

@@ -1,16 +1,17 @@
 //! The runtime's WebCrypto (`crypto.subtle`), wasm32 only: the shared
 //! accessor and the small helpers every WebCrypto call needs (parameter
 //! objects, byte arrays, usage lists, awaiting a promise with a readable
-//! error). Each use is a submodule with a clean API:
-//! - [`seal`]: AES-256-GCM encryption at rest under keys derived from
-//!   `SECRETS_KEY` (audit payloads now, project secrets with data tools);
-//! - [`verify`]: JWS signature verification (RS256, PS256, ES256) with a
-//!   public JWK, for `private_key_jwt` client assertions.
+//! error).
 //!
-//! Why WebCrypto and not Rust crates: the runtime already has constant-time,
-//! native RSA, ECDSA and AES implementations; calling them costs the wasm
-//! bundle nothing, where an RSA crate would add its bignum code. What stays
-//! in Rust (`crate::crypto`: SHA-256, HMAC) is what must be synchronous.
+//! Why WebCrypto: the runtime already has constant-time, native RSA, ECDSA
+//! and AES implementations; calling them costs the wasm bundle nothing,
+//! where an RSA crate would add its bignum code.
+//!
+//! - [`verify`]: JWS signature verification (RS256, PS256, ES256) with a
+//!   public JWK, for `private_key_jwt` client assertions;
+//! - [`seal`]: AES-256-GCM encryption at rest under keys derived from
+//!   `SECRETS_KEY` with HKDF (audit payloads now, project secrets with data
+//!   tools).
 
 use js_sys::futures::JsFuture;
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -46,13 +47,12 @@ pub fn bytes(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
 }
 
-/// A key-usages list (`["verify"]`, `["encrypt", "decrypt"]`).
+/// A key-usages list (`["verify"]`).
 pub fn usages(list: &[&str]) -> JsValue {
     list.iter().map(|u| JsValue::from_str(u)).collect::<Array>().into()
 }
 
-/// Awaits a WebCrypto promise (or its synchronous refusal); `what` names the
-/// call in the error.
+/// Awaits a WebCrypto promise; `what` names the call in the error.
 pub async fn promise(p: Result<js_sys::Promise, JsValue>, what: &str) -> Result<JsValue, String> {
     JsFuture::from(p.map_err(|e| err(what, e))?).await.map_err(|e| err(what, e))
 }

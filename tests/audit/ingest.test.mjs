@@ -4,9 +4,10 @@
 //     also sends two malformed queue messages and the record twice. The
 //     malformed ones are dropped, logged and counted in D1 (once each, never
 //     retried); the duplicate is stored once (idempotent on the request id).
-//   - `hub.draft`: every draft read fails, so a draft request is a 500, and
-//     its record says `error` / `internal_error` (the response still carries
-//     its id).
+// and a 500 on the hot path: a published snapshot row that does not parse
+// (broken in D1 by the test), so the production request fails on our side,
+// and its record says `error` / `internal_error` (the response still carries
+// its id).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMcpWorker, ownerOf, modern, eventually } from '../mcp-fixtures.mjs';
@@ -18,7 +19,7 @@ let owner;
 let s;
 
 before(async () => {
-  w = await startMcpWorker({ vars: { DOCKYARD_FAULTS: 'audit.garbage,hub.draft' } });
+  w = await startMcpWorker({ vars: { DOCKYARD_FAULTS: 'audit.garbage' } });
   owner = await ownerOf(w);
   s = await seedOrg(w, owner);
 });
@@ -47,9 +48,13 @@ test('malformed queue messages are dropped and counted; a redelivered record is 
 });
 
 test('a 5xx is recorded as error / internal_error, with its id on the response', async () => {
-  const t = await getTokens(w, owner, { resource: s.draftUrl });
-  const r = await mcp(s.draftUrl, t.access_token, 'tools/list');
+  // Nothing has served the private project's production yet, so its
+  // snapshot is not cached in the isolate and is read from the broken row.
+  await w.d1(`UPDATE versions SET snapshot = 'not a snapshot' WHERE project_id =
+    (SELECT p.id FROM projects p JOIN orgs o ON o.id = p.org_id WHERE o.slug = '${s.org}' AND p.slug = '${s.project}')`);
+  const t = await getTokens(w, owner, { resource: s.url });
+  const r = await mcp(s.url, t.access_token, 'tools/list');
   assert.equal(r.status, 500, r.text);
   const rec = (await record(owner, s.org, r.headers.get('dockyard-request-id'))).record;
-  assertRecord(rec, { status: 'error', error_code: 'internal_error', channel: 'draft', user_id: owner.user.id }, 'the 500');
+  assertRecord(rec, { status: 'error', error_code: 'internal_error', channel: 'production', user_id: owner.user.id }, 'the 500');
 });

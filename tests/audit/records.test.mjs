@@ -145,7 +145,8 @@ test('denied: no token, revoked grant, wrong audience, missing scope, step-up, h
 
   const narrow = await getTokens(w, dev, { resource: s.url, scope: 'tools:read' });
   rec = await audited(await mcp(s.url, narrow.access_token, 'tools/call', { name: 'show_order', arguments: { order_id: 'x' } }), 'no tools:call');
-  assertRecord(rec, { status: 'denied', error_code: 'call_scope_missing', tool: 'show_order', user_id: dev.user.id }, 'tools:read only');
+  // Calling needs `tools:call`: a token without it gets the step-up 403.
+  assertRecord(rec, { status: 'denied', error_code: 'insufficient_scope', tool: 'show_order', user_id: dev.user.id }, 'tools:read only');
   rec = await audited(await mcp(s.url, prodTokens.access_token, 'tools/call', { name: 'orders_report', arguments: {} }), 'step-up');
   assertRecord(rec, { status: 'denied', error_code: 'insufficient_scope', tool: 'orders_report' }, 'step-up 403');
   const viewerTokens = await getTokens(w, viewer, { resource: s.url, scope: 'tools:read' });

@@ -107,19 +107,22 @@ test('retention: the scheduled handler purges what expired, and only that', asyn
 
   const early = await w.scheduled({ time: Date.now() + 29 * DAY });
   assert.equal(early.status, 200, early.text);
+  // Studio sessions are purged too: the owner's was idle for more than 7 days
+  // at +29 days, so its row is gone and a fresh sign-in is needed.
+  assert.equal((await owner.get('/api/v1/me')).status, 401, 'the idle session row is gone');
+  await owner.login(owner.user.email, 'correct horse battery');
   assert.equal((await pages(owner, `${orgPath()}/audit?limit=500`)).length, before, 'nothing is 30 days old yet');
 
   const run = await w.scheduled({ time: Date.now() + 31 * DAY });
   assert.equal(run.status, 200, run.text);
+  // The new session is past its idle end at +31 days too (and 30 days past
+  // the first sign-in's absolute end): both rows are purged.
+  assert.equal((await owner.get('/api/v1/me')).status, 401, 'the expired session row is gone');
+  await owner.login(owner.user.email, 'correct horse battery');
   assert.deepEqual(await pages(owner, `${orgPath()}/audit?limit=500`), [], 'the 30-day default purged org A');
   assert.equal((await pages(owner, `/api/v1/orgs/${other.org}/audit?limit=500`)).length, 1, 'org B keeps 60 days');
   assertError(await owner.get(`${orgPath()}/audit/${id}`), 404, 'not_found');
   await eventually(() => /scheduled: .*"purged":\{[^}]*"audit_records":[1-9]/.test(w.output()), { label: 'the purge report in the log' });
-  // A session whose absolute end passed is purged too: the owner's session
-  // is 30 days old at +31 days, so a fresh login is needed afterwards.
-  const me = await owner.get('/api/v1/me');
-  assert.equal(me.status, 401, 'the expired session row is gone');
-  await owner.login(owner.user.email, 'correct horse battery');
 });
 
 test('webhook: signed NDJSON batches; a failing receiver never blocks ingestion', async () => {

@@ -114,7 +114,7 @@ export function auditTypes() {
   ];
 }
 
-/** An org with a private published project of `auditTypes()` (and a public one, `open`). */
+/** An org with a private published project of `auditTypes()` (and a public one, `open`, with its `show_order`). */
 export async function seedOrg(w, owner, { org = uniq('aud') } = {}) {
   await createOrg(owner, org);
   const project = 'shop';
@@ -122,7 +122,7 @@ export async function seedOrg(w, owner, { org = uniq('aud') } = {}) {
   for (const t of auditTypes()) await putType(owner, org, project, t);
   const version = (await publish(owner, org, project)).version.version;
   await createProject(owner, org, 'open');
-  await putType(owner, org, 'open', orderCard('show_order'));
+  await putType(owner, org, 'open', auditTypes()[0]);
   const openVersion = (await publish(owner, org, 'open')).version.version;
   await setVisibility(owner, org, 'open', 'public');
   return {

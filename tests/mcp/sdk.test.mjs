@@ -120,9 +120,10 @@ describe('@modelcontextprotocol/sdk v1 (legacy 2025-11-25)', () => {
     assert.deepEqual(order.annotations, { readOnlyHint: true });
     assert.equal(order._meta?.ui?.resourceUri, `ui://${p.project}/show_order`);
     assert.deepEqual(order._meta.ui.visibility, ['model', 'app']);
+    assert.equal(order._meta['openai/outputTemplate'], `ui://${p.project}/show_order`, "ChatGPT's key, same resource");
     const plain = tools.find((t) => t.name === 'plain_note');
     assert.equal(plain._meta?.ui?.resourceUri, `ui://${p.project}/plain_note`);
-    assert.equal(plain.title, undefined, 'an unset title is absent, not null');
+    assert.equal(plain.title, 'Plain note', 'an unset title is the name made readable');
     assert.equal(plain.annotations, undefined);
   });
 
@@ -168,6 +169,8 @@ describe('@modelcontextprotocol/sdk v1 (legacy 2025-11-25)', () => {
     const ui = { csp: { connectDomains: ['https://api.example.com'], resourceDomains: [] }, prefersBorder: true };
     assert.deepEqual(content._meta?.ui, ui);
     assert.deepEqual(list.resources.find((x) => x.uri === content.uri)._meta?.ui, ui, 'resources/list carries _meta.ui too');
+    assert.equal(content._meta['openai/widgetPrefersBorder'], true);
+    assert.deepEqual(content._meta['openai/widgetCSP'], { connect_domains: ['https://api.example.com'], resource_domains: [] });
     const templates = await c.client.listResourceTemplates();
     assert.deepEqual(templates.resourceTemplates, []);
   });

@@ -83,6 +83,7 @@ describe('Cursor: DCR with cursor://, https and loopback redirects', () => {
 
   it('its https callback and its loopback callback on another port work too', async () => {
     const reg = await registerClient(w, cursorPayload(), { raw: true });
+    assert.equal(reg.status, 201, reg.text);
     await codeFor(reg.clientId, CURSOR_REDIRECTS[1]);
     const { code, verifier } = await codeFor(reg.clientId, 'http://localhost:51234/callback');
     const t = await exchangeCode(w, { code, verifier, clientId: reg.clientId, redirectUri: 'http://localhost:51234/callback' });
@@ -91,10 +92,12 @@ describe('Cursor: DCR with cursor://, https and loopback redirects', () => {
 
   it('an unregistered cursor:// path or scheme is refused on our own page, never redirected', async () => {
     const reg = await registerClient(w, cursorPayload(), { raw: true });
+    assert.equal(reg.status, 201, reg.text);
     for (const uri of ['cursor://anysphere.cursor-mcp/oauth/other', 'cursorx://anysphere.cursor-mcp/oauth/callback']) {
       const a = await authorize(w, owner, { clientId: reg.clientId, redirectUri: uri, resource: shop.url });
       assert.equal(a.page.status, 400, uri);
       assert.equal(a.page.headers.get('location'), null, uri);
+      assert.match(a.page.text, /redirect_uri is not registered/, uri);
     }
   });
 

@@ -155,6 +155,7 @@ describe('diff and semver suggestions', () => {
     const d = await readDiff(P);
     assert.equal(d.suggested_version, '5.0.0');
     assert.equal(d.production.version, '4.2.0');
+    assert.ok(d.warnings.length > 0 && d.warnings.every((w) => w.code === 'annotation_unset'), JSON.stringify(d.warnings));
   });
 
   test('the diff endpoint is read-only (405 for other methods)', async () => {
@@ -186,6 +187,10 @@ describe('publish and versions', () => {
     assert.match(v.content_hash, /^[0-9a-f]{64}$/);
     assert.equal(r.body.previous, null);
     assert.deepEqual(r.body.diff.added, ['show_order']);
+    // Only readOnlyHint is set: the other two hints are warned about, not refused.
+    const unset = [['show_order', 'annotation_unset', '/annotations/destructiveHint'], ['show_order', 'annotation_unset', '/annotations/openWorldHint']];
+    assert.deepEqual(r.body.warnings.map((w) => [w.type, w.code, w.pointer]), unset);
+    assert.ok(r.body.warnings.every((w) => /is not set: hosts assume/.test(w.message)), JSON.stringify(r.body.warnings));
     const list = await readVersions(P);
     assert.equal(list.production.version, '1.0.0');
     assert.deepEqual(list.versions.map((x) => [x.version, x.production]), [['1.0.0', true]]);

@@ -26,7 +26,10 @@ fn tools_are_listed_by_name_with_their_metadata() {
     assert_eq!(show["inputSchema"]["required"], json!(["order_id"]));
     assert_eq!(show["_meta"]["ui"], json!({"resourceUri": "ui://shop/show_order", "visibility": ["model", "app"]}));
     assert_eq!(show["_meta"]["ui/resourceUri"], "ui://shop/show_order");
-    assert!(tools[0].get("_meta").is_none() && tools[0].get("title").is_none());
+    assert_eq!(show["_meta"]["openai/outputTemplate"], "ui://shop/show_order", "ChatGPT's key, same resource");
+    assert_eq!(show["_meta"]["openai/widgetAccessible"], true);
+    assert!(tools[0].get("_meta").is_none(), "a data tool has no UI keys");
+    assert_eq!(tools[0]["title"], "Fetch stock", "an unset title is the name made readable");
     assert!(tools[1]["outputSchema"].is_object());
     assert!(result(&f.modern_reply(json!(1), "tools/list", json!({}))).get("nextCursor").is_none());
 }
