@@ -91,37 +91,57 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   for (const [k, v] of Object.entries(settings)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }
-  const child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child;
   let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-
+  let exited = true;
+  const launch = () => {
+    child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    exited = false;
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('exit', () => { exited = true; });
+  };
+  /** Ends the process group (wrangler and its workerd): SIGTERM, or SIGKILL at once when `hard`. */
+  const kill = async (hard) => {
+    if (exited) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, hard ? 'SIGKILL' : 'SIGTERM'); } catch { /* gone */ }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  };
   const stop = async () => {
-    if (!exited) {
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-      await new Promise((r) => { if (exited) r(); else child.once('exit', r); setTimeout(r, 5000); });
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    }
+    await kill(false);
     await rm(dir, { recursive: true, force: true });
     await rm(config, { force: true });
   };
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) { await stop(); throw new Error(`wrangler dev exited early:\n${output}`); }
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200 || res.status === 503) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) { await stop(); throw new Error(`worker did not start:\n${output}`); }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const healthy = async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (exited) { await stop(); throw new Error(`wrangler dev exited early:\n${output}`); }
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.status === 200 || res.status === 503) return;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline) { await stop(); throw new Error(`worker did not start:\n${output}`); }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  launch();
+  await healthy();
 
   const worker = {
     url, port, dir, config, settings, stop,
     output: () => output,
+    /**
+     * SIGKILLs wrangler and workerd (no shutdown, nothing flushed) and starts
+     * them again on the same port and persisted state: what survives is what
+     * a crash leaves on disk.
+     */
+    async crashAndRestart() {
+      await kill(true);
+      launch();
+      await healthy();
+    },
     /** Runs the scheduled handler (wrangler's trigger route); `time` is Unix ms. */
     async scheduled({ cron, time } = {}) {
       const q = new URLSearchParams();
