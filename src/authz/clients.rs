@@ -181,19 +181,8 @@ pub async fn lookup(ctx: &Ctx, client_id: &str, ip: &str) -> Result<Lookup, ApiE
 /// status code, a size, the deadline — never a body, a header, a redirect
 /// target or the runtime's error text (those go to the log).
 async fn fetch_cimd(ctx: &Ctx, url: &str) -> Result<ClientMetadata, String> {
-    let policy = Policy { allow_loopback: ctx.config.allow_loopback_upstreams };
-    let request = Outbound::get(url).header("Accept", "application/json");
-    let fetched = match fetch(request, CIMD_LIMITS, policy).await {
-        Ok(f) => f,
-        Err(e) => {
-            worker::console_warn!("CIMD fetch of {url}: {}", e.log_detail());
-            return Err(format!("client metadata could not be fetched: {}", e.public_reason()));
-        }
-    };
-    if fetched.status != 200 {
-        return Err(format!("client metadata could not be fetched: the server answered HTTP {}", fetched.status));
-    }
-    let mut metadata = oc::validate_cimd_document(url, &fetched.body)
+    let body = fetch_client_json(ctx, url, CIMD_LIMITS, "client metadata").await?;
+    let mut metadata = oc::validate_cimd_document(url, &body)
         .map_err(|e| format!("the client metadata document cannot be used: {}", e.description))?;
     if let Some(keys) = metadata.signing_keys.as_mut() {
         keys.keys = Some(fetch_jwks(ctx, &keys.jwks_uri).await?);
@@ -205,22 +194,26 @@ async fn fetch_cimd(ctx: &Ctx, url: &str) -> Result<ClientMetadata, String> {
 /// Fetches and reads a client's JWKS. `Err` is the message to show, in the
 /// same fixed words as [`fetch_cimd`]'s.
 async fn fetch_jwks(ctx: &Ctx, uri: &str) -> Result<Vec<Jwk>, String> {
+    let body = fetch_client_json(ctx, uri, JWKS_LIMITS, "the client's keys (jwks_uri)").await?;
+    parse_jwks(&body).map_err(|why| format!("the client's keys (jwks_uri) cannot be used: {why}"))
+}
+
+/// GETs a client-published JSON document through the outbound guard: the
+/// body of a 200, or the message to show, naming `what` in fixed words.
+async fn fetch_client_json(ctx: &Ctx, url: &str, limits: Limits, what: &str) -> Result<Vec<u8>, String> {
     let policy = Policy { allow_loopback: ctx.config.allow_loopback_upstreams };
-    let request = Outbound::get(uri).header("Accept", "application/json");
-    let fetched = match fetch(request, JWKS_LIMITS, policy).await {
+    let request = Outbound::get(url).header("Accept", "application/json");
+    let fetched = match fetch(request, limits, policy).await {
         Ok(f) => f,
         Err(e) => {
-            worker::console_warn!("JWKS fetch of {uri}: {}", e.log_detail());
-            return Err(format!("the client's keys (jwks_uri) could not be fetched: {}", e.public_reason()));
+            worker::console_warn!("fetch of {what} at {url}: {}", e.log_detail());
+            return Err(format!("{what} could not be fetched: {}", e.public_reason()));
         }
     };
     if fetched.status != 200 {
-        return Err(format!(
-            "the client's keys (jwks_uri) could not be fetched: the server answered HTTP {}",
-            fetched.status
-        ));
+        return Err(format!("{what} could not be fetched: the server answered HTTP {}", fetched.status));
     }
-    parse_jwks(&fetched.body).map_err(|why| format!("the client's keys (jwks_uri) cannot be used: {why}"))
+    Ok(fetched.body)
 }
 
 /// Refetches a `private_key_jwt` client's keys (an assertion named a `kid`
