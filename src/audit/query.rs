@@ -20,6 +20,7 @@
 use serde::Serialize;
 
 use super::record::{Action, Status};
+use crate::http::page;
 use crate::identity::validate::validate_slug;
 
 pub const DEFAULT_LIMIT: usize = 50;
@@ -187,9 +188,9 @@ pub fn parse(listing: Listing, pairs: &[(String, String)]) -> Result<Query, Quer
     }
     let limit = match get("limit") {
         None => DEFAULT_LIMIT,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => return Err(QueryError::new("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
+        Some(v) => match page::limit_value(v, MAX_LIMIT as u32) {
+            Some(n) => n as usize,
+            None => return Err(QueryError::new("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
         },
     };
     Ok(Query {

@@ -22,14 +22,17 @@ pub struct After {
 pub fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
     match raw {
         None => Ok(default),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=max).contains(n) && text.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_limit", format!("limit must be a whole number from 1 to {max}"))
-            }),
+        Some(text) => limit_value(text, max).ok_or_else(|| {
+            ApiError::bad_request("invalid_limit", format!("limit must be a whole number from 1 to {max}"))
+        }),
     }
+}
+
+/// The rule of every `limit`: digits only, from 1 to `max`. (Listings with
+/// their own error shape, like the audit log's, call this and word the
+/// refusal themselves.)
+pub fn limit_value(text: &str, max: u32) -> Option<u32> {
+    text.parse::<u32>().ok().filter(|n| (1..=max).contains(n) && text.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The cursor of the page after `after`.
