@@ -63,7 +63,9 @@ pub fn run(call: ToolCall, access: &Access) -> (HttpReply, Option<ErrorCode>) {
     } else {
         match call.tool.kind {
             ToolKind::Interactive => (mcp::interactive_result(&call.tool, &call.arguments), None),
-            ToolKind::Http => (mcp::http_not_available(&call.tool), Some(ErrorCode::DataToolUnavailable)),
+            ToolKind::Http | ToolKind::Code => {
+                (mcp::http_not_available(&call.tool), Some(ErrorCode::DataToolUnavailable))
+            }
         }
     };
     let tool = call.tool.clone();
