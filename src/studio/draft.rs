@@ -142,6 +142,11 @@ pub async fn put_type(
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
     let opts = ValidationOptions { allow_loopback_upstreams: ctx.config.allow_loopback_upstreams };
     let doc = types::validate_type(&raw, name, &others, &opts).map_err(problems_to_error)?;
+    // A code Type's handler must load (the loader parses it) and export run.
+    if let Some(code) = doc.code.as_ref().filter(|_| doc.kind == types::Kind::Code) {
+        let problem = |m: String| problems_to_error(vec![crate::projects::problem::Problem::new("/code/source", m)]);
+        crate::tools::code::trial(ctx, &code.source).await.map_err(problem)?;
+    }
     let answer =
         call(&r.stub, "/draft/put-type", &json!({ "name": name, "doc": doc, "if_revision": expected, "now": ctx.now }))
             .await?;

@@ -29,7 +29,7 @@ use super::code_plan::{self, Plan, Reply, COMPATIBILITY_DATE};
 use super::result::Failure;
 use super::DataCall;
 use crate::http::context::Ctx;
-use crate::projects::types::CodeSpec;
+use crate::projects::types::{CodeSpec, MAX_CODE_SOURCE_BYTES};
 
 /// The sandbox's modules (see their file docs).
 const SETUP_JS: &str = include_str!("../js/setup.mjs");
@@ -83,6 +83,9 @@ async fn invoke(ctx: &Ctx, spec: &CodeSpec, plan: &Plan, call: &DataCall) -> Res
 /// The save-time trial load: `Ok(())`, or the problem to report (a syntax
 /// error names its line; a module without a default `run` says so).
 pub async fn trial(ctx: &Ctx, source: &str) -> Result<(), String> {
+    if source.len() > MAX_CODE_SOURCE_BYTES {
+        return Err(format!("the handler is {} bytes; the limit is {MAX_CODE_SOURCE_BYTES} (256 KiB)", source.len()));
+    }
     let limits = code_plan::platform_limits(code_plan::MAX_CPU_MS);
     let load = async {
         let code = worker_code(source, JsValue::NULL, &limits)?;
@@ -132,7 +135,7 @@ fn entrypoint(ctx: &Ctx, id: &str, code: JsValue) -> Result<JsValue, String> {
         return Err(format!("no {LOADER_BINDING} binding ([[worker_loaders]] in wrangler.toml)"));
     }
     let value_of: Function = get(&Object::new().into(), "valueOf")?.unchecked_into();
-    let callback = value_of.bind(&code);
+    let callback = value_of.bind0(&code);
     let stub = method(&loader, "get", &[JsValue::from_str(id), callback.into()])?;
     method(&stub, "getEntrypoint", &[])
 }
@@ -145,10 +148,13 @@ fn get(target: &JsValue, key: &str) -> Result<JsValue, String> {
     Reflect::get(target, &JsValue::from_str(key)).map_err(|e| error_text(&e))
 }
 
+/// `target[name](...args)`. Through `Reflect.apply`, never `f.apply(...)`:
+/// an RPC stub answers *every* property, `apply` too, so `f.apply` would be
+/// a remote call of a method named "apply" (and try to send `target` along).
 fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
     let f = get(target, name)?;
     let f: &Function = f.dyn_ref().ok_or_else(|| format!("{name} is not a function"))?;
-    f.apply(target, &args.iter().collect::<Array>()).map_err(|e| error_text(&e))
+    Reflect::apply(f, target, &args.iter().collect::<Array>()).map_err(|e| error_text(&e))
 }
 
 /// A thrown JS value as text (an Error's `message`, else its string form).
