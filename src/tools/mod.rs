@@ -1,0 +1,3 @@
+//! Data tools (datacore owns this file; datasecrets adds `secrets`).
+
+pub mod secrets;
