@@ -308,6 +308,7 @@ macro_rules! actions {
 actions! {
     ProjectCreate = "project.create",
     ProjectVisibility = "project.visibility",
+    ProjectDataRate = "project.data_rate",
     ProjectPublish = "project.publish",
     ProjectPromote = "project.promote",
     ProjectDelete = "project.delete",

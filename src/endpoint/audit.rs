@@ -106,6 +106,7 @@ impl AuditDraft {
             self.tool_kind = types.iter().find(|t| &t.name == name).map(|t| match t.kind {
                 Kind::Interactive => "interactive",
                 Kind::Http => "http",
+                Kind::Code => "code",
             });
         }
     }

@@ -55,7 +55,20 @@ pub(super) fn check_document(
     match doc.get("kind").and_then(Value::as_str) {
         Some("interactive") => check_interactive(doc, out),
         Some("http") => check_http(doc, opts, out),
+        Some("code") => check_code(doc, out),
         _ => {}
+    }
+}
+
+/// The kind-specific members a Type must not carry (`a_kind`: "an http").
+fn refuse_others(doc: &Map<String, Value>, a_kind: &str, others: &[&str], out: &mut Vec<Problem>) {
+    for other in others {
+        if present(doc.get(*other)) {
+            out.push(Problem::new(
+                format!("/{other}"),
+                format!("{a_kind} Type must not have {other} (leave it out or set it to null)"),
+            ));
+        }
     }
 }
 
@@ -131,9 +144,7 @@ fn check_interactive(doc: &Map<String, Value>, out: &mut Vec<Problem>) {
         }
         Some(_) => {}
     }
-    if present(doc.get("http")) {
-        out.push(Problem::new("/http", "an interactive Type must not have http (leave it out or set it to null)"));
-    }
+    refuse_others(doc, "an interactive", &["http", "code"], out);
 }
 
 fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<Problem>) {
@@ -157,9 +168,14 @@ fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<
         }
         Some(_) => {}
     }
-    if present(doc.get("ui")) {
-        out.push(Problem::new("/ui", "an http Type must not have ui (leave it out or set it to null)"));
+    refuse_others(doc, "an http", &["ui", "code"], out);
+}
+
+fn check_code(doc: &Map<String, Value>, out: &mut Vec<Problem>) {
+    if !present(doc.get("code")) {
+        out.push(Problem::new("/code", "a code Type needs code.source"));
     }
+    refuse_others(doc, "a code", &["ui", "http"], out);
 }
 
 /// The upstream must pass the one outbound guard (`outbound::guard`), the

@@ -38,12 +38,19 @@ pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Opt
         Kind::Http => {
             let answer = match &inv.doc.http {
                 None => Err(Failure::Unavailable("the Type has no http section".into())),
-                Some(spec) => match gather(inv, call, http::secret_names(spec)).await {
-                    Ok(data) => http::run(inv.ctx, spec, &data).await,
+                Some(spec) => match gather(inv, call, spec.secret_names()).await {
+                    Ok(data) => http::run(spec, &data).await,
                     Err(failure) => Err(failure),
                 },
             };
             result::outcome(&call.tool, DataKind::Http, answer, inv.validate)
+        }
+        // ---- datacode: the `code` kind's arm (one arm; replace this placeholder with
+        // `gather(inv, call, <the handler's secret names>)` + `code::run(inv.ctx, spec, &data)`,
+        // then `result::outcome(&call.tool, DataKind::Code, outcome.result, inv.validate)`).
+        Kind::Code => {
+            let failure = Failure::Unavailable("the code runtime is not part of this build".into());
+            (failure.to_result(&call.tool.name), Some(failure.error_code(DataKind::Code)))
         }
     }
 }

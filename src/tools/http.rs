@@ -13,11 +13,10 @@
 use serde_json::Value;
 
 use super::result::{parse_body, Failure};
-use super::signature::{self, REQUEST_ID_HEADER, SIGNATURE_HEADER};
+use super::signature;
 use super::DataCall;
-use crate::http::context::Ctx;
 use crate::outbound::fetch::{fetch, Outbound};
-use crate::outbound::guard::Policy;
+use crate::outbound::guard::{self, Policy};
 use crate::outbound::{FetchError, Limits};
 use crate::projects::types::HttpSpec;
 use std::time::Duration;
@@ -27,40 +26,24 @@ pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Redirects followed, each re-checked by the guard.
 pub const MAX_REDIRECTS: u8 = 3;
 
-/// The secret names the Type uses: the signing secret first, then header secrets.
-pub fn secret_names(spec: &HttpSpec) -> Vec<String> {
-    spec.secret.iter().cloned().collect()
-}
-
 /// Runs one call; `Ok` is the decoded JSON answer of a 2xx.
-pub async fn run(_ctx: &Ctx, spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
+pub async fn run(spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
     let timeout_ms = spec.timeout_ms_or_default();
-    let channel = match call.caller.channel {
-        super::Channel::Draft => "draft",
-        super::Channel::Production => "production",
-    };
-    let secret_name = spec.secret.clone().unwrap_or_default();
-    let Some(secret) = call.secrets.get(&secret_name) else {
-        return Err(Failure::SecretMissing { name: secret_name, channel });
-    };
+    let url = guard::check(&spec.url, Policy { allow_loopback: call.allow_loopback })
+        .map_err(|r| Failure::Refused(format!("the URL {r}")))?;
+    // MERGE-POINT (datasecrets' outbound::allowlist): refuse a host outside the org allowlist.
+    let _ = (&url, &call.upstream_hosts);
     let body = signature::envelope(call);
     let now = (worker::Date::now().as_millis() / 1000) as u64;
-    let mut req =
-        Outbound { method: "POST".into(), url: spec.url.clone(), headers: Vec::new(), body: Some(body.clone()) };
-    for (name, value) in spec.headers.iter().flatten() {
-        req = req.header(name, value);
-    }
-    req = req
-        .header("Content-Type", "application/json")
-        .header(SIGNATURE_HEADER, &signature::header_value(secret, now, &body))
-        .header(REQUEST_ID_HEADER, &call.request_id);
+    let headers = signature::request_headers(spec, call, now, &body)?;
+    let req = Outbound { method: "POST".into(), url: spec.url.clone(), headers, body: Some(body) };
     let limits = Limits {
         deadline: Duration::from_millis(timeout_ms),
         max_bytes: MAX_ANSWER_BYTES,
         max_redirects: MAX_REDIRECTS,
     };
     let fetched = fetch(req, limits, Policy { allow_loopback: call.allow_loopback }).await.map_err(|e| {
-        worker::console_log!("data tool {}: {}", call.tool, e.log_detail());
+        worker::console_log!("data tool {} ({}): {}", call.tool, call.request_id, e.log_detail());
         from_fetch_error(e, timeout_ms)
     })?;
     if !(200..300).contains(&fetched.status) {
