@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub mod allowlist;
 pub mod guard;
 
 #[cfg(target_arch = "wasm32")]
