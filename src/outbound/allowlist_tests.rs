@@ -99,7 +99,8 @@ fn allows_matches_host_exactly_and_port_when_given() {
 
 #[test]
 fn intersection_narrows_a_code_types_hosts() {
-    let own: Vec<String> = ["api.example.com", "pay.example.com", "x.example.com:8443", "bad/"].map(String::from).to_vec();
+    let own: Vec<String> =
+        ["api.example.com", "pay.example.com", "x.example.com:8443", "bad/"].map(String::from).to_vec();
     assert_eq!(intersect(None, &own), ["api.example.com", "pay.example.com", "x.example.com:8443"]);
     let org: Vec<String> = ["api.example.com", "pay.example.com:8443", "x.example.com:9000"].map(String::from).to_vec();
     assert_eq!(intersect(Some(&org), &own), ["api.example.com", "pay.example.com:8443"]);

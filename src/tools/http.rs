@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::result::{parse_body, Failure};
 use super::signature;
 use super::DataCall;
-use crate::outbound::fetch::{fetch, Outbound};
-use crate::outbound::guard::{self, Policy};
+use crate::outbound::fetch::{fetch_within, Outbound};
+use crate::outbound::guard::Policy;
 use crate::outbound::{FetchError, Limits};
 use crate::projects::types::HttpSpec;
 use std::time::Duration;
@@ -29,10 +29,6 @@ pub const MAX_REDIRECTS: u8 = 3;
 /// Runs one call; `Ok` is the decoded JSON answer of a 2xx.
 pub async fn run(spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
     let timeout_ms = spec.timeout_ms_or_default();
-    let url = guard::check(&spec.url, Policy { allow_loopback: call.allow_loopback })
-        .map_err(|r| Failure::Refused(format!("the URL {r}")))?;
-    // MERGE-POINT (datasecrets' outbound::allowlist): refuse a host outside the org allowlist.
-    let _ = (&url, &call.upstream_hosts);
     let body = signature::envelope(call);
     let now = (worker::Date::now().as_millis() / 1000) as u64;
     let headers = signature::request_headers(spec, call, now, &body)?;
@@ -42,7 +38,8 @@ pub async fn run(spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
         max_bytes: MAX_ANSWER_BYTES,
         max_redirects: MAX_REDIRECTS,
     };
-    let fetched = fetch(req, limits, Policy { allow_loopback: call.allow_loopback }).await.map_err(|e| {
+    let policy = Policy { allow_loopback: call.allow_loopback };
+    let fetched = fetch_within(req, limits, policy, call.upstream_hosts.as_deref()).await.map_err(|e| {
         worker::console_log!("data tool {} ({}): {}", call.tool, call.request_id, e.log_detail());
         from_fetch_error(e, timeout_ms)
     })?;
@@ -56,7 +53,10 @@ fn from_fetch_error(e: FetchError, timeout_ms: u64) -> Failure {
     match e {
         FetchError::Timeout(_) => Failure::Timeout { limit_ms: timeout_ms },
         FetchError::TooLarge(n) => Failure::TooLarge { limit_bytes: n },
-        FetchError::Refused(_) | FetchError::RedirectRefused(_) => Failure::Refused(e.public_reason()),
+        FetchError::Refused(_)
+        | FetchError::RedirectRefused(_)
+        | FetchError::HostNotAllowed
+        | FetchError::RedirectNotAllowed => Failure::Refused(e.public_reason()),
         other => Failure::Unreachable(other.public_reason()),
     }
 }

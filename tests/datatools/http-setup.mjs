@@ -55,7 +55,9 @@ export async function startUpstream({ secret = 'whsec_test_secret' } = {}) {
       let body = null;
       try { body = JSON.parse(raw.toString('utf8')); } catch { /* not JSON */ }
       const url = new URL(req.url, 'http://x');
-      const verified = verify(up.secret, req.headers['dockyard-signature'], raw);
+      // `up.secret` may be a function of the body (a secret per channel).
+      const secretNow = typeof up.secret === 'function' ? up.secret(body) : up.secret;
+      const verified = verify(secretNow, req.headers['dockyard-signature'], raw);
       requests.push({ path: url.pathname, method: req.method, headers: req.headers, raw, body, verified });
       route(url, req, res, body, verified);
     });
