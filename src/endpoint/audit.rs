@@ -74,6 +74,21 @@ impl AuditDraft {
         self.grant_id = Some(claims.grant_id.clone());
     }
 
+    /// The request id (`Dockyard-Request-Id`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The verified caller's user id, if any.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The verified caller's OAuth client, if any.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
     /// Why the request was refused (or a more precise tool outcome).
     pub fn because(&mut self, code: ErrorCode) {
         self.hint.code = Some(code);

@@ -118,6 +118,11 @@ impl Body {
         v
     }
 
+    /// An optional value of any JSON type (the caller checks it).
+    pub fn opt_value(&mut self, field: &str) -> Option<Value> {
+        self.take(field)
+    }
+
     /// An optional JSON object (its fields are the caller's to check).
     pub fn opt_object(&mut self, field: &str) -> Option<Map<String, Value>> {
         match self.take(field)? {

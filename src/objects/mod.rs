@@ -3,6 +3,7 @@
 //! one-request-at-a-time execution gives.
 
 pub mod hub_api;
+pub mod hub_data;
 pub mod hub_grants;
 pub mod hub_oauth;
 pub mod hub_release;

@@ -23,7 +23,7 @@
 
 use super::hub_api::{Draft, EndpointView, HubProject};
 use super::listeners::{ListenSpec, Listeners};
-use super::{hub_grants, hub_oauth, hub_release, hub_secrets};
+use super::{hub_data, hub_grants, hub_oauth, hub_release, hub_secrets};
 use crate::oauth::grants::{HubAccess, MemberAccess};
 use crate::oauth::resource::Resource;
 use crate::projects::limits;
@@ -342,6 +342,10 @@ impl DurableObject for ProjectHub {
                 }
                 Ok(answer)
             }
+            p if p.starts_with("/data/") => match hub_data::handle(&self.sql(), &self.env, p, &cmd).await {
+                Some(result) => result,
+                None => refuse(404, "not_found", format!("unknown hub command {path}")),
+            },
             p if p.starts_with("/production/") => match hub_release::handle(&self.sql(), p, &cmd) {
                 Some(result) => result,
                 None => refuse(404, "not_found", format!("unknown hub command {path}")),

@@ -174,7 +174,8 @@ fn output_schema_means_conforming_structured_content_and_a_text_block() {
     assert_eq!(res["isError"], true);
 
     let c = call(&f, json!({"name": "quote", "arguments": {"sku": "Y"}}));
-    let empty = crate::mcp::ToolResult { content_text: "done".into(), structured: None, is_error: false };
+    let empty =
+        crate::mcp::ToolResult { content_text: "done".into(), structured: None, is_error: false, ..Default::default() };
     let res = result(&finish_tool_call(c, empty));
     assert_eq!(res["isError"], true, "no structuredContent despite an outputSchema");
 }
