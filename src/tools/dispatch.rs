@@ -85,7 +85,11 @@ async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Vec<String>) -> Re
     })
 }
 
-/// The org's upstream allowlist (datasecrets' `store::orgs::upstream_hosts`).
-async fn org_upstream_hosts(_inv: &Invocation<'_>) -> Result<Option<Vec<String>>, Failure> {
-    Ok(None)
+/// The org's upstream allowlist (`store::orgs`, read from D1 on every data
+/// call so a change takes effect on the next one).
+async fn org_upstream_hosts(inv: &Invocation<'_>) -> Result<Option<Vec<String>>, Failure> {
+    crate::store::orgs::upstream_hosts_by_slug(&inv.ctx.db, &inv.caller.org).await.map_err(|e| {
+        worker::console_error!("data tool: org upstream_hosts read failed: {e:?}");
+        Failure::Internal
+    })
 }
