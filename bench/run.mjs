@@ -325,6 +325,7 @@ out.push('\nTargets:\n');
 out.push(targetTable(targetRows));
 out.push(`\nPhases (s): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${Math.round((performance.now() - started) / 1000)} s.`);
 console.log(out.join('\n'));
+console.log(await (await import('./datatools-http.mjs')).httpOverheadSection({ smoke })); // data tools: http overhead
 
 const anyOkMissing = LIVE.filter((s) => !(results[s.id]?.ok > 0));
 const resultsDir = join(ROOT, 'bench', 'results');

@@ -134,6 +134,58 @@ export async function seedDemo({ server, publicUrl, password, bootstrapSecret, e
   };
 }
 
+/** The data-tools demo project (`acme/data`): public, published, no UI. */
+export const DATA_DEMO = { project: 'data', secret: 'SIGNING' };
+
+/** `order_status`: an http Type calling the demo backend (scripts/demo-upstream.mjs). */
+export function orderStatusType(upstreamUrl) {
+  return {
+    name: 'order_status',
+    title: 'Order status',
+    description: 'Looks up an order in the shop backend: its status, carrier and ETA. Known orders: A-1001, A-1002, A-1003.',
+    kind: 'http',
+    input_schema: {
+      type: 'object',
+      properties: { order_id: { type: 'string', description: 'The order number, e.g. A-1001' } },
+      required: ['order_id'],
+      additionalProperties: false,
+    },
+    annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+    scopes: [],
+    http: { url: `${upstreamUrl}/orders/status`, secret: DATA_DEMO.secret, timeout_ms: 5000 },
+  };
+}
+
+/**
+ * Seeds `acme/data` with the data tools (idempotently, like `seedDemo`; it
+ * runs after it, signed in the same way): the project secret the backend
+ * verifies (set on every run, the same value), the http Type, the first
+ * publish, public.
+ */
+export async function seedDataDemo({ server, publicUrl, password, email = DEMO.email, upstreamUrl, upstreamSecret }) {
+  const { call, expect, signIn } = api(server, publicUrl);
+  const login = await call('POST', '/api/v1/login', { email, password });
+  if (login.status !== 200) throw new Error(`seed: login failed (${login.status})`);
+  signIn(login.res.headers.get('set-cookie').split(';')[0]);
+  const seeded = [];
+  const P = `/api/v1/orgs/${DEMO.org}/projects/${DATA_DEMO.project}`;
+  if ((await expect('POST', `/api/v1/orgs/${DEMO.org}/projects`, { slug: DATA_DEMO.project, name: 'Data tools demo' }, [201, 409])).status === 201) {
+    seeded.push(`project ${DEMO.org}/${DATA_DEMO.project}`);
+  }
+  await expect('PUT', `${P}/secrets/${DATA_DEMO.secret}`, { value: upstreamSecret }, [200, 201, 204]);
+  const types = [orderStatusType(upstreamUrl)];
+  // ---- datacode: the demo `code` tool (e.g. a unit converter) goes here: push its Type onto `types`.
+  const versions = (await expect('GET', `${P}/versions`, undefined, [200])).body.versions;
+  if (versions.length === 0) {
+    const have = new Set((await expect('GET', `${P}/draft`, undefined, [200])).body.types.map((t) => t.name));
+    for (const doc of types) if (!have.has(doc.name)) await expect('PUT', `${P}/draft/types/${doc.name}`, doc, [201]);
+    await expect('POST', `${P}/publish`, { version: '1.0.0', notes: 'Data tools demo' }, [201]);
+    await expect('PATCH', P, { visibility: 'public' }, [200]);
+    seeded.push(`release 1.0.0 of ${DATA_DEMO.project} (${types.map((t) => t.name).join(', ')}), public`);
+  }
+  return { seeded, dataUrl: `${publicUrl}/${DEMO.org}/${DATA_DEMO.project}`, dataTools: types.map((t) => t.name) };
+}
+
 /** The banner `npm run dev` prints. */
 export function banner(s) {
   const production = s.productionTools === null
@@ -195,4 +247,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await waitForServer(server, Number(process.env.DEV_SERVER_PID) || null);
   const summary = await seedDemo({ server, publicUrl, password: vars.SEED_OWNER_PASSWORD, bootstrapSecret: vars.BOOTSTRAP_SECRET });
   console.log(banner(summary));
+  if (process.env.DEMO_UPSTREAM_URL) {
+    const { demoUpstreamSecret } = await import('./demo-upstream.mjs');
+    const data = await seedDataDemo({
+      server, publicUrl, password: vars.SEED_OWNER_PASSWORD,
+      upstreamUrl: process.env.DEMO_UPSTREAM_URL, upstreamSecret: demoUpstreamSecret(vars.SECRETS_KEY),
+    });
+    console.log(`  Data tools endpoint  ${data.dataUrl}\n                       public; tools: ${data.dataTools.join(', ')} `
+      + `(backend ${process.env.DEMO_UPSTREAM_URL}, signed calls)\n`);
+  }
 }

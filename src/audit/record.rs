@@ -308,6 +308,7 @@ macro_rules! actions {
 actions! {
     ProjectCreate = "project.create",
     ProjectVisibility = "project.visibility",
+    ProjectDataRate = "project.data_rate",
     ProjectPublish = "project.publish",
     ProjectPromote = "project.promote",
     ProjectDelete = "project.delete",
@@ -327,6 +328,7 @@ actions! {
     AuditSettings = "audit.settings",
     SecretSet = "secret.set",
     SecretDelete = "secret.delete",
+    OrgUpstreamHosts = "org.upstream_hosts",
 }
 
 impl Action {

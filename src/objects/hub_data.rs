@@ -17,11 +17,11 @@
 //! Keys: `data_rate_window` (`{start, count}`, unix seconds) and
 //! `data_tool_rate_per_minute` (absent = the default, 60).
 
+use super::hub_secrets;
 use super::project_hub::{read_meta, write_meta};
 use crate::tools::limits::{self, Window};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use worker::{Response, Result, SqlStorage, State};
+use worker::{Env, Response, Result, SqlStorage};
 
 const WINDOW_KEY: &str = "data_rate_window";
 const LIMIT_KEY: &str = "data_tool_rate_per_minute";
@@ -65,32 +65,29 @@ pub fn count(sql: &SqlStorage, cmd: &Value) -> Result<std::result::Result<(), Va
 }
 
 /// `/data/call` and `/data/settings`; `None` for other paths.
-pub async fn handle(state: &State, path: &str, cmd: &Value) -> Option<Result<Response>> {
-    let sql = state.storage().sql();
+pub async fn handle(sql: &SqlStorage, env: &Env, path: &str, cmd: &Value) -> Option<Result<Response>> {
     match path {
-        "/data/settings" => Some(settings(&sql, cmd)),
-        "/data/call" => Some(call(state, &sql, cmd).await),
+        "/data/settings" => Some(settings(sql, cmd)),
+        "/data/call" => Some(call(sql, env, cmd).await),
         _ => None,
     }
 }
 
-async fn call(state: &State, sql: &SqlStorage, cmd: &Value) -> Result<Response> {
+async fn call(sql: &SqlStorage, env: &Env, cmd: &Value) -> Result<Response> {
     if let Err(refusal) = count(sql, cmd)? {
         return reply(refusal);
     }
-    let channel = cmd["channel"].as_str().unwrap_or("draft");
+    let channel = if cmd["channel"].as_str() == Some("production") { "production" } else { "draft" };
     // A code handler gets every secret of the channel (`all_secrets`).
     let names: Vec<String> = if cmd["all_secrets"] == true {
-        super::hub_secrets::names_in(sql, channel)?
+        hub_secrets::names_in(sql, channel)?
     } else {
         serde_json::from_value(cmd["secrets"].clone()).unwrap_or_default()
     };
-    let secrets = secret_values(state, channel, &names).await?;
-    reply(json!({ "allowed": true, "secrets": secrets }))
-}
-
-/// The plaintext of `names` in `channel` (datasecrets' `hub_secrets`).
-async fn secret_values(_state: &State, _channel: &str, _names: &[String]) -> Result<BTreeMap<String, String>> {
-    // Until `hub_secrets::values_for` lands, no secret has a value.
-    Ok(BTreeMap::new())
+    let now = cmd["now"].as_i64().unwrap_or(0);
+    match hub_secrets::values_for(sql, env, channel, &names, now).await {
+        Ok(secrets) => reply(json!({ "allowed": true, "secrets": secrets })),
+        // A value that does not open must not let the call run unsigned.
+        Err(e) => Err(worker::Error::RustError(format!("data call secrets: {e}"))),
+    }
 }

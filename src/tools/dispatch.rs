@@ -40,8 +40,8 @@ pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Opt
         Kind::Http => {
             let answer = match &inv.doc.http {
                 None => Err(Failure::Unavailable("the Type has no http section".into())),
-                Some(spec) => match gather(inv, call, Some(http::secret_names(spec))).await {
-                    Ok(data) => http::run(inv.ctx, spec, &data).await,
+                Some(spec) => match gather(inv, call, Some(spec.secret_names())).await {
+                    Ok(data) => http::run(spec, &data).await,
                     Err(failure) => Err(failure),
                 },
             };
@@ -68,8 +68,8 @@ pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Opt
 }
 
 /// The one hub hop of a data-tool call: counts the rate window and returns
-/// the secrets the Type names; plus the org allowlist.
-/// `names`: the secrets the Type names; `None`: all of the channel's.
+/// the secrets the Type names (`None`: all of the channel's, for a code
+/// handler's `env.secrets`); plus the org allowlist.
 async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Option<Vec<String>>) -> Result<DataCall, Failure> {
     let channel = match inv.caller.channel {
         super::Channel::Draft => "draft",
@@ -98,7 +98,11 @@ async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Option<Vec<String>
     })
 }
 
-/// The org's upstream allowlist (datasecrets' `store::orgs::upstream_hosts`).
-async fn org_upstream_hosts(_inv: &Invocation<'_>) -> Result<Option<Vec<String>>, Failure> {
-    Ok(None)
+/// The org's upstream allowlist (`store::orgs`, read from D1 on every data
+/// call so a change takes effect on the next one).
+async fn org_upstream_hosts(inv: &Invocation<'_>) -> Result<Option<Vec<String>>, Failure> {
+    crate::store::orgs::upstream_hosts_by_slug(&inv.ctx.db, &inv.caller.org).await.map_err(|e| {
+        worker::console_error!("data tool: org upstream_hosts read failed: {e:?}");
+        Failure::Internal
+    })
 }

@@ -13,10 +13,9 @@
 use serde_json::Value;
 
 use super::result::{parse_body, Failure};
-use super::signature::{self, REQUEST_ID_HEADER, SIGNATURE_HEADER};
+use super::signature;
 use super::DataCall;
-use crate::http::context::Ctx;
-use crate::outbound::fetch::{fetch, Outbound};
+use crate::outbound::fetch::{fetch_within, Outbound};
 use crate::outbound::guard::Policy;
 use crate::outbound::{FetchError, Limits};
 use crate::projects::types::HttpSpec;
@@ -27,47 +26,21 @@ pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Redirects followed, each re-checked by the guard.
 pub const MAX_REDIRECTS: u8 = 3;
 
-/// The secret names the Type uses: the signing secret first, then header secrets.
-pub fn secret_names(spec: &HttpSpec) -> Vec<String> {
-    spec.secret_names()
-}
-
 /// Runs one call; `Ok` is the decoded JSON answer of a 2xx.
-pub async fn run(_ctx: &Ctx, spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
+pub async fn run(spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
     let timeout_ms = spec.timeout_ms_or_default();
-    let channel = match call.caller.channel {
-        super::Channel::Draft => "draft",
-        super::Channel::Production => "production",
-    };
-    let secret_name = spec.secret.clone();
-    let Some(secret) = call.secrets.get(&secret_name) else {
-        return Err(Failure::SecretMissing { name: secret_name, channel });
-    };
     let body = signature::envelope(call);
     let now = (worker::Date::now().as_millis() / 1000) as u64;
-    let mut req =
-        Outbound { method: "POST".into(), url: spec.url.clone(), headers: Vec::new(), body: Some(body.clone()) };
-    for (name, value) in spec.headers.iter().flatten() {
-        let value = match value {
-            crate::projects::types::HeaderValue::Plain(v) => v.clone(),
-            crate::projects::types::HeaderValue::Secret { secret, prefix } => match call.secrets.get(secret) {
-                Some(v) => format!("{prefix}{v}"),
-                None => return Err(Failure::SecretMissing { name: secret.clone(), channel }),
-            },
-        };
-        req = req.header(name, &value);
-    }
-    req = req
-        .header("Content-Type", "application/json")
-        .header(SIGNATURE_HEADER, &signature::header_value(secret, now, &body))
-        .header(REQUEST_ID_HEADER, &call.request_id);
+    let headers = signature::request_headers(spec, call, now, &body)?;
+    let req = Outbound { method: "POST".into(), url: spec.url.clone(), headers, body: Some(body) };
     let limits = Limits {
         deadline: Duration::from_millis(timeout_ms),
         max_bytes: MAX_ANSWER_BYTES,
         max_redirects: MAX_REDIRECTS,
     };
-    let fetched = fetch(req, limits, Policy { allow_loopback: call.allow_loopback }).await.map_err(|e| {
-        worker::console_log!("data tool {}: {}", call.tool, e.log_detail());
+    let policy = Policy { allow_loopback: call.allow_loopback };
+    let fetched = fetch_within(req, limits, policy, call.upstream_hosts.as_deref()).await.map_err(|e| {
+        worker::console_log!("data tool {} ({}): {}", call.tool, call.request_id, e.log_detail());
         from_fetch_error(e, timeout_ms)
     })?;
     if !(200..300).contains(&fetched.status) {
@@ -80,7 +53,10 @@ fn from_fetch_error(e: FetchError, timeout_ms: u64) -> Failure {
     match e {
         FetchError::Timeout(_) => Failure::Timeout { limit_ms: timeout_ms },
         FetchError::TooLarge(n) => Failure::TooLarge { limit_bytes: n },
-        FetchError::Refused(_) | FetchError::RedirectRefused(_) => Failure::Refused(e.public_reason()),
+        FetchError::Refused(_)
+        | FetchError::RedirectRefused(_)
+        | FetchError::HostNotAllowed
+        | FetchError::RedirectNotAllowed => Failure::Refused(e.public_reason()),
         other => Failure::Unreachable(other.public_reason()),
     }
 }

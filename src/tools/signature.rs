@@ -12,8 +12,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Caller, DataCall};
+use super::result::Failure;
+use super::{Caller, Channel, DataCall};
 use crate::crypto::{hex_encode, hmac_sha256};
+use crate::projects::types::{HeaderValue, HttpSpec};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Dockyard-Signature";
@@ -42,10 +44,46 @@ pub fn header_value(secret: &str, unix: u64, body: &[u8]) -> String {
     format!("t={unix},v1={}", hex_encode(&hmac_sha256(secret.as_bytes(), &signed)))
 }
 
+/// The request headers of one call, in order: the Type's static headers
+/// (a secret-backed one resolved from `secrets`, its prefix first), then
+/// `Content-Type`, `Dockyard-Signature` and `Dockyard-Request-Id`, which a
+/// static header of the same name cannot replace. A secret without a value
+/// in this channel is [`Failure::SecretMissing`] naming it (the signing
+/// secret first).
+pub fn request_headers(
+    spec: &HttpSpec,
+    call: &DataCall,
+    unix: u64,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Failure> {
+    let channel = match call.caller.channel {
+        Channel::Draft => "draft",
+        Channel::Production => "production",
+    };
+    let value_of =
+        |name: &str| call.secrets.get(name).ok_or_else(|| Failure::SecretMissing { name: name.to_string(), channel });
+    let signing = value_of(&spec.secret)?;
+    let ours = ["content-type", "dockyard-signature", "dockyard-request-id"];
+    let mut headers = Vec::new();
+    for (name, value) in spec.headers.iter().flatten() {
+        if ours.contains(&name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let value = match value {
+            HeaderValue::Plain(v) => v.clone(),
+            HeaderValue::Secret { secret, prefix } => format!("{prefix}{}", value_of(secret)?),
+        };
+        headers.push((name.clone(), value));
+    }
+    headers.push(("Content-Type".into(), "application/json".into()));
+    headers.push((SIGNATURE_HEADER.into(), header_value(signing, unix, body)));
+    headers.push((REQUEST_ID_HEADER.into(), call.request_id.clone()));
+    Ok(headers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::Channel;
     use serde_json::json;
     use std::collections::BTreeMap;
 
@@ -87,5 +125,49 @@ mod tests {
         assert_eq!(v, again, "deterministic");
         assert_ne!(v, header_value("whsec_other", 1_700_000_000, br#"{"a":1}"#), "the secret matters");
         assert_ne!(v, header_value("whsec_test", 1_700_000_001, br#"{"a":1}"#), "the time is signed");
+    }
+
+    fn spec(headers: serde_json::Value) -> HttpSpec {
+        serde_json::from_value(json!({"url": "https://api.example.com/x", "secret": "SIGNING", "headers": headers}))
+            .unwrap()
+    }
+
+    #[test]
+    fn headers_resolve_secrets_and_keep_ours_last() {
+        let mut c = call();
+        c.secrets.insert("SIGNING".into(), "whsec_test".into());
+        c.secrets.insert("API_KEY".into(), "k-123".into());
+        let s = spec(json!({
+            "X-Tenant": "acme",
+            "Authorization": {"secret": "API_KEY", "prefix": "Bearer "},
+            "X-Raw": {"secret": "API_KEY"},
+            "dockyard-signature": "forged",
+        }));
+        let h = request_headers(&s, &c, 1_700_000_000, b"{}").unwrap();
+        let names: Vec<&str> = h.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Authorization", "X-Raw", "X-Tenant", "Content-Type", "Dockyard-Signature", "Dockyard-Request-Id"]
+        );
+        assert_eq!(h[0].1, "Bearer k-123");
+        assert_eq!(h[1].1, "k-123");
+        assert_eq!(h[4].1, header_value("whsec_test", 1_700_000_000, b"{}"));
+        assert_eq!(h[5].1, "req_abc");
+    }
+
+    #[test]
+    fn a_missing_secret_is_named_signing_first() {
+        let mut c = call();
+        let s = spec(json!({"Authorization": {"secret": "API_KEY", "prefix": "Bearer "}}));
+        assert_eq!(
+            request_headers(&s, &c, 1, b""),
+            Err(Failure::SecretMissing { name: "SIGNING".into(), channel: "draft" })
+        );
+        c.secrets.insert("SIGNING".into(), "x".into());
+        c.caller.channel = Channel::Production;
+        assert_eq!(
+            request_headers(&s, &c, 1, b""),
+            Err(Failure::SecretMissing { name: "API_KEY".into(), channel: "production" })
+        );
     }
 }
