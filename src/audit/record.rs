@@ -328,6 +328,7 @@ actions! {
     AuditSettings = "audit.settings",
     SecretSet = "secret.set",
     SecretDelete = "secret.delete",
+    OrgUpstreamHosts = "org.upstream_hosts",
 }
 
 impl Action {

@@ -63,6 +63,13 @@ impl Body {
         }
     }
 
+    /// Whether `field` is present and explicitly `null` (marks it seen):
+    /// for PATCH fields where `null` clears a setting and absence keeps it.
+    pub fn is_null(&mut self, field: &str) -> bool {
+        self.seen.insert(field.to_string());
+        matches!(self.map.get(field), Some(Value::Null))
+    }
+
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }

@@ -276,7 +276,19 @@ impl DurableObject for ProjectHub {
                 self.migrated.set(false);
                 reply(200, json!({ "revoked": revoked }))
             }
-            "/draft/get" => reply(200, json!(self.draft()?)),
+            "/draft/get" => {
+                let mut answer = json!(self.draft()?);
+                // The Type save checks named secrets against these, in this one hop.
+                if cmd["with_secret_names"].as_bool() == Some(true) {
+                    let (draft, production) = hub_secrets::names(&self.sql()).map_err(Error::RustError)?;
+                    answer["secret_names"] = json!({ "draft": draft, "production": production });
+                }
+                reply(200, answer)
+            }
+            p if p.starts_with("/secrets/") => match hub_secrets::handle(&self.sql(), &self.env, p, &cmd).await {
+                Some(result) => result,
+                None => refuse(404, "not_found", format!("unknown hub command {path}")),
+            },
             "/draft/put-type" => {
                 if let Some(r) = self.stale(&cmd)? {
                     return Ok(r);

@@ -15,7 +15,7 @@
 //! Dockyard never fetches a schema.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -166,12 +166,19 @@ impl CodeSpec {
     }
 }
 
-/// Settings that change what validation accepts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Settings and project facts that change what validation accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValidationOptions {
     /// `ALLOW_LOOPBACK_UPSTREAMS`: lets `http.url` point at localhost,
-    /// 127.0.0.0/8 or `[::1]` (and use plain `http://` there). Dev/tests only.
+    /// 127.0.0.0/8 or `[::1]` (and use plain `http://` there), and
+    /// `code.allowed_hosts` list loopback. Dev/tests only.
     pub allow_loopback_upstreams: bool,
+    /// The names of the project's secrets that have a value in either
+    /// channel; `None` skips the "secret exists" check (pure tests of other
+    /// rules). The Type save always passes them.
+    pub secret_names: Option<BTreeSet<String>>,
+    /// The org's `upstream_hosts` (`None`: no org allowlist).
+    pub upstream_hosts: Option<Vec<String>>,
 }
 
 /// Validates a Type document sent to `PUT .../draft/types/<path_name>`.

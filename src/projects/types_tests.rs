@@ -2,8 +2,10 @@ use serde_json::{json, Value};
 
 use super::*;
 
-const DEV: ValidationOptions = ValidationOptions { allow_loopback_upstreams: true };
-const PROD: ValidationOptions = ValidationOptions { allow_loopback_upstreams: false };
+const DEV: ValidationOptions =
+    ValidationOptions { allow_loopback_upstreams: true, secret_names: None, upstream_hosts: None };
+const PROD: ValidationOptions =
+    ValidationOptions { allow_loopback_upstreams: false, secret_names: None, upstream_hosts: None };
 
 fn interactive() -> Value {
     json!({

@@ -11,3 +11,6 @@ pub mod orgs;
 pub mod pages;
 pub mod projects;
 pub mod releases;
+pub mod secrets;
+pub mod type_save;
+pub mod upstream_hosts;

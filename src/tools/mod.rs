@@ -28,6 +28,8 @@ pub use crate::oauth::grants::Channel;
 
 pub mod limits;
 pub mod result;
+/// Project secret names and values (datasecrets).
+pub mod secrets;
 pub mod signature;
 
 #[cfg(target_arch = "wasm32")]
