@@ -31,6 +31,7 @@ use url::Url;
 use super::result::Failure;
 use super::DataCall;
 use crate::crypto::sha256_hex;
+use crate::outbound::allowlist;
 use crate::outbound::guard::{self, Policy};
 use crate::projects::types::CodeSpec;
 
@@ -81,12 +82,7 @@ pub struct Plan {
 impl Plan {
     pub fn new(spec: &CodeSpec, call: &DataCall) -> Plan {
         let timeout_ms = spec.timeout_ms_or_default();
-        let mut allowed_hosts = match &call.upstream_hosts {
-            Some(org) => allowlist::intersect(org, &spec.allowed_hosts),
-            None => spec.allowed_hosts.iter().map(|h| allowlist::normalize(h)).collect(),
-        };
-        allowed_hosts.sort();
-        allowed_hosts.dedup();
+        let allowed_hosts = allowlist::intersect(call.upstream_hosts.as_deref(), &spec.allowed_hosts);
         let policy = GatewayPolicy { allowed_hosts, allow_loopback: call.allow_loopback, deadline_ms: timeout_ms };
         Plan { id: loader_id(&spec.source, &policy), policy, timeout_ms, cpu_ms: timeout_ms.min(MAX_CPU_MS) }
     }
@@ -222,9 +218,9 @@ pub fn error_line(text: &str) -> Option<u32> {
 /// May a handler's fetch of `raw` leave? The URL to fetch (normalized), or
 /// the refusal the handler sees.
 pub fn gateway_verdict(policy: &GatewayPolicy, raw: &str) -> Result<Url, String> {
-    let url = guard::check(raw, Policy { allow_loopback: policy.allow_loopback })
-        .map_err(|r| format!("the URL {r}"))?;
-    if !allowlist::allows(Some(&policy.allowed_hosts), &url) {
+    let guard_policy = Policy { allow_loopback: policy.allow_loopback };
+    let url = guard::check(raw, guard_policy).map_err(|r| format!("the URL {r}"))?;
+    if !allowlist::allows_with(Some(&policy.allowed_hosts), &url, guard_policy) {
         let host = url.host_str().unwrap_or("");
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         return Err(if policy.allowed_hosts.is_empty() {
@@ -256,43 +252,6 @@ pub fn forwards_request_header(name: &str) -> bool {
 pub fn forwards_response_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     !["content-encoding", "content-length", "transfer-encoding", "connection", "dockyard-refused"].contains(&n.as_str())
-}
-
-/// Host entries (`host` or `host:port`, lower case) until datasecrets'
-/// `outbound::allowlist` lands; then this module goes and its two calls
-/// point there.
-mod allowlist {
-    use url::Url;
-
-    pub fn normalize(entry: &str) -> String {
-        key(entry)
-    }
-
-    fn key(entry: &str) -> String {
-        entry.trim().trim_end_matches('.').to_ascii_lowercase()
-    }
-
-    /// The entries of `type_hosts` that the org list also holds.
-    pub fn intersect(org: &[String], type_hosts: &[String]) -> Vec<String> {
-        let org: Vec<String> = org.iter().map(|e| key(e)).collect();
-        type_hosts.iter().map(|e| key(e)).filter(|e| org.contains(e)).collect()
-    }
-
-    /// Is the URL's host (and port: an entry without one means the
-    /// scheme's default port) in `list`? `None`: no list, all allowed.
-    pub fn allows(list: Option<&[String]>, url: &Url) -> bool {
-        let Some(list) = list else { return true };
-        let Some(host) = url.host_str() else { return false };
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        let port = url.port_or_known_default();
-        let default = url.port().is_none();
-        list.iter().map(|e| key(e)).any(|entry| match entry.rsplit_once(':') {
-            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) => {
-                h == host && port.map(|x| x.to_string()).as_deref() == Some(p)
-            }
-            _ => entry == host && default,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,9 @@ fn the_gateway_allows_only_the_effective_hosts_over_https() {
     assert!(gateway_verdict(&p, "https://API.example.com./v1").is_ok());
     let other = gateway_verdict(&p, "https://evil.example.net/").unwrap_err();
     assert!(other.contains("evil.example.net is not in this tool's allowed hosts (api.example.com)"), "{other}");
-    assert!(gateway_verdict(&p, "https://api.example.com:8443/").is_err(), "another port needs its own entry");
+    let ported = policy(&["api.example.com:8443"], false);
+    assert!(gateway_verdict(&ported, "https://api.example.com:8443/").is_ok());
+    assert!(gateway_verdict(&ported, "https://api.example.com/").is_err(), "an entry with a port allows only that one");
     assert_eq!(gateway_verdict(&p, "http://api.example.com/").unwrap_err(), "the URL must use https");
     assert!(gateway_verdict(&p, "https://user:pw@api.example.com/").unwrap_err().contains("credentials"));
     let empty = gateway_verdict(&policy(&[], false), "https://api.example.com/").unwrap_err();
