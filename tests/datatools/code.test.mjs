@@ -19,6 +19,7 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from
 import { startMcpWorker, ownerOf, uniq, createOrg, createProject, publish } from '../mcp-fixtures.mjs';
 import { getTokens, mcp } from '../oauth-helpers.mjs';
 import { record } from '../audit/setup.mjs';
+import { convertUnitsType } from '../../scripts/seed.mjs';
 
 let w;
 let owner;
@@ -93,6 +94,19 @@ test('a computed answer becomes structuredContent and the same JSON as text', as
   assert.equal(result.isError, undefined, text(result));
   assert.deepEqual(result.structuredContent, { value: 2000, unit: 'm' });
   assert.deepEqual(JSON.parse(result.content[0].text), { value: 2000, unit: 'm' });
+});
+
+test('the demo tool of `npm run dev` (convert_units, scripts/seed.mjs) converts, and refuses an unknown pair', async () => {
+  const doc = convertUnitsType();
+  const r = await owner.put(typePath(doc.name), doc);
+  assert.equal(r.status, 201, r.text);
+  const km = (await call('convert_units', { value: 5, from: 'km', to: 'mi' })).result;
+  assert.deepEqual(km.structuredContent, { value: 3.106856, unit: 'mi', quantity: 'length' });
+  const hot = (await call('convert_units', { value: 100, from: 'C', to: 'F' })).result;
+  assert.deepEqual(hot.structuredContent, { value: 212, unit: 'F', quantity: 'temperature' });
+  const bad = (await call('convert_units', { value: 1, from: 'kg', to: 'km' })).result;
+  assert.equal(bad.isError, true);
+  assert.match(text(bad), /RangeError: cannot convert kg to km/);
 });
 
 test('env carries the org, project, channel and caller; a thrown error and a non-object answer are isError', async () => {
