@@ -63,6 +63,15 @@ const text = (result) => result.content.map((c) => c.text).join('\n');
 before(async () => {
   fixture = createServer((req, res) => {
     hits += 1;
+    const port = fixture.address().port;
+    if (req.url === '/hop') {
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/rates?via=hop` });
+      return res.end();
+    }
+    if (req.url === '/away') {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      return res.end();
+    }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ rate: 1.0936, path: req.url, key: req.headers['x-api-key'] ?? null }));
   });
@@ -164,6 +173,24 @@ test('fetch: an allowed loopback host goes through the gateway; another host is 
   const otherPort = (await call('rates', { url: `http://127.0.0.1:${port + 1}/` })).result.structuredContent;
   assert.match(otherPort.message, /not in this tool's allowed hosts/);
   assert.equal(hits, before + 1, 'no refused request reached anything');
+
+  // A redirect comes back through the gateway: to an allowed host it is
+  // followed, to a refused one the handler sees the refusal.
+  const hop = (await call('rates', { url: `http://127.0.0.1:${port}/hop` })).result.structuredContent;
+  assert.deepEqual(hop, { status: 200, body: { rate: 1.0936, path: '/rates?via=hop', key: 'k-1' } });
+  const away = (await call('rates', { url: `http://127.0.0.1:${port}/away` })).result.structuredContent;
+  assert.equal(away.refused, true, JSON.stringify(away));
+  assert.match(away.message, /fetch refused: the URL/);
+
+  // The org allowlist narrows the Type's hosts (intersection), on the next call.
+  const orgPath = `/api/v1/orgs/${org}`;
+  let p = await owner.patch(orgPath, { upstream_hosts: ['api.example.com'] });
+  assert.equal(p.status, 200, p.text);
+  const narrowed = (await call('rates', { url: `http://127.0.0.1:${port}/rates` })).result.structuredContent;
+  assert.match(narrowed.message ?? '', /effective allowed_hosts is empty/, JSON.stringify(narrowed));
+  p = await owner.patch(orgPath, { upstream_hosts: null });
+  assert.equal(p.status, 200, p.text);
+  assert.equal((await call('rates', { url: `http://127.0.0.1:${port}/rates` })).result.structuredContent.status, 200);
 
   // A refusal the handler does not catch names itself in the isError text.
   await save('careless', 'export default { async run() { const r = await fetch("https://api.example.com/"); return { s: r.status }; } };');
