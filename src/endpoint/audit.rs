@@ -164,7 +164,8 @@ impl AuditDraft {
             result_sha256,
             result_bytes,
         };
-        let payload = crate::audit_io::send::Payload { arguments: facts.arguments, result: outcome.result, logs: self.logs };
+        let payload =
+            crate::audit_io::send::Payload { arguments: facts.arguments, result: outcome.result, logs: self.logs };
         crate::audit_io::send::mcp(ctx, record, payload, self.garbage);
         resp
     }

@@ -226,10 +226,7 @@ pub fn gateway_verdict(policy: &GatewayPolicy, raw: &str) -> Result<Url, String>
         return Err(if policy.allowed_hosts.is_empty() {
             format!("{host}{port} is not allowed: this tool's effective allowed_hosts is empty")
         } else {
-            format!(
-                "{host}{port} is not in this tool's allowed hosts ({})",
-                policy.allowed_hosts.join(", ")
-            )
+            format!("{host}{port} is not in this tool's allowed hosts ({})", policy.allowed_hosts.join(", "))
         });
     }
     Ok(url)

@@ -34,9 +34,13 @@ fn one_isolate_per_source_and_policy_for_both_channels() {
     let production = Plan::new(&s, &call(Channel::Production, None));
     assert_eq!(draft.id, production.id, "one hash serves draft and production");
     assert!(draft.id.starts_with("code-v1-"));
-    let edited = Plan::new(&spec("export default { run() { return {a:1} } }", &["api.example.com"]), &call(Channel::Draft, None));
+    let edited = Plan::new(
+        &spec("export default { run() { return {a:1} } }", &["api.example.com"]),
+        &call(Channel::Draft, None),
+    );
     assert_ne!(edited.id, draft.id, "a changed source is another isolate");
-    let other_hosts = Plan::new(&spec("export default { run() { return {} } }", &["b.example.com"]), &call(Channel::Draft, None));
+    let other_hosts =
+        Plan::new(&spec("export default { run() { return {} } }", &["b.example.com"]), &call(Channel::Draft, None));
     assert_ne!(other_hosts.id, draft.id, "the outbound policy is part of what the isolate holds");
     assert_ne!(trial_id(&s.source), draft.id, "a trial load never shares a call's isolate");
 }
@@ -111,7 +115,8 @@ fn replies_map_to_answers_and_failures() {
     assert_eq!(answer(&ok(None)).unwrap_err(), Failure::NotAnObject);
     let big = format!("\"{}\"", "x".repeat(MAX_ANSWER_BYTES));
     assert_eq!(answer(&ok(Some(&big))).unwrap_err(), Failure::TooLarge { limit_bytes: MAX_ANSWER_BYTES });
-    let threw = Reply { kind: "threw".into(), name: "RangeError".into(), message: "bad unit".into(), ..Default::default() };
+    let threw =
+        Reply { kind: "threw".into(), name: "RangeError".into(), message: "bad unit".into(), ..Default::default() };
     assert_eq!(answer(&threw).unwrap_err(), Failure::HandlerThrew("RangeError: bad unit".into()));
     let no_run = Reply { kind: "no_run".into(), ..Default::default() };
     assert!(matches!(answer(&no_run).unwrap_err(), Failure::HandlerThrew(m) if m.contains("no run(args, env)")));
@@ -133,7 +138,8 @@ fn logs_are_bounded_again_outside_the_sandbox() {
 
 #[test]
 fn load_errors_name_the_line() {
-    let text = "Failed to start Worker:\nUncaught SyntaxError: Unexpected token ';'\n  at file:///bundle/handler.js:2:10";
+    let text =
+        "Failed to start Worker:\nUncaught SyntaxError: Unexpected token ';'\n  at file:///bundle/handler.js:2:10";
     assert_eq!(load_problem(text).unwrap(), "SyntaxError: Unexpected token ';' (line 2)");
     assert_eq!(error_line("at file:///bundle/handler.js:417:3"), Some(417));
     assert_eq!(load_problem("Handler does not export a fetch() function."), None);
@@ -150,7 +156,9 @@ fn gateway_headers() {
     for kept in ["Authorization", "content-type", "X-Api-Key", "Accept"] {
         assert!(forwards_request_header(kept), "{kept}");
     }
-    for dropped in ["Host", "content-length", "CF-Connecting-IP", "x-forwarded-for", "Proxy-Authorization", "Connection"] {
+    for dropped in
+        ["Host", "content-length", "CF-Connecting-IP", "x-forwarded-for", "Proxy-Authorization", "Connection"]
+    {
         assert!(!forwards_request_header(dropped), "{dropped}");
     }
     assert!(forwards_response_header("content-type"));

@@ -35,11 +35,11 @@ pub mod secrets;
 pub mod signature;
 
 #[cfg(target_arch = "wasm32")]
-pub mod dispatch;
-#[cfg(target_arch = "wasm32")]
 pub mod code;
 #[cfg(target_arch = "wasm32")]
 pub mod code_gateway;
+#[cfg(target_arch = "wasm32")]
+pub mod dispatch;
 #[cfg(target_arch = "wasm32")]
 pub mod http;
 
