@@ -16,6 +16,8 @@
 //! - `dispatch` (wasm32): interactive as before, `http` -> `http::run`,
 //!   `code` -> `code::run` (datacode's sandbox);
 //! - `http` (wasm32): the `http` kind over `crate::outbound::fetch`.
+//! - `code` (wasm32), `code_plan` (pure), `code_gateway` (wasm32): the `code`
+//!   kind, a handler in a Dynamic Worker Loader isolate (see `code_plan`).
 //!
 //! Interactive calls and `tools/list` never build a `DataCall`: they pay no
 //! extra hop and never count against the rate window.
