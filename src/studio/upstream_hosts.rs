@@ -20,7 +20,7 @@ use crate::outbound::allowlist::{self, MAX_ENTRIES};
 use crate::outbound::guard::Policy;
 use crate::store::orgs;
 use crate::studio::auth::Caller;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// What a PATCH body says about `upstream_hosts`.
 pub enum Change {
@@ -35,23 +35,36 @@ pub fn take(b: &mut Body, allow_loopback: bool) -> Change {
     if b.is_null("upstream_hosts") {
         return Change::Clear;
     }
-    let Some(raw) = b.opt_string_array("upstream_hosts", MAX_ENTRIES, 260) else { return Change::Keep };
-    match allowlist::parse_list(&raw, Policy { allow_loopback }) {
-        Err(problems) => {
-            for (i, message) in problems {
+    let Some(raw) = b.opt_value("upstream_hosts") else { return Change::Keep };
+    let Value::Array(items) = raw else {
+        b.error("upstream_hosts", "must be an array of hostnames (host or host:port), or null to clear it");
+        return Change::Keep;
+    };
+    if items.len() > MAX_ENTRIES {
+        b.error("upstream_hosts", format!("must have at most {MAX_ENTRIES} entries"));
+        return Change::Keep;
+    }
+    let policy = Policy { allow_loopback };
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let parsed = match item {
+            Value::String(s) => allowlist::parse_entry(s, policy),
+            _ => Err("must be a string".to_string()),
+        };
+        match parsed {
+            Ok(e) if !out.contains(&e.to_string()) => out.push(e.to_string()),
+            Ok(_) => {}
+            Err(message) => {
+                ok = false;
                 b.error(&format!("upstream_hosts[{i}]"), message);
             }
-            Change::Keep
         }
-        Ok(entries) => {
-            let mut out: Vec<String> = Vec::new();
-            for e in entries.iter().map(ToString::to_string) {
-                if !out.contains(&e) {
-                    out.push(e);
-                }
-            }
-            Change::Set(out)
-        }
+    }
+    if ok {
+        Change::Set(out)
+    } else {
+        Change::Keep
     }
 }
 
