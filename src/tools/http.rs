@@ -30,7 +30,7 @@ pub const MAX_REDIRECTS: u8 = 3;
 pub async fn run(spec: &HttpSpec, call: &DataCall) -> Result<Value, Failure> {
     let timeout_ms = spec.timeout_ms_or_default();
     let body = signature::envelope(call);
-    let now = (worker::Date::now().as_millis() / 1000) as u64;
+    let now = worker::Date::now().as_millis() / 1000;
     let headers = signature::request_headers(spec, call, now, &body)?;
     let req = Outbound { method: "POST".into(), url: spec.url.clone(), headers, body: Some(body) };
     let limits = Limits {

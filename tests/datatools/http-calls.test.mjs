@@ -102,7 +102,11 @@ describe('a signed call', () => {
 
   test('a full MCP result is checked and passed through as it came', async () => {
     const { result, requestId } = await callTool(seed.url, 'full_mcp', {});
-    assert.deepEqual(result, MCP_RESULT);
+    // The modern era adds resultType and serverInfo (in _meta, next to the tool's own keys).
+    const { resultType, _meta: { 'io.modelcontextprotocol/serverInfo': serverInfo, ...meta }, ...rest } = result;
+    assert.equal(resultType, 'complete');
+    assert.ok(serverInfo);
+    assert.deepEqual({ ...rest, _meta: meta }, MCP_RESULT);
     assert.equal((await auditRecord(seed.owner, seed.org, requestId)).status, 'ok');
   });
 

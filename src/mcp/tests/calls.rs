@@ -239,3 +239,18 @@ fn ui_resources_list_and_read() {
     let t = result(&f.modern_reply(json!(3), "resources/templates/list", json!({})));
     assert_eq!(t["resourceTemplates"], json!([]));
 }
+
+#[test]
+fn a_passed_through_meta_keeps_its_keys_next_to_server_info() {
+    let f = Fixture::new();
+    let c = call(&f, json!({"name": "fetch_stock", "arguments": {}}));
+    let tr = crate::mcp::ToolResult {
+        blocks: vec![json!({"type": "text", "text": "hi"})],
+        meta: Some(json!({"example.com/trace": "t-1"})),
+        ..Default::default()
+    };
+    let res = result(&finish_tool_call(c, tr));
+    assert_eq!(res["_meta"]["example.com/trace"], "t-1", "the tool's own _meta survives: {res}");
+    assert!(res["_meta"]["io.modelcontextprotocol/serverInfo"].is_object(), "and serverInfo is still there: {res}");
+    assert_eq!(res["content"], json!([{"type": "text", "text": "hi"}]));
+}
