@@ -31,6 +31,9 @@ try {
   const owner = await w.bootstrapOwner();
   const org = await createOrg(owner, uniq('bench'));
   const project = await createProject(owner, org, uniq('code'));
+  // The per-project data-tool rate window (60/min by default) would cap the run.
+  const rate = await owner.patch(`/api/v1/orgs/${org}/projects/${project}`, { data_tool_rate_per_minute: 10000 });
+  if (rate.status !== 200) throw new Error(`rate setting: ${rate.status} ${rate.text}`);
   await putType(owner, org, project, codeType('convert', 'warm'));
   await putType(owner, org, project, interactiveType('card'));
   const url = `${w.url}/${org}/${project}/draft`;

@@ -80,6 +80,9 @@ before(async () => {
   owner = await ownerOf(w);
   org = await createOrg(owner, uniq('code'));
   project = await createProject(owner, org, uniq('tools'));
+  // This suite makes more calls than the default 60 per minute of one project.
+  const rate = await owner.patch(`/api/v1/orgs/${org}/projects/${project}`, { data_tool_rate_per_minute: 10000 });
+  assert.equal(rate.status, 200, rate.text);
   // Publish once so the production endpoint exists (its tokens need it).
   await save('ping', 'export default { async run() { return { pong: true }; } }');
   await publish(owner, org, project);
