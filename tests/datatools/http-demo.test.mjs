@@ -36,7 +36,7 @@ after(async () => {
 });
 
 test('the seed creates acme/data once; order_status answers without an account, signed and verified', async () => {
-  assert.deepEqual(first.dataTools, ['order_status']);
+  assert.deepEqual(first.dataTools, ['order_status', 'convert_units']);
   assert.ok(first.seeded.length >= 2, JSON.stringify(first.seeded));
   assert.deepEqual(second.seeded, [], 'a second run creates nothing');
   const url = `${w.url}/${DEMO.org}/${DATA_DEMO.project}`;
@@ -48,4 +48,7 @@ test('the seed creates acme/data once; order_status answers without an account, 
   const unknown = await callTool(url, 'order_status', { order_id: 'Z-9' });
   assert.equal(unknown.result.isError, true);
   assert.match(textOf(unknown.result), /No order Z-9\. Known orders: A-1001/);
+  // The demo code tool (datacode): a unit converter in the sandbox.
+  const miles = await callTool(url, 'convert_units', { value: 10, from: 'km', to: 'mi' });
+  assert.deepEqual(miles.result.structuredContent, { value: 6.213712, unit: 'mi', quantity: 'length' });
 });
