@@ -17,6 +17,7 @@
 //! Keys: `data_rate_window` (`{start, count}`, unix seconds) and
 //! `data_tool_rate_per_minute` (absent = the default, 60).
 
+use super::hub_api::HubProject;
 use super::hub_secrets;
 use super::project_hub::{read_meta, write_meta};
 use crate::tools::limits::{self, Window};
@@ -81,7 +82,11 @@ async fn call(sql: &SqlStorage, env: &Env, cmd: &Value) -> Result<Response> {
     let channel = if cmd["channel"].as_str() == Some("production") { "production" } else { "draft" };
     let now = cmd["now"].as_i64().unwrap_or(0);
     match hub_secrets::values_for(sql, env, channel, &names, now).await {
-        Ok(secrets) => reply(json!({ "allowed": true, "secrets": secrets })),
+        Ok(secrets) => {
+            // The org id, so the caller reads the org allowlist with one D1 query.
+            let org_id = read_meta::<HubProject>(sql, "project")?.map(|p| p.org_id);
+            reply(json!({ "allowed": true, "secrets": secrets, "org_id": org_id }))
+        }
         // A value that does not open must not let the call run unsigned.
         Err(e) => Err(worker::Error::RustError(format!("data call secrets: {e}"))),
     }

@@ -5,10 +5,14 @@
 //! rules live there and are checked first. What a schema cannot say well is
 //! checked in `type_checks`: the name equals the URL and is unique, the
 //! embedded `input_schema` really compiles as a JSON Schema 2020-12 object
-//! schema without network `$ref`, kind-specific `ui`/`http`, the upstream URL,
-//! byte limits. Both layers run on every document and all their problems are
-//! returned together (422 lists everything), in the order of
-//! `problem::finish` (by JSON Pointer, then message).
+//! schema without network `$ref`, kind-specific `ui`/`http`/`code`, byte
+//! limits; the data kinds' rules (the upstream URL against the SSRF guard and
+//! the org allowlist, header names, secrets that exist, `code.allowed_hosts`)
+//! are in `data_checks`. What needs the runtime (a `code` source's trial load)
+//! runs after these, in the save glue (`studio::type_save`). Every layer runs
+//! on every document and all their problems are returned together (422 lists
+//! everything), in the order of `problem::finish` (by JSON Pointer, then
+//! message).
 //!
 //! Schemas are compiled with Dockyard's own 2020-12 validator
 //! (`crate::schema`), which resolves references only inside the document:

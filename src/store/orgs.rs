@@ -245,17 +245,6 @@ pub async fn upstream_hosts(db: &D1Database, org_id: &str) -> Result<Option<Vec<
     Ok(row.and_then(|r| r.upstream_hosts).map(|raw| serde_json::from_str(&raw).unwrap_or_default()))
 }
 
-/// [`upstream_hosts`] by the org's slug (the data-tool call path holds the
-/// slug); an unknown org has no list.
-pub async fn upstream_hosts_by_slug(db: &D1Database, slug: &str) -> Result<Option<Vec<String>>, ApiError> {
-    #[derive(Deserialize)]
-    struct Row {
-        upstream_hosts: Option<String>,
-    }
-    let row: Option<Row> = first(db, "SELECT upstream_hosts FROM orgs WHERE slug = ?1", &[slug.into()]).await?;
-    Ok(row.and_then(|r| r.upstream_hosts).map(|raw| serde_json::from_str(&raw).unwrap_or_default()))
-}
-
 /// Replaces the org's upstream allowlist (`None` clears it).
 pub async fn set_upstream_hosts(db: &D1Database, org_id: &str, hosts: Option<&[String]>) -> Result<(), ApiError> {
     let text = hosts.map(serde_json::to_string).transpose().map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -80,16 +80,19 @@ async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Vec<String>) -> Re
         caller: inv.caller.clone(),
         request_id: inv.request_id.clone(),
         secrets,
-        upstream_hosts: org_upstream_hosts(inv).await?,
+        upstream_hosts: org_upstream_hosts(inv, answer["org_id"].as_str()).await?,
         allow_loopback: inv.ctx.config.allow_loopback_upstreams,
     })
 }
 
-/// The org's upstream allowlist (`store::orgs`, read from D1 on every data
-/// call so a change takes effect on the next one).
-async fn org_upstream_hosts(inv: &Invocation<'_>) -> Result<Option<Vec<String>>, Failure> {
-    crate::store::orgs::upstream_hosts_by_slug(&inv.ctx.db, &inv.caller.org).await.map_err(|e| {
-        worker::console_error!("data tool: org upstream_hosts read failed: {e:?}");
+/// The org's upstream allowlist (`store::orgs::upstream_hosts`; `None`: no list).
+async fn org_upstream_hosts(inv: &Invocation<'_>, org_id: Option<&str>) -> Result<Option<Vec<String>>, Failure> {
+    let Some(org_id) = org_id else {
+        worker::console_error!("data tool: the hub of {}/{} sent no org id", inv.caller.org, inv.caller.project);
+        return Err(Failure::Internal);
+    };
+    crate::store::orgs::upstream_hosts(&inv.ctx.db, org_id).await.map_err(|e| {
+        worker::console_error!("data tool: upstream_hosts of {} failed: {e:?}", inv.caller.org);
         Failure::Internal
     })
 }

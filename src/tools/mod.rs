@@ -12,7 +12,6 @@
 //!   [`result::Failure`] with the words the caller sees and its audit code;
 //! - [`signature`] (pure): the body envelope and `Dockyard-Signature`;
 //! - [`limits`] (pure): the per-project rate window;
-//! - [`secrets`] (pure): project secret names, values and the list view;
 //! - `dispatch` (wasm32): interactive as before, `http` -> `http::run`,
 //!   `code` -> `code::run` (datacode's sandbox);
 //! - `http` (wasm32): the `http` kind over `crate::outbound::fetch`.
