@@ -156,6 +156,56 @@ export function orderStatusType(upstreamUrl) {
   };
 }
 
+/** The handler of `convert_units` (a code Type: it runs in a sandbox isolate). */
+export const CONVERT_UNITS_SOURCE = `// Converts a length, mass or temperature between units.
+const LINEAR = {
+  length: { m: 1, km: 1000, cm: 0.01, mm: 0.001, mi: 1609.344, yd: 0.9144, ft: 0.3048, in: 0.0254 },
+  mass: { kg: 1, g: 0.001, lb: 0.45359237, oz: 0.028349523125 },
+};
+const TEMPERATURE = {
+  C: { toK: (v) => v + 273.15, fromK: (k) => k - 273.15 },
+  F: { toK: (v) => (v - 32) * 5 / 9 + 273.15, fromK: (k) => (k - 273.15) * 9 / 5 + 32 },
+  K: { toK: (v) => v, fromK: (k) => k },
+};
+
+export default {
+  async run({ value, from, to }) {
+    if (TEMPERATURE[from] && TEMPERATURE[to]) {
+      return { value: round(TEMPERATURE[to].fromK(TEMPERATURE[from].toK(value))), unit: to, quantity: 'temperature' };
+    }
+    for (const [quantity, units] of Object.entries(LINEAR)) {
+      if (units[from] && units[to]) return { value: round(value * units[from] / units[to]), unit: to, quantity };
+    }
+    throw new RangeError(\`cannot convert \${from} to \${to}\`);
+  },
+};
+
+const round = (v) => Math.round(v * 1e6) / 1e6;
+`;
+
+/** `convert_units`: a code Type (no upstream, no secret). */
+export function convertUnitsType() {
+  return {
+    name: 'convert_units',
+    title: 'Convert units',
+    description: 'Converts a length (m, km, cm, mm, mi, yd, ft, in), a mass (kg, g, lb, oz) or a temperature (C, F, K) from one unit to another.',
+    kind: 'code',
+    input_schema: {
+      type: 'object',
+      properties: {
+        value: { type: 'number', description: 'The amount, e.g. 5' },
+        from: { type: 'string', description: 'The unit of value, e.g. km' },
+        to: { type: 'string', description: 'The unit wanted, e.g. mi' },
+      },
+      required: ['value', 'from', 'to'],
+      additionalProperties: false,
+    },
+    annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+    scopes: [],
+    code: { source: CONVERT_UNITS_SOURCE, allowed_hosts: [], timeout_ms: 2000 },
+  };
+}
+
 /**
  * Seeds `acme/data` with the data tools (idempotently, like `seedDemo`; it
  * runs after it, signed in the same way): the project secret the backend
@@ -174,7 +224,7 @@ export async function seedDataDemo({ server, publicUrl, password, email = DEMO.e
   }
   await expect('PUT', `${P}/secrets/${DATA_DEMO.secret}`, { value: upstreamSecret }, [200, 201, 204]);
   const types = [orderStatusType(upstreamUrl)];
-  // ---- datacode: the demo `code` tool (e.g. a unit converter) goes here: push its Type onto `types`.
+  types.push(convertUnitsType());
   const versions = (await expect('GET', `${P}/versions`, undefined, [200])).body.versions;
   if (versions.length === 0) {
     const have = new Set((await expect('GET', `${P}/draft`, undefined, [200])).body.types.map((t) => t.name));

@@ -34,6 +34,9 @@ pub struct AuditDraft {
     client_id: Option<String>,
     grant_id: Option<String>,
     hint: Hint,
+    /// A code handler's captured `console.*` lines (bounded); stored in the
+    /// encrypted payload only, like the arguments and the result.
+    logs: Vec<String>,
     /// Test fault `audit.garbage` plus the request header
     /// `dockyard-test-garbage`: also send malformed queue messages.
     garbage: bool,
@@ -55,6 +58,7 @@ impl AuditDraft {
             client_id: None,
             grant_id: None,
             hint: Hint::default(),
+            logs: Vec::new(),
             garbage,
         }
     }
@@ -95,6 +99,11 @@ impl AuditDraft {
     }
 
     /// Step 6: the tool was executed.
+    /// Step 6: what a code handler wrote to its console.
+    pub fn logs(&mut self, logs: Vec<String>) {
+        self.logs = logs;
+    }
+
     pub fn tool_ran(&mut self) {
         self.hint.tool_ran = true;
     }
@@ -155,7 +164,9 @@ impl AuditDraft {
             result_sha256,
             result_bytes,
         };
-        crate::audit_io::send::mcp(ctx, record, facts.arguments, outcome.result, self.garbage);
+        let payload =
+            crate::audit_io::send::Payload { arguments: facts.arguments, result: outcome.result, logs: self.logs };
+        crate::audit_io::send::mcp(ctx, record, payload, self.garbage);
         resp
     }
 }

@@ -63,10 +63,10 @@ pub async fn run(
     types: &[TypeDoc],
     caller: Caller,
     request_id: String,
-) -> (HttpReply, Option<ErrorCode>) {
+) -> (HttpReply, Option<ErrorCode>, Vec<String>) {
     if !access.may_call() {
         let refused = mcp::ToolResult::error("calling tools needs the tools:call scope");
-        return (mcp::finish_tool_call(call, refused), Some(ErrorCode::CallScopeMissing));
+        return (mcp::finish_tool_call(call, refused), Some(ErrorCode::CallScopeMissing), Vec::new());
     }
     let Some(doc) = types.iter().find(|t| t.name == call.tool.name) else {
         // The engine found the tool in the view built from these Types.
@@ -74,9 +74,10 @@ pub async fn run(
         return (
             mcp::finish_tool_call(call.clone(), failure.to_result(&call.tool.name)),
             Some(failure.error_code(DataKind::Http)),
+            Vec::new(),
         );
     };
     let inv = tools::dispatch::Invocation { ctx, stub, doc, caller, request_id, validate: &validate_args };
-    let (result, code) = tools::run_tool(&inv, &call).await;
-    (mcp::finish_tool_call(call, result), code)
+    let (result, code, logs) = tools::run_tool(&inv, &call).await;
+    (mcp::finish_tool_call(call, result), code, logs)
 }

@@ -309,10 +309,11 @@ async fn answer(
                 client_id: audit.client_id().map(str::to_string),
             };
             let request_id = audit.id().to_string();
-            let (reply, code) = calls::run(ctx, stub, call, access, &view.types, caller, request_id).await;
+            let (reply, code, logs) = calls::run(ctx, stub, call, access, &view.types, caller, request_id).await;
             if let Some(code) = code {
                 audit.because(code);
             }
+            audit.logs(logs);
             reply
         }
     };

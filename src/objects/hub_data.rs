@@ -78,8 +78,13 @@ async fn call(sql: &SqlStorage, env: &Env, cmd: &Value) -> Result<Response> {
     if let Err(refusal) = count(sql, cmd)? {
         return reply(refusal);
     }
-    let names: Vec<String> = serde_json::from_value(cmd["secrets"].clone()).unwrap_or_default();
     let channel = if cmd["channel"].as_str() == Some("production") { "production" } else { "draft" };
+    // A code handler gets every secret of the channel (`all_secrets`).
+    let names: Vec<String> = if cmd["all_secrets"] == true {
+        hub_secrets::names_in(sql, channel)?
+    } else {
+        serde_json::from_value(cmd["secrets"].clone()).unwrap_or_default()
+    };
     let now = cmd["now"].as_i64().unwrap_or(0);
     match hub_secrets::values_for(sql, env, channel, &names, now).await {
         Ok(secrets) => {

@@ -61,6 +61,18 @@ struct SealedRow {
     sealed: String,
 }
 
+/// The names that have a value in `channel`, sorted (a code handler's
+/// `env.secrets` holds all of them).
+pub fn names_in(sql: &SqlStorage, channel: &str) -> worker::Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
+    let rows: Vec<Name> =
+        sql.exec("SELECT name FROM secrets WHERE channel = ? ORDER BY name", vec![channel.into()])?.to_array()?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
 /// The plaintext of those of `names` that have a value in `channel`
 /// (absent from the map = missing there), and records `last_used_at = now`
 /// on each one returned. A value that does not open (a changed

@@ -133,7 +133,7 @@ async fn follow(
     }
 }
 
-async fn send(
+pub(crate) async fn send(
     method: &str,
     url: &Url,
     headers: &[(String, String)],
@@ -155,7 +155,7 @@ async fn send(
 }
 
 /// The body, refused as soon as it passes `max` bytes (`http::capped`).
-async fn read_capped(resp: &mut worker::Response, max: usize) -> Result<Vec<u8>, FetchError> {
+pub(crate) async fn read_capped(resp: &mut worker::Response, max: usize) -> Result<Vec<u8>, FetchError> {
     let declared = capped::declared_length(resp.headers());
     // A response without a body (204, HEAD) has no stream.
     capped::read(declared, || Ok(resp.stream().ok()), max).await.map_err(|e| match e {

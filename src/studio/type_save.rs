@@ -52,10 +52,13 @@ pub async fn runtime_checks(ctx: &Ctx, doc: &Value, pure: &[Problem]) -> Vec<Pro
     code_trial_load(ctx, &spec).await
 }
 
-/// HOOK for the `code` kind (datacode fills this body): load `code.source`
-/// in the sandbox with no outbound access and no secrets, and answer a
-/// problem at `/code/source` (naming the line of a syntax error) when it
-/// does not load or has no default export with `run`. Empty = it loads.
-async fn code_trial_load(_ctx: &Ctx, _code: &CodeSpec) -> Vec<Problem> {
-    Vec::new()
+/// The `code` kind's trial load (`tools::code::trial`): `code.source` in
+/// the sandbox with no outbound access and no secrets; a problem at
+/// `/code/source` (naming the line of a syntax error) when it does not load
+/// or has no default export with `run`. Empty = it loads.
+async fn code_trial_load(ctx: &Ctx, code: &CodeSpec) -> Vec<Problem> {
+    match crate::tools::code::trial(ctx, &code.source).await {
+        Ok(()) => Vec::new(),
+        Err(problem) => vec![Problem::new("/code/source", problem)],
+    }
 }

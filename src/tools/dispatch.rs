@@ -8,7 +8,7 @@ use serde_json::json;
 use worker::Stub;
 
 use super::result::{self, DataKind, Failure};
-use super::{http, Caller, DataCall};
+use super::{code, http, Caller, DataCall};
 use crate::audit::ErrorCode;
 use crate::http::context::Ctx;
 use crate::mcp::{self, ToolCall, ToolResult, Validator};
@@ -26,43 +26,56 @@ pub struct Invocation<'a> {
     pub validate: Validator<'a>,
 }
 
-/// Runs the tool: the result and, when it is not a plain success, the audit code.
-pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Option<ErrorCode>) {
+/// Runs the tool: the result, the audit code when it is not a plain
+/// success, and a code handler's captured `console.*` lines (for the audit
+/// payload; empty for the other kinds).
+pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Option<ErrorCode>, Vec<String>) {
     match inv.doc.kind {
         Kind::Interactive => {
             let result = mcp::interactive_result(&call.tool, &call.arguments);
             let result = mcp::conform_output(&call.tool, result, inv.validate);
             let code = result.is_error.then_some(ErrorCode::OutputSchemaMismatch);
-            (result, code)
+            (result, code, Vec::new())
         }
         Kind::Http => {
             let answer = match &inv.doc.http {
                 None => Err(Failure::Unavailable("the Type has no http section".into())),
-                Some(spec) => match gather(inv, call, spec.secret_names()).await {
+                Some(spec) => match gather(inv, call, Some(spec.secret_names())).await {
                     Ok(data) => http::run(spec, &data).await,
                     Err(failure) => Err(failure),
                 },
             };
-            result::outcome(&call.tool, DataKind::Http, answer, inv.validate)
+            let (result, code) = result::outcome(&call.tool, DataKind::Http, answer, inv.validate);
+            (result, code, Vec::new())
         }
-        // ---- datacode: the `code` kind's arm (one arm; replace this placeholder with
-        // `gather(inv, call, <the handler's secret names>)` + `code::run(inv.ctx, spec, &data)`,
-        // then `result::outcome(&call.tool, DataKind::Code, outcome.result, inv.validate)`).
         Kind::Code => {
-            let failure = Failure::Unavailable("the code runtime is not part of this build".into());
-            (failure.to_result(&call.tool.name), Some(failure.error_code(DataKind::Code)))
+            // A handler sees every secret of the project in the caller's
+            // channel (`env.secrets`): its source does not declare names.
+            let (answer, logs) = match &inv.doc.code {
+                None => (Err(Failure::Unavailable("the Type has no code section".into())), Vec::new()),
+                Some(spec) => match gather(inv, call, None).await {
+                    Ok(data) => {
+                        let out = code::run(inv.ctx, spec, &data).await;
+                        (out.result, out.logs)
+                    }
+                    Err(failure) => (Err(failure), Vec::new()),
+                },
+            };
+            let (result, code) = result::outcome(&call.tool, DataKind::Code, answer, inv.validate);
+            (result, code, logs)
         }
     }
 }
 
 /// The one hub hop of a data-tool call: counts the rate window and returns
-/// the secrets the Type names; plus the org allowlist.
-async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Vec<String>) -> Result<DataCall, Failure> {
+/// the secrets the Type names (`None`: all of the channel's, for a code
+/// handler's `env.secrets`); plus the org allowlist.
+async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Option<Vec<String>>) -> Result<DataCall, Failure> {
     let channel = match inv.caller.channel {
         super::Channel::Draft => "draft",
         super::Channel::Production => "production",
     };
-    let cmd = json!({ "channel": channel, "secrets": names, "now": inv.ctx.now });
+    let cmd = json!({ "channel": channel, "secrets": names, "all_secrets": names.is_none(), "now": inv.ctx.now });
     let answer = crate::objects::call(inv.stub, "/data/call", &cmd).await.map_err(|e| {
         worker::console_error!("data tool {}: hub /data/call failed: {e:?}", call.tool.name);
         Failure::Internal

@@ -15,6 +15,8 @@
 //! - `dispatch` (wasm32): interactive as before, `http` -> `http::run`,
 //!   `code` -> `code::run` (datacode's sandbox);
 //! - `http` (wasm32): the `http` kind over `crate::outbound::fetch`.
+//! - `code` (wasm32), `code_plan` (pure), `code_gateway` (wasm32): the `code`
+//!   kind, a handler in a Dynamic Worker Loader isolate (see `code_plan`).
 //!
 //! Interactive calls and `tools/list` never build a `DataCall`: they pay no
 //! extra hop and never count against the rate window.
@@ -26,11 +28,16 @@ use serde_json::Value;
 
 pub use crate::oauth::grants::Channel;
 
+pub mod code_plan;
 pub mod limits;
 pub mod result;
 pub mod secrets;
 pub mod signature;
 
+#[cfg(target_arch = "wasm32")]
+pub mod code;
+#[cfg(target_arch = "wasm32")]
+pub mod code_gateway;
 #[cfg(target_arch = "wasm32")]
 pub mod dispatch;
 #[cfg(target_arch = "wasm32")]
