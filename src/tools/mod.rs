@@ -31,7 +31,6 @@ pub use crate::oauth::grants::Channel;
 pub mod code_plan;
 pub mod limits;
 pub mod result;
-/// Project secret names and values (datasecrets).
 pub mod secrets;
 pub mod signature;
 
