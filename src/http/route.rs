@@ -174,12 +174,17 @@ pub enum Route {
         draft: bool,
     },
     // Studio pages.
-    StudioHome,
     StudioLoginPage,
     StudioLoginSubmit,
     StudioSignupPage,
     StudioSignupSubmit,
     StudioLogoutSubmit,
+    /// Every other page under `/studio` (`http::studio_route`); GET shows
+    /// it, POST submits one of its forms.
+    StudioPage {
+        page: super::studio_route::StudioPage,
+        post: bool,
+    },
 }
 
 const MCP_METHODS: &[&str] = &["POST", "GET", "DELETE", "OPTIONS"];
@@ -215,7 +220,6 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
         }
         ["oauth", "token"] => (&["POST"], post(method, Route::OAuthToken)),
         ["oauth", "revoke"] => (&["POST"], post(method, Route::OAuthRevoke)),
-        ["studio"] => (&["GET"], get(method, Route::StudioHome)),
         ["studio", "login"] => {
             (&["GET", "POST"], pick(method, Some(Route::StudioLoginPage), Some(Route::StudioLoginSubmit), None, None))
         }
@@ -223,6 +227,19 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
             (&["GET", "POST"], pick(method, Some(Route::StudioSignupPage), Some(Route::StudioSignupSubmit), None, None))
         }
         ["studio", "logout"] => (&["POST"], post(method, Route::StudioLogoutSubmit)),
+        ["studio", rest @ ..] => match super::studio_route::resolve(rest) {
+            Some(page) => (
+                &["GET", "POST"],
+                pick(
+                    method,
+                    Some(Route::StudioPage { page: page.clone(), post: false }),
+                    Some(Route::StudioPage { page, post: true }),
+                    None,
+                    None,
+                ),
+            ),
+            None => return Err(ApiError::NotFound(format!("no route for {path}"))),
+        },
         [org, project] => {
             (MCP_METHODS, Some(Route::Mcp { org: org.to_string(), project: project.to_string(), draft: false }))
         }

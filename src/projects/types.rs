@@ -110,6 +110,11 @@ pub struct ValidationOptions {
     pub allow_loopback_upstreams: bool,
 }
 
+/// Type names that collide with Studio paths (`/studio/<org>/<project>/types/new`
+/// and the other page words); also refused as org and project slugs
+/// (`identity::validate::RESERVED_SLUGS`).
+pub const RESERVED_TYPE_NAMES: &[&str] = &["account", "audit", "settings", "login", "signup", "new"];
+
 /// Validates a Type document sent to `PUT .../draft/types/<path_name>`.
 ///
 /// `existing_names` are the names of the project's *other* Types (leave out
@@ -134,6 +139,11 @@ pub fn validate_type(
     };
     let mut problems = document_schema_problems(&doc);
     type_checks::check_document(obj, path_name, existing_names, opts, &mut problems);
+    if let Some(name) = obj.get("name").and_then(Value::as_str) {
+        if RESERVED_TYPE_NAMES.contains(&name) {
+            problems.push(Problem::new("/name", format!("'{name}' is reserved (it names a Studio page)")));
+        }
+    }
     if !problems.is_empty() {
         return Err(finish(problems));
     }

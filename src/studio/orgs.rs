@@ -63,25 +63,9 @@ pub async fn list(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, Api
 
 pub async fn create(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    let mut b = inc.json().await?;
-    let slug = b.string("slug", 100).filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
-    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
-    b.finish()?;
-    let (Some(slug), Some(name)) = (slug, name) else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    if orgs::by_slug(&ctx.db, &slug).await?.is_some() {
-        return Err(ApiError::Conflict(format!("the organization slug {slug:?} is taken")));
-    }
-    let org = orgs::Org { id: crypto::new_id("org"), slug, name, created_at: ctx.now };
-    let stmts = orgs::insert_with_owner(&ctx.db, &org, &caller.user.id)?;
-    match store::batch(&ctx.db, stmts).await {
-        Err(e) if store::is_unique_violation(&e) => {
-            Err(ApiError::Conflict(format!("the organization slug {:?} is taken", org.slug)))
-        }
-        Err(e) => Err(e),
-        Ok(_) => json(201, &json!({ "org": org, "role": "owner" })),
-    }
+    let b = inc.json().await?;
+    let org = super::ops::orgs::create(ctx, &caller, b).await?;
+    json(201, &json!({ "org": org, "role": "owner" }))
 }
 
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
