@@ -217,6 +217,7 @@ macro_rules! signed_in {
     };
 }
 
+pub mod audit;
 pub mod grants;
 pub mod orgs;
 
@@ -235,6 +236,8 @@ async fn serve(ctx: &Ctx, inc: &mut Incoming, page: StudioPage, post: bool) -> R
     match page {
         StudioPage::Home => orgs::home(ctx, inc, s, post).await,
         StudioPage::Org { org } => orgs::org(ctx, inc, s, &org, post).await,
+        StudioPage::Audit { org } if !post => audit::page(ctx, inc, s, &org).await,
+        StudioPage::AuditRecord { org, id } if !post => audit::record(ctx, s, &org, &id).await,
         StudioPage::AuthorizedApps { org } => grants::page(ctx, inc, s, &org, post).await,
         StudioPage::Project { org, project, rest } => project::route(ctx, inc, s, &org, &project, &rest, post).await,
         _ => Err(ApiError::NotFound("this Studio page is not built yet".into())),
