@@ -1,0 +1,116 @@
+// Studio pages outside a project, in Chromium: the orgs list and Create
+// organization (an error shows at its field), an org's projects and Create
+// project, and journey 7: invite a member on the Members page, sign up
+// through the invitation in a second browser context, and check that the
+// new member's role limits show in the UI. Every page: axe-core at laptop
+// and phone width, and both screenshots.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { uniq } from '../mcp-fixtures.mjs';
+import { useBrowser, checkPage, studioSignIn, confirm, fillByLabel, clickButton, shots } from '../browser.mjs';
+import { useStudioWorld, w, org, devEmail, OWNER } from './world.mjs';
+
+useStudioWorld('pages');
+const b = useBrowser();
+
+describe('organizations and projects', () => {
+  test('the orgs list, Create organization with a field error, then an org and Create project', async (t) => {
+    const page = await b.page(t);
+    await studioSignIn(page, w.url, OWNER.email, OWNER.password);
+    assert.equal(new URL(page.url()).pathname, '/studio');
+    await page.getByRole('link', { name: org }).waitFor().catch(() => {});
+    await checkPage(page, 'orgs', { heading: 'Organizations' });
+
+    await fillByLabel(page, { Name: 'Acme Studio', Slug: 'settings' });
+    await clickButton(page, 'Create organization');
+    const slugError = page.locator('#slug-error');
+    await slugError.waitFor();
+    assert.match(await slugError.textContent(), /reserved/);
+    assert.equal(await page.getByLabel('Slug').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Name').inputValue(), 'Acme Studio', 'what was typed is kept');
+    await checkPage(page, 'orgs-create-error', { heading: 'Organizations' });
+
+    const slug = uniq('acme');
+    await fillByLabel(page, { Slug: slug });
+    await clickButton(page, 'Create organization');
+    await page.waitForURL(`${w.url}/studio/${slug}`);
+    await page.getByRole('status').filter({ hasText: 'Created the organization Acme Studio' }).waitFor();
+    await page.getByText('This organization has no projects yet').waitFor();
+    await checkPage(page, 'org-empty', { heading: 'Projects' });
+    assert.match(await page.getByRole('banner').textContent(), /Acme Studio/, 'the header names the org');
+
+    await fillByLabel(page, { Name: 'Shop', Slug: 'Not A Slug' });
+    await clickButton(page, 'Create project');
+    await page.locator('#slug-error').waitFor();
+    assert.match(await page.locator('#slug-error').textContent(), /a-z, 0-9/);
+    await shots(page, 'org-create-project-error');
+    await fillByLabel(page, { Slug: 'shop' });
+    await clickButton(page, 'Create project');
+    await page.waitForURL(`${w.url}/studio/${slug}/shop`);
+    await page.goto(`${w.url}/studio/${slug}`);
+    await page.getByRole('link', { name: 'Shop' }).waitFor();
+    await checkPage(page, 'org-projects', { heading: 'Projects' });
+  });
+
+  test('an unknown page is an HTML page, not JSON', async (t) => {
+    const page = await b.page(t);
+    await studioSignIn(page, w.url, OWNER.email, OWNER.password);
+    const r = await page.goto(`${w.url}/studio/no-such-org-here`);
+    assert.equal(r.status(), 404);
+    assert.equal(r.headers()['content-type'], 'text/html; charset=utf-8');
+    await checkPage(page, 'not-found', { heading: 'Not found' });
+  });
+});
+
+describe('journey 7: invite a member', () => {
+  test('invite as editor, sign up through the link in a second context, the role limits show', async (t) => {
+    const admin = await b.page(t);
+    await studioSignIn(admin, w.url, OWNER.email, OWNER.password, `/studio/${org}/settings/members`);
+    await checkPage(admin, 'members', { heading: 'Members' });
+    assert.ok(await admin.getByRole('row').filter({ hasText: devEmail }).count() === 1, 'the developer is listed');
+
+    const email = `${uniq('ed')}@example.test`;
+    const invite = admin.getByRole('region', { name: 'Invite a member' });
+    await fillByLabel(admin, { Email: email, Role: 'editor' }, invite);
+    await clickButton(admin, 'Invite', invite);
+    const link = await admin.getByLabel('Invitation link').inputValue();
+    assert.match(link, new RegExp(`^${w.url}/studio/signup\\?invitation=inv_`));
+    await admin.getByRole('row').filter({ hasText: email }).waitFor();
+    await checkPage(admin, 'members-invited', { heading: 'Members' });
+
+    const other = await b.page(t);
+    await other.goto(link);
+    await checkPage(other, 'signup-invited', { heading: 'Sign up', signedIn: false });
+    assert.ok((await other.getByLabel('Invitation link or code').inputValue()).startsWith('inv_'));
+    await fillByLabel(other, { Name: 'Eddie Editor', Email: email, Password: 'editor password 1' });
+    await clickButton(other, 'Sign up');
+    await other.waitForURL(`${w.url}/studio`);
+    await other.getByRole('link', { name: new RegExp(org) }).first().click().catch(async () => {
+      await other.goto(`${w.url}/studio/${org}`);
+    });
+    await other.waitForURL(`${w.url}/studio/${org}`);
+    const tabs = await other.getByRole('navigation', { name: 'Organization' }).getByRole('link').allTextContents();
+    assert.ok(tabs.includes('Projects'), tabs.join(', '));
+    for (const hidden of ['Members', 'Authorized apps', 'Roles', 'Settings']) {
+      assert.ok(!tabs.includes(hidden), `an editor sees no ${hidden} tab: ${tabs.join(', ')}`);
+    }
+    await checkPage(other, 'editor-org', { heading: 'Projects' });
+    const denied = await other.goto(`${w.url}/studio/${org}/settings/members`);
+    assert.equal(denied.status(), 403);
+    await checkPage(other, 'editor-members-forbidden', { heading: 'Not allowed' });
+
+    // The admin sees the new member and changes their role in their row.
+    await admin.goto(`${w.url}/studio/${org}/settings/members`);
+    const row = admin.getByRole('row').filter({ hasText: email });
+    await row.getByLabel('Role').selectOption('viewer');
+    await confirm(admin);
+    await admin.getByRole('status').filter({ hasText: 'role is now viewer' }).waitFor();
+    assert.equal(await admin.getByRole('row').filter({ hasText: email }).getByLabel('Role').inputValue(), 'viewer');
+
+    await clickButton(admin, 'Remove', admin.getByRole('row').filter({ hasText: email }));
+    await confirm(admin);
+    await admin.getByRole('status').filter({ hasText: 'Removed the member' }).waitFor();
+    assert.equal(await admin.getByRole('row').filter({ hasText: email }).count(), 0);
+    await shots(admin, 'members-removed');
+  });
+});
