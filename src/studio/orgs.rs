@@ -4,17 +4,14 @@
 //! more than they hold: every invitation, role change, removal and role
 //! definition is checked by `identity::roles` against the actor's own role.
 
-use super::access_sync;
 use super::auth::{self, Caller};
 use super::ops;
-use crate::audit::record::Action;
-use crate::audit_io::actions::management;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
-use crate::identity::roles::{self, Permission, Role};
+use crate::identity::roles::{Permission, Role};
 use crate::identity::validate;
-use crate::store::{self, invitations, membership, orgs};
+use crate::store::{invitations, membership, orgs};
 use serde_json::json;
 
 /// The caller's org and role, or 404 when they are not a member.
@@ -162,104 +159,27 @@ pub async fn revoke_invitation(
 }
 
 pub async fn list_roles(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut list: Vec<serde_json::Value> =
-        roles::BUILTIN_ROLE_NAMES.iter().filter_map(|n| roles::builtin(n)).map(|r| r.to_json()).collect();
-    list.extend(orgs::custom_roles(&ctx.db, &org.id).await?.iter().map(Role::to_json));
-    json(200, &json!({ "roles": list }))
-}
-
-/// Reads `scopes` and `permissions`, defaulting absent ones to `current`'s
-/// (PATCH is partial), and validates the role; every problem lands in `b`.
-fn role_body(b: &mut crate::http::body::Body, name: &str, current: Option<&Role>) -> Option<Role> {
-    let current_scopes: Vec<String> = match current.map(|r| &r.scopes) {
-        Some(roles::ScopeGrant::Only(s)) => s.iter().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let current_perms: Vec<String> =
-        current.map(|r| r.permissions.iter().map(|p| p.as_str().to_string()).collect()).unwrap_or_default();
-    let scopes = b.opt_string_array("scopes", 64, 64).unwrap_or(current_scopes);
-    let permissions = b.opt_string_array("permissions", 16, 64).unwrap_or(current_perms);
-    match roles::custom_role(name, &scopes, &permissions) {
-        Ok(r) => Some(r),
-        Err(errors) => {
-            b.errors(errors);
-            None
-        }
-    }
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let (_, list) = ops::roles::list(ctx, &caller, slug).await?;
+    json(200, &json!({ "roles": list.iter().map(Role::to_json).collect::<Vec<_>>() }))
 }
 
 pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
-    let name = b.string("name", 64);
-    let role = match &name {
-        Some(n) => role_body(&mut b, n, None),
-        None => {
-            // Still report problems in the other fields.
-            role_body(&mut b, "placeholder", None);
-            None
-        }
-    };
-    b.finish()?;
-    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    roles::may_define(&actor, None, &role).map_err(ApiError::Forbidden)?;
-    if orgs::resolve_role(&ctx.db, &org.id, &role.name).await?.is_some() {
-        return Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)));
-    }
-    match orgs::insert_role(&ctx.db, &org.id, &role, ctx.now).await {
-        Err(e) if store::is_unique_violation(&e) => {
-            Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)))
-        }
-        Err(e) => Err(e),
-        Ok(()) => {
-            management(ctx, &caller, Some(&org.slug), Action::RoleCreate, &role.name, role_details(&role));
-            json(201, &json!({ "role": role.to_json() }))
-        }
-    }
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let role = ops::roles::create(ctx, &caller, slug, b).await?;
+    json(201, &json!({ "role": role.to_json() }))
 }
 
 pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be changed")));
-    }
-    let current = orgs::resolve_role(&ctx.db, &org.id, name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no role {name:?} in this organization")))?;
-    let mut b = inc.json().await?;
-    let role = role_body(&mut b, name, Some(&current));
-    b.finish()?;
-    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    roles::may_define(&actor, Some(&current), &role).map_err(ApiError::Forbidden)?;
-    // Every holder's access changes: D1, then one call per hub carrying them all.
-    let change = orgs::update_role(&ctx.db, &org.id, &role)?;
-    let (_, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
-    let mut details = role_details(&role);
-    details["sync"] = json!(synced.as_str());
-    management(ctx, &caller, Some(&org.slug), Action::RoleUpdate, &role.name, details);
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let (role, synced) = ops::roles::update(ctx, &caller, slug, name, b).await?;
     json(synced.status(200), &json!({ "role": role.to_json(), "sync": synced.as_str() }))
 }
 
 pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be deleted")));
-    }
-    if orgs::resolve_role(&ctx.db, &org.id, name).await?.is_none() {
-        return Err(ApiError::NotFound(format!("no role {name:?} in this organization")));
-    }
-    if !orgs::delete_unused_role(&ctx.db, &org.id, name).await? {
-        return Err(ApiError::Conflict(format!(
-            "the role {name:?} is held by members or pending invitations; reassign them first"
-        )));
-    }
-    management(ctx, &caller, Some(&org.slug), Action::RoleDelete, name, json!({}));
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    ops::roles::delete(ctx, &caller, slug, name).await?;
     json(200, &json!({ "deleted": name }))
-}
-
-/// What a role record says about the role: its scopes and permissions.
-fn role_details(role: &Role) -> serde_json::Value {
-    let r = role.to_json();
-    json!({ "scopes": r["scopes"], "permissions": r["permissions"] })
 }

@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { uniq } from '../mcp-fixtures.mjs';
 import { useBrowser, checkPage, studioSignIn, confirm, fillByLabel, clickButton, shots } from '../browser.mjs';
-import { useStudioWorld, w, org, devEmail, OWNER } from './world.mjs';
+import { useStudioWorld, w, org, dev, devEmail, OWNER, MEMBER_PASSWORD } from './world.mjs';
 
 useStudioWorld('pages');
 const b = useBrowser();
@@ -112,5 +112,46 @@ describe('journey 7: invite a member', () => {
     await admin.getByRole('status').filter({ hasText: 'Removed the member' }).waitFor();
     assert.equal(await admin.getByRole('row').filter({ hasText: email }).count(), 0);
     await shots(admin, 'members-removed');
+  });
+});
+
+describe('account', () => {
+  test('API token shown once and revoked; password changed (other sessions end); own grants listed', async (t) => {
+    const page = await b.page(t);
+    await studioSignIn(page, w.url, devEmail, MEMBER_PASSWORD, '/studio/account');
+    await checkPage(page, 'account', { heading: 'Account' });
+
+    await fillByLabel(page, { 'Token name': 'ci deploys' });
+    await clickButton(page, 'Create token');
+    const token = await page.getByLabel('New API token').inputValue();
+    assert.match(token, /^dy_/);
+    await checkPage(page, 'account-token-created', { heading: 'Account' });
+    const me = await fetch(`${w.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 200, 'the new token works on the API');
+    await page.reload();
+    assert.equal(await page.getByLabel('New API token').count(), 0, 'the token is not shown again');
+
+    await clickButton(page, 'Revoke', page.getByRole('row').filter({ hasText: 'ci deploys' }));
+    await confirm(page);
+    await page.getByRole('status').filter({ hasText: 'Revoked the API token' }).waitFor();
+    const gone = await fetch(`${w.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(gone.status, 401, 'the revoked token is refused');
+
+    await fillByLabel(page, { 'Current password': 'not my password', 'New password': 'a brand new secret' });
+    await clickButton(page, 'Change password');
+    const err = page.locator('#current-password-error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /not your current password/);
+    await shots(page, 'account-password-error');
+
+    assert.equal((await dev.get('/api/v1/me')).status, 200, 'the harness session works before the change');
+    await fillByLabel(page, { 'Current password': MEMBER_PASSWORD, 'New password': 'a brand new secret' });
+    await clickButton(page, 'Change password');
+    await page.getByRole('status').filter({ hasText: 'Changed your password' }).waitFor();
+    assert.equal((await dev.get('/api/v1/me')).status, 401, 'the other session ended');
+    await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+    await studioSignIn(page, w.url, devEmail, 'a brand new secret', '/studio/account');
+    assert.equal(new URL(page.url()).pathname, '/studio/account', 'the new password signs in');
+    await page.getByRole('region', { name: 'Your authorized apps' }).waitFor();
   });
 });

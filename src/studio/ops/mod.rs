@@ -19,3 +19,4 @@ pub mod grants;
 pub mod members;
 pub mod orgs;
 pub mod projects;
+pub mod roles;

@@ -222,7 +222,9 @@ pub mod account;
 pub mod audit;
 pub mod grants;
 pub mod members;
+pub mod org_settings;
 pub mod orgs;
+pub mod roles;
 
 use crate::http::studio_route::StudioPage;
 
@@ -243,9 +245,13 @@ async fn serve(ctx: &Ctx, inc: &mut Incoming, page: StudioPage, post: bool, s: S
         StudioPage::Audit { org } if !post => audit::page(ctx, inc, s, &org).await,
         StudioPage::AuditRecord { org, id } if !post => audit::record(ctx, s, &org, &id).await,
         StudioPage::Account => account::page(ctx, inc, s, post).await,
+        StudioPage::OrgSettings { org } => org_settings::page(ctx, inc, s, &org, post).await,
+        StudioPage::Roles { org } => roles::page(ctx, inc, s, &org, post).await,
         StudioPage::Members { org } => members::page(ctx, inc, s, &org, post).await,
         StudioPage::AuthorizedApps { org } => grants::page(ctx, inc, s, &org, post).await,
         StudioPage::Project { org, project, rest } => project::route(ctx, inc, s, &org, &project, &rest, post).await,
-        _ => Err(ApiError::NotFound("this Studio page is not built yet".into())),
+        StudioPage::Audit { .. } | StudioPage::AuditRecord { .. } => {
+            Err(ApiError::MethodNotAllowed { allow: vec!["GET"] })
+        }
     }
 }
