@@ -128,8 +128,9 @@ describe('account', () => {
     await checkPage(page, 'account-token-created', { heading: 'Account' });
     const me = await fetch(`${w.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(me.status, 200, 'the new token works on the API');
-    await page.reload();
+    await page.goto(`${w.url}/studio/account`);
     assert.equal(await page.getByLabel('New API token').count(), 0, 'the token is not shown again');
+    assert.equal(await page.getByRole('row').filter({ hasText: 'ci deploys' }).count(), 1, 'only its name is listed');
 
     await clickButton(page, 'Revoke', page.getByRole('row').filter({ hasText: 'ci deploys' }));
     await confirm(page);
@@ -153,5 +154,44 @@ describe('account', () => {
     await studioSignIn(page, w.url, devEmail, 'a brand new secret', '/studio/account');
     assert.equal(new URL(page.url()).pathname, '/studio/account', 'the new password signs in');
     await page.getByRole('region', { name: 'Your authorized apps' }).waitFor();
+  });
+});
+
+describe('org settings and roles', () => {
+  test('audit settings: a bad retention shows at its field, a good one saves', async (t) => {
+    const page = await b.page(t);
+    await studioSignIn(page, w.url, OWNER.email, OWNER.password, `/studio/${org}/settings`);
+    await checkPage(page, 'org-settings', { heading: 'Settings' });
+    await fillByLabel(page, { 'Retention (days)': '0', 'SIEM webhook URL': 'http://siem.example.com/in' });
+    await clickButton(page, 'Save settings');
+    await page.locator('#retention-error').waitFor();
+    assert.match(await page.locator('#retention-error').textContent(), /whole number of days from 1/);
+    assert.match(await page.locator('#webhook-error').textContent(), /https/);
+    await checkPage(page, 'org-settings-error', { heading: 'Settings' });
+    await fillByLabel(page, { 'Retention (days)': '45', 'SIEM webhook URL': '' });
+    await clickButton(page, 'Save settings');
+    await page.getByRole('status').filter({ hasText: 'Saved the settings' }).waitFor();
+    assert.equal(await page.getByLabel('Retention (days)').inputValue(), '45');
+    const api = await (await import('./world.mjs')).owner.get(`/api/v1/orgs/${org}`);
+    assert.equal(api.body.audit.retention_days, 45, 'the API shows the saved value');
+  });
+
+  test('roles: built-in listed, a custom role created and deleted', async (t) => {
+    const page = await b.page(t);
+    await studioSignIn(page, w.url, OWNER.email, OWNER.password, `/studio/${org}/settings/roles`);
+    await checkPage(page, 'roles', { heading: 'Roles' });
+    assert.ok(await page.getByRole('row').filter({ hasText: 'developer' }).count() >= 1);
+    const create = page.getByRole('region', { name: 'Create role' });
+    await fillByLabel(page, { Name: 'support', Scopes: 'tools:read' }, create);
+    await create.getByLabel('endpoint.production').check();
+    await clickButton(page, 'Create role', create);
+    await page.getByRole('status').filter({ hasText: 'Created the role support' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'support' });
+    assert.match(await row.textContent(), /endpoint\.production/);
+    await shots(page, 'roles-created');
+    await clickButton(page, 'Delete', row);
+    await confirm(page);
+    await page.getByRole('status').filter({ hasText: 'Deleted the role support' }).waitFor();
+    assert.equal(await page.getByRole('row').filter({ hasText: 'support' }).count(), 0);
   });
 });
