@@ -13,6 +13,17 @@ use worker::{Headers, Response};
 
 const FLASH_COOKIE: &str = "dy_flash";
 
+/// The templates' escaper (`askama.toml`): `http::html::escape`, so a page
+/// escapes exactly as every other HTML Dockyard writes.
+#[derive(Clone, Copy)]
+pub struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, string: &str) -> std::fmt::Result {
+        dest.write_str(&crate::http::html::escape(string))
+    }
+}
+
 /// A view struct whose template extends `base.html`.
 pub trait Page: Template {
     fn chrome(&self) -> &Chrome;
