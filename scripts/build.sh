@@ -7,8 +7,11 @@
 # DOCKYARD_QUICK_BUILD=1 builds the `quick` profile instead (no LTO, no
 # wasm-opt; seconds instead of minutes) for local edit-test loops only.
 # DOCKYARD_KEEP_NAMES=1 keeps the function names, for readable wasm stack traces.
+# The Studio's CSS/JS (scripts/build-ui.sh, about a second) is built every
+# time, skipped or not: wrangler.toml's [assets] directory must exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/build-ui.sh
 if [ "${DOCKYARD_SKIP_BUILD:-}" = 1 ] && [ -f build/worker/shim.mjs ]; then exit 0; fi
 export PATH="$HOME/.cargo/bin:$PATH"
 export WASM_BINDGEN_BIN=wasm-bindgen

@@ -26,8 +26,12 @@ pub async fn handle(req: Request, env: Env, exec: Context) -> worker::Result<Res
     // (`http::cors`). Errors get the headers too, or a browser host could
     // not read why it was refused.
     let public_cors = req.url().is_ok_and(|u| cors::is_public_cors_path(u.path()));
+    // A person's browser gets a page, never a JSON error body (unknown Studio
+    // paths, a refused sign-in form, a misconfiguration).
+    let is_page = req.url().is_ok_and(|u| u.path() == "/studio" || u.path().starts_with("/studio/"));
     let resp = match dispatch(req, env, exec, public_cors).await {
         Ok(resp) => resp,
+        Err(err) if is_page => crate::studio::ui::render::error_page(&err),
         Err(err) => error_response(&err),
     };
     if public_cors {
@@ -63,6 +67,7 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::Login => account::login(ctx, inc).await,
         Route::Logout => account::logout(ctx, inc).await,
         Route::Me => account::me(ctx, inc).await,
+        Route::ChangePassword => account::change_password(ctx, inc).await,
         Route::ListTokens => account::list_tokens(ctx, inc).await,
         Route::CreateToken => account::create_token(ctx, inc).await,
         Route::DeleteToken { id } => account::delete_token(ctx, inc, &id).await,
@@ -121,11 +126,11 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::MyAudit => audit::list_mine(ctx, inc).await,
         Route::MyAuditActions => audit::list_my_actions(ctx, inc).await,
         Route::Mcp { org, project, draft } => crate::endpoint::serve(ctx, inc, &org, &project, draft).await,
-        Route::StudioHome => pages::home(ctx, inc).await,
         Route::StudioLoginPage => pages::login_page(ctx, inc).await,
         Route::StudioLoginSubmit => pages::login_submit(ctx, inc).await,
         Route::StudioSignupPage => pages::signup_page(ctx, inc).await,
         Route::StudioSignupSubmit => pages::signup_submit(ctx, inc).await,
         Route::StudioLogoutSubmit => pages::logout_submit(ctx, inc).await,
+        Route::StudioPage { page, post } => crate::studio::ui::dispatch(ctx, inc, page, post).await,
     }
 }

@@ -101,3 +101,71 @@ export async function signIn(page, email, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+// ---- Studio pages ------------------------------------------------------
+//
+//   await studioSignIn(page, w.url, email, password);   // lands on /studio
+//   await fillByLabel(page, { Name: 'Acme', Slug: 'acme' });
+//   await clickButton(page, 'Create organization');
+//   await confirm(page);                                 // the <dialog>'s Confirm
+//   await checkPage(page, 'org-projects');               // axe + laptop and phone screenshots
+
+export const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Screenshots at laptop and phone width: <suite>-<name>-laptop.png and -phone.png. Returns both paths. */
+export async function shots(page, name) {
+  const before = page.viewportSize();
+  await page.setViewportSize(LAPTOP);
+  const laptop = await shot(page, `${name}-laptop`);
+  await page.setViewportSize(PHONE);
+  const phone = await shot(page, `${name}-phone`);
+  if (before) await page.setViewportSize(before);
+  return { laptop, phone };
+}
+
+/**
+ * What every Studio page must pass: axe-core (no serious or critical
+ * violations) at laptop and at phone width, "Sign out" in the header, a
+ * heading naming the page (`heading`, when given), then both screenshots.
+ */
+export async function checkPage(page, name, { heading, signedIn = true } = {}) {
+  if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  if (signedIn) await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.setViewportSize(LAPTOP);
+  await assertAccessible(page, `${name} (laptop)`);
+  await page.setViewportSize(PHONE);
+  await assertAccessible(page, `${name} (phone)`);
+  return shots(page, name);
+}
+
+/** Fills fields by their labels: `{ Label: value }` (a <select> gets selectOption). */
+export async function fillByLabel(page, fields, scope = page) {
+  for (const [label, value] of Object.entries(fields)) {
+    const field = scope.getByLabel(label, { exact: true });
+    const tag = await field.evaluate((el) => el.tagName);
+    if (tag === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+}
+
+/** Clicks the button named `name` (exactly), in `scope` (a row, a section) or the page. */
+export async function clickButton(page, name, scope = page) {
+  await scope.getByRole('button', { name, exact: true }).click();
+}
+
+/** Confirms the open confirmation <dialog>: types `name` if asked, clicks "Confirm". */
+export async function confirm(page, { name } = {}) {
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  if (name !== undefined) await dialog.getByLabel('Type the name to confirm').fill(name);
+  await dialog.getByRole('button', { name: 'Confirm', exact: true }).click();
+}
+
+/** Signs in at /studio/login (with `next`, if given) and waits to leave the sign-in page. */
+export async function studioSignIn(page, baseUrl, email, password, next) {
+  const url = next ? `${baseUrl}/studio/login?next=${encodeURIComponent(next)}` : `${baseUrl}/studio/login`;
+  await page.goto(url);
+  await signIn(page, email, password);
+  await page.waitForURL((u) => !u.pathname.startsWith('/studio/login'));
+}

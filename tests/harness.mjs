@@ -35,7 +35,8 @@ export async function testConfig() {
   const text = source
     .replace(/^\[build\][\s\S]*?(?=^\[)/m, '')
     .replace(/^main = "(.*)"$/m, 'main = "../$1"')
-    .replace(/^migrations_dir = "(.*)"$/m, 'migrations_dir = "../$1"');
+    .replace(/^migrations_dir = "(.*)"$/m, 'migrations_dir = "../$1"')
+    .replace(/^directory = "(.*)"$/m, 'directory = "../$1"');
   // One file per worker: wrangler reloads a running worker when its config
   // file is rewritten, even with the same content.
   const path = join(dir, `wrangler.test.${process.pid}.${++configs}.toml`);

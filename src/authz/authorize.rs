@@ -49,7 +49,7 @@ fn throttled(retry_after: u64) -> Result<Response, ApiError> {
         "Too many client metadata fetches from your address. Try again in {} minute(s).",
         retry_after.div_ceil(60)
     );
-    let resp = pages::html(429, pages::refusal("Cannot connect this app right now", &message))?;
+    let resp = pages::html(429, pages::refusal("Cannot connect this app right now", &message)?)?;
     resp.headers().set("Retry-After", &retry_after.to_string()).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }
@@ -82,14 +82,14 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         clients::Lookup::Known(c) => Some(c),
         clients::Lookup::Unknown => None,
         clients::Lookup::Unusable(message) => {
-            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message))?))
+            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message)?)?))
         }
         clients::Lookup::Throttled { retry_after } => return Ok(Checked::Done(throttled(retry_after)?)),
     };
     let req = match parse_authorize(&ctx.config.public_url, params, client.as_ref().map(|c| &c.metadata)) {
         Ok(r) => r,
         Err(AuthorizeError::NoRedirect(message)) => {
-            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message))?))
+            return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message)?)?))
         }
         Err(AuthorizeError::Redirect { redirect, state, error, description }) => {
             return Ok(Checked::Done(pages::redirect(&redirect.error(
@@ -112,7 +112,7 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
     };
     let Some((session_hash, caller)) = signed_in else {
         let next = format!("/oauth/authorize?{raw_query}");
-        return Ok(Checked::Done(pages::html(200, pages::sign_in(&next, &client_name))?));
+        return Ok(Checked::Done(pages::html(200, pages::sign_in(&next, &client_name)?)?));
     };
     let not_found = |what: &str| {
         req.redirect.error("invalid_target", Some(&format!("there is no such {what}")), req.state.as_deref(), &iss)
@@ -130,7 +130,7 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
             "You ({}) are not a member of the organization {}. Only its members can connect apps to its projects.",
             caller.user.email, req.resource.org
         );
-        return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message))?));
+        return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message)?)?));
     };
     let Some(project) = projects::by_slug(&ctx.db, &org.id, &req.resource.project).await? else {
         return Ok(Checked::Done(pages::redirect(&not_found("project"))?));
@@ -149,7 +149,7 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
             needed.as_str(),
             roles_allowing(needed)
         );
-        return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message))?));
+        return Ok(Checked::Done(pages::html(403, pages::refusal("No access to this endpoint", &message)?)?));
     }
     let scopes = granted_scopes(&req.scopes, &role);
     let issues_refresh = client.as_ref().is_some_and(|c| c.metadata.allows_grant("refresh_token"));
@@ -195,7 +195,7 @@ pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
             user_email: &caller.user.email,
             params: &params,
             csrf: &csrf,
-        }),
+        })?,
         &redirect_origin,
     )
 }

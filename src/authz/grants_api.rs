@@ -24,11 +24,10 @@ use crate::http::context::{Ctx, Incoming};
 use crate::http::page;
 use crate::http::respond::json;
 use crate::http::ApiError;
-use crate::identity::roles::Permission;
 use crate::oauth::grant_list::{self, ListQuery, Scope};
 use crate::store::grants::{self as index, Owner};
 use crate::studio::auth::{self, Caller};
-use crate::studio::orgs::authorize;
+use crate::studio::ops::grants as ops;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use worker::Response;
@@ -47,11 +46,11 @@ pub fn audit_action(ctx: &Ctx, caller: &Caller, org: &str, action: Action, targe
 }
 
 /// The ids a record names: the first [`AUDIT_MAX_IDS`].
-fn named_ids(ids: &[String]) -> &[String] {
+pub(crate) fn named_ids(ids: &[String]) -> &[String] {
     &ids[..ids.len().min(AUDIT_MAX_IDS)]
 }
 
-fn view(g: &index::GrantRow, now: i64) -> Value {
+pub fn view(g: &index::GrantRow, now: i64) -> Value {
     let status = grant_list::status_of(g.created_at, g.redeemed_at, g.refresh_expires_at, g.revoked_at, now);
     json!({
         "id": g.grant_id, "org": g.org_slug, "project": g.project_slug, "channel": g.channel,
@@ -68,7 +67,7 @@ fn view(g: &index::GrantRow, now: i64) -> Value {
 /// what the hubs revoked in the index. Returns the ids newly revoked. A hub
 /// that fails stops the walk: what earlier hubs revoked is still mirrored,
 /// and a retry of the same request picks up the rest.
-async fn revoke_in_hubs(
+pub(crate) async fn revoke_in_hubs(
     ctx: &Ctx,
     org_slug: &str,
     by_hub: BTreeMap<String, Vec<String>>,
@@ -102,7 +101,12 @@ async fn revoke_in_hubs(
 
 /// Revokes one grant (an admin's or its member's request; the record's actor
 /// says which).
-async fn revoke_one(ctx: &Ctx, caller: &Caller, org_slug: &str, g: &index::GrantRow) -> Result<(), ApiError> {
+pub(crate) async fn revoke_one(
+    ctx: &Ctx,
+    caller: &Caller,
+    org_slug: &str,
+    g: &index::GrantRow,
+) -> Result<(), ApiError> {
     let project =
         g.project_slug.as_deref().ok_or_else(|| ApiError::NotFound("the grant's project no longer exists".into()))?;
     let stub = crate::objects::hub(ctx, org_slug, project)?;
@@ -136,45 +140,32 @@ fn page_answer(ctx: &Ctx, mut rows: Vec<index::GrantRow>, limit: u32) -> Result<
 }
 
 async fn list(ctx: &Ctx, owner: Owner<'_>, q: ListQuery) -> Result<Response, ApiError> {
-    let rows = index::list(&ctx.db, &owner, &q.filter, q.status, ctx.now, q.after.as_ref(), q.limit + 1).await?;
+    let rows = ops::list(ctx, owner, &q).await?;
     page_answer(ctx, rows, q.limit)
 }
 
 pub async fn list_org(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let org = ops::org_admin(ctx, &caller, org).await?;
     let q = list_query(inc, Scope::Org)?;
     list(ctx, Owner::Org(&org.id), q).await
 }
 
 pub async fn revoke_org(ctx: &Ctx, inc: &mut Incoming, org: &str, id: &str) -> Result<Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
-    let g = index::get(&ctx.db, id).await?.filter(|g| g.org_id == org.id);
-    let g = g.ok_or_else(|| ApiError::NotFound("no such grant in this organization".into()))?;
-    revoke_one(ctx, &caller, &org.slug, &g).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    ops::revoke_in_org(ctx, &caller, org, id).await?;
     json(200, &json!({ "revoked": id }))
 }
 
 /// `POST /api/v1/orgs/<org>/grants/revoke` `{project?, user?, client?, channel?}`.
 pub async fn revoke_bulk(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    ops::org_admin(ctx, &caller, org).await?;
     let bytes = inc.json_bytes(crate::http::body::DEFAULT_LIMIT).await?;
     let body: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")))?;
-    let filter = grant_list::parse_bulk(&body)?;
-    let mut by_hub: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in index::unrevoked(&ctx.db, &org.id, &filter).await? {
-        if let Some(project) = row.project_slug {
-            by_hub.entry(project).or_default().push(row.grant_id);
-        }
-    }
-    let hubs = by_hub.len();
-    let revoked = revoke_in_hubs(ctx, &org.slug, by_hub).await?;
-    let details = json!({
-        "filter": { "project": filter.project, "user": filter.user, "client": filter.client, "channel": filter.channel },
-        "revoked_count": revoked.len(), "hubs": hubs, "grant_ids": named_ids(&revoked),
-    });
-    audit_action(ctx, &caller, &org.slug, Action::GrantRevokeBulk, "grants", details);
-    json(200, &json!({ "revoked_count": revoked.len() }))
+    let count = ops::revoke_matching(ctx, &caller, org, &body).await?;
+    json(200, &json!({ "revoked_count": count }))
 }
 
 pub async fn list_mine(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -185,10 +176,7 @@ pub async fn list_mine(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiErr
 
 pub async fn revoke_mine(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    let g = index::get(&ctx.db, id).await?.filter(|g| g.user_id == caller.user.id);
-    let g = g.ok_or_else(|| ApiError::NotFound("no such grant of yours".into()))?;
-    let org_slug = g.org_slug.clone().ok_or_else(|| ApiError::NotFound("no such grant".into()))?;
-    revoke_one(ctx, &caller, &org_slug, &g).await?;
+    ops::revoke_mine(ctx, &caller, id).await?;
     json(200, &json!({ "revoked": id }))
 }
 

@@ -1,19 +1,22 @@
-//! The HTML of the authorization flow: sign-in, consent and refusal pages.
-//! Every dynamic string (client name, hosts, slugs, scopes, hidden fields) is
-//! escaped; pages carry `frame-ancestors 'none'` and `X-Frame-Options: DENY`
+//! The HTML of the authorization flow: sign-in, consent and refusal pages,
+//! in the Studio's look (`templates/base.html`, `templates/oauth/`). askama
+//! escapes every value (client name, hosts, slugs, scopes, hidden fields);
+//! pages carry `frame-ancestors 'none'` and `X-Frame-Options: DENY`
 //! (http::html::PAGE_HEADERS), so consent is never rendered inside a frame.
 
-use crate::http::html::{escape, page, PAGE_HEADERS};
 use crate::http::ApiError;
+use crate::studio::pages::LoginView;
+use crate::studio::ui::render::MessageView;
+use crate::studio::ui::Chrome;
+use askama::Template;
 use worker::Response;
 
+fn rendered(t: &impl Template) -> Result<String, ApiError> {
+    t.render().map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 pub fn html(status: u16, body: String) -> Result<Response, ApiError> {
-    let resp = Response::ok(body).map_err(|e| ApiError::Internal(e.to_string()))?.with_status(status);
-    for (k, v) in PAGE_HEADERS {
-        resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
-    }
-    resp.headers().set("Cache-Control", "no-store").map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(resp)
+    crate::studio::ui::render::html(status, body)
 }
 
 /// The consent page: its form's answer is a redirect to the client, and
@@ -36,20 +39,17 @@ pub fn redirect(location: &str) -> Result<Response, ApiError> {
 
 /// Sign in first; the form returns to this very authorization request, and
 /// its "Sign up if invited" link carries the request along too.
-pub fn sign_in(next: &str, client_name: &str) -> String {
-    let intro =
-        format!("<p><strong>{}</strong> wants to connect to Dockyard. Sign in to continue.</p>", escape(client_name));
-    crate::studio::pages::login_form(next, "", None, &intro)
+pub fn sign_in(next: &str, client_name: &str) -> Result<String, ApiError> {
+    rendered(&LoginView::new(next, "", None, Some(client_name)))
 }
 
-pub fn refusal(title: &str, message: &str) -> String {
-    page(
-        title,
-        &format!(
-            "<p class=\"error\" role=\"alert\">{}</p><p class=\"muted\">Nothing was authorized.</p>",
-            escape(message)
-        ),
-    )
+pub fn refusal(title: &str, message: &str) -> Result<String, ApiError> {
+    rendered(&MessageView {
+        chrome: Chrome::public(title),
+        message: message.to_string(),
+        note: Some("Nothing was authorized.".into()),
+        link: None,
+    })
 }
 
 pub struct Consent<'a> {
@@ -66,32 +66,18 @@ pub struct Consent<'a> {
     pub csrf: &'a str,
 }
 
-pub fn consent(c: &Consent<'_>) -> String {
-    let hidden: String = c
-        .params
-        .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
-        .collect();
-    let scopes: String = c.scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
-    page(
-        "Authorize access",
-        &format!(
-            "<p><strong>{name}</strong> <span class=\"muted\">({client_id})</span> wants to use the \
-             <strong>{channel}</strong> endpoint of <strong>{org}/{project}</strong> as you ({email}).</p>\
-             <p>After you authorize, you are sent back to <strong>{host}</strong>.</p>\
-             <p>It will be allowed to:</p><ul>{scopes}</ul>\
-             <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <button type=\"submit\" name=\"decision\" value=\"allow\">Authorize</button> \
-             <button type=\"submit\" name=\"decision\" value=\"deny\" style=\"background:#6b7280\">Deny</button></form>",
-            name = escape(c.client_name),
-            client_id = escape(c.client_id),
-            channel = if c.draft { "Draft" } else { "Production" },
-            org = escape(c.org),
-            project = escape(c.project),
-            email = escape(c.user_email),
-            host = escape(c.redirect_host),
-            csrf = escape(c.csrf),
-        ),
-    )
+#[derive(Template)]
+#[template(path = "oauth/consent.html")]
+struct ConsentView<'a> {
+    chrome: Chrome,
+    c: &'a Consent<'a>,
+    channel: &'static str,
+}
+
+pub fn consent(c: &Consent<'_>) -> Result<String, ApiError> {
+    rendered(&ConsentView {
+        chrome: Chrome::public("Authorize access"),
+        c,
+        channel: if c.draft { "Draft" } else { "Production" },
+    })
 }

@@ -50,6 +50,14 @@ impl Body {
         }
     }
 
+    /// A body built from fields already in hand: a Studio form handler turns
+    /// its form into the JSON object the API handler would have received and
+    /// hands it to the same operation (`studio::ops`), so both share every
+    /// check and every message.
+    pub fn from_object(map: Map<String, Value>) -> Body {
+        Body { map, seen: BTreeSet::new(), errors: Vec::new() }
+    }
+
     /// An empty body, for routes whose body is optional.
     pub fn empty() -> Body {
         Body { map: Map::new(), seen: BTreeSet::new(), errors: Vec::new() }

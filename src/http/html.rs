@@ -1,6 +1,7 @@
-//! HTML output: every string that reaches a page goes through [`escape`]
-//! (text and attribute values alike), and every page carries headers that keep
-//! it out of frames and stop content sniffing.
+//! HTML output: pages are askama templates (`studio::ui`), which escape every
+//! value; [`escape`] is for the few strings built outside them. Every page
+//! carries headers that keep it out of frames, stop content sniffing and
+//! allow no inline script or style (the CSS and JS are static assets).
 //!
 //! `Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer`
 //! Chromium and Firefox send `Origin: null` on a same-origin form POST, which
@@ -32,7 +33,8 @@ pub const PAGE_HEADERS: [(&str, &str); 5] = [
     ("Content-Type", "text/html; charset=utf-8"),
     (
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
@@ -57,27 +59,41 @@ fn form_action_source(source: &str) -> Option<String> {
     Some(url.origin().ascii_serialization())
 }
 
-/// A whole page around `body` (already-escaped HTML). `title` is escaped here.
-pub fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Dockyard</title><style>{STYLE}</style></head>\
-         <body><main><h1>{}</h1>{body}</main></body></html>",
-        escape(title),
-        escape(title)
-    )
+/// A Unix time (seconds) as a person reads it on a page: `2026-12-01 17:30 UTC`.
+pub fn format_time(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1d2330;margin:0}\
-main{max-width:28rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 4px #0002}\
-label{display:block;margin:1rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;box-sizing:border-box}\
-button{margin-top:1.25rem;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem}\
-.error{background:#fee2e2;color:#991b1b;padding:.75rem;border-radius:6px}.muted{color:#5b6478}";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(format_time(1_796_146_200), "2026-12-01 17:30 UTC");
+        assert_eq!(format_time(-60), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn pages_allow_no_inline_script_or_style() {
+        let csp = PAGE_HEADERS[1].1;
+        assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {
@@ -114,13 +130,5 @@ mod tests {
         // sign-in and consent forms (issue 9); same-origin sends nothing elsewhere.
         let policy = PAGE_HEADERS.iter().find(|(k, _)| *k == "Referrer-Policy").map(|(_, v)| *v);
         assert_eq!(policy, Some("same-origin"));
-    }
-
-    #[test]
-    fn page_escapes_its_title() {
-        let html = page("<b>x</b>", "<p>ok</p>");
-        assert!(html.contains("<title>&lt;b&gt;x&lt;/b&gt; · Dockyard</title>"));
-        assert!(html.contains("<p>ok</p>"));
-        assert!(!html.contains("<b>x</b>"));
     }
 }

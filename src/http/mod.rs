@@ -13,6 +13,7 @@ pub mod html;
 pub mod next;
 pub mod page;
 pub mod route;
+pub mod studio_route;
 
 pub use error::ApiError;
 

@@ -12,6 +12,7 @@ pub enum Route {
     Login,
     Logout,
     Me,
+    ChangePassword,
     ListTokens,
     CreateToken,
     DeleteToken {
@@ -188,12 +189,17 @@ pub enum Route {
         draft: bool,
     },
     // Studio pages.
-    StudioHome,
     StudioLoginPage,
     StudioLoginSubmit,
     StudioSignupPage,
     StudioSignupSubmit,
     StudioLogoutSubmit,
+    /// Every other page under `/studio` (`http::studio_route`); GET shows
+    /// it, POST submits one of its forms.
+    StudioPage {
+        page: super::studio_route::StudioPage,
+        post: bool,
+    },
 }
 
 const MCP_METHODS: &[&str] = &["POST", "GET", "DELETE", "OPTIONS"];
@@ -229,7 +235,6 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
         }
         ["oauth", "token"] => (&["POST"], post(method, Route::OAuthToken)),
         ["oauth", "revoke"] => (&["POST"], post(method, Route::OAuthRevoke)),
-        ["studio"] => (&["GET"], get(method, Route::StudioHome)),
         ["studio", "login"] => {
             (&["GET", "POST"], pick(method, Some(Route::StudioLoginPage), Some(Route::StudioLoginSubmit), None, None))
         }
@@ -237,6 +242,19 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, ApiError> {
             (&["GET", "POST"], pick(method, Some(Route::StudioSignupPage), Some(Route::StudioSignupSubmit), None, None))
         }
         ["studio", "logout"] => (&["POST"], post(method, Route::StudioLogoutSubmit)),
+        ["studio", rest @ ..] => match super::studio_route::resolve(rest) {
+            Some(page) => (
+                &["GET", "POST"],
+                pick(
+                    method,
+                    Some(Route::StudioPage { page: page.clone(), post: false }),
+                    Some(Route::StudioPage { page, post: true }),
+                    None,
+                    None,
+                ),
+            ),
+            None => return Err(ApiError::NotFound(format!("no route for {path}"))),
+        },
         [org, project] => {
             (MCP_METHODS, Some(Route::Mcp { org: org.to_string(), project: project.to_string(), draft: false }))
         }
@@ -258,6 +276,7 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["login"] => (&["POST"], post(method, Route::Login)),
         ["logout"] => (&["POST"], post(method, Route::Logout)),
         ["me"] => (&["GET"], get(method, Route::Me)),
+        ["me", "password"] => (&["POST"], post(method, Route::ChangePassword)),
         ["tokens"] => (&["GET", "POST"], pick(method, Some(Route::ListTokens), Some(Route::CreateToken), None, None)),
         ["tokens", id] => (&["DELETE"], delete(method, Route::DeleteToken { id: o(id) })),
         ["invitations", "accept"] => (&["POST"], post(method, Route::AcceptInvitation)),

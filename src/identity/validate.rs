@@ -88,13 +88,15 @@ pub fn normalize_email(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(email)
 }
 
-/// Slugs that would collide with routes, well-known paths or obvious
+/// Slugs that would collide with routes, well-known paths, Studio pages
+/// (`/studio/account`, `/studio/<org>/audit`, `/studio/<org>/settings`,
+/// `/studio/login`, `/studio/signup`, `.../types/new`) or obvious
 /// impersonation targets.
 #[rustfmt::skip]
 pub const RESERVED_SLUGS: &[&str] = &[
     "draft", "api", "oauth", ".well-known", "well-known", "studio", "healthz", "static",
     "assets", "admin", "login", "logout", "signup", "www", "mcp", "authorize", "token",
-    "register", "revoke", "jwks", "settings", "new",
+    "register", "revoke", "jwks", "settings", "new", "account", "audit",
 ];
 
 /// Slug pattern `[a-z0-9][a-z0-9-]{0,62}` and not in [`RESERVED_SLUGS`].
@@ -267,7 +269,7 @@ mod tests {
             assert!(validate_slug("slug", reserved).is_err(), "{reserved}");
         }
         assert_eq!(validate_slug("slug", "apis"), Ok(()));
-        assert_eq!(RESERVED_SLUGS.len(), 22);
+        assert_eq!(RESERVED_SLUGS.len(), 24);
     }
 
     #[test]

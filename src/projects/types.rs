@@ -185,6 +185,11 @@ pub struct ValidationOptions {
     pub upstream_hosts: Option<Vec<String>>,
 }
 
+/// Type names that collide with Studio paths (`/studio/<org>/<project>/types/new`
+/// and the other page words); also refused as org and project slugs
+/// (`identity::validate::RESERVED_SLUGS`).
+pub const RESERVED_TYPE_NAMES: &[&str] = &["account", "audit", "settings", "login", "signup", "new"];
+
 /// Validates a Type document sent to `PUT .../draft/types/<path_name>`.
 ///
 /// `existing_names` are the names of the project's *other* Types (leave out
@@ -209,6 +214,11 @@ pub fn validate_type(
     };
     let mut problems = document_schema_problems(&doc);
     type_checks::check_document(obj, path_name, existing_names, opts, &mut problems);
+    if let Some(name) = obj.get("name").and_then(Value::as_str) {
+        if RESERVED_TYPE_NAMES.contains(&name) {
+            problems.push(Problem::new("/name", format!("'{name}' is reserved (it names a Studio page)")));
+        }
+    }
     if !problems.is_empty() {
         return Err(finish(problems));
     }

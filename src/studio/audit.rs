@@ -34,7 +34,7 @@ use worker::{D1Database, Env, Response};
 /// Records read from D1 per export chunk.
 pub const EXPORT_CHUNK: usize = 500;
 
-fn bad_query(e: QueryError) -> ApiError {
+pub fn bad_query(e: QueryError) -> ApiError {
     ApiError::bad_request("invalid_query", e.describe())
 }
 
@@ -56,7 +56,7 @@ fn after(ctx: &Ctx, scope: &Scope, q: &Query) -> Result<Option<Position>, ApiErr
 /// What a listing reads: MCP records (`audit_events`) or management
 /// actions (`audit_actions`). Rows stay typed to the end, so JSON, NDJSON
 /// and CSV all show the keys in the record's own order.
-trait Source: Serialize + Sized + 'static {
+pub trait Source: Serialize + Sized + 'static {
     const ACTIONS: bool;
     const FIELDS: &'static [&'static str];
     const NAME: &'static str;
@@ -103,11 +103,19 @@ struct Page<'a, T> {
 }
 
 async fn listing<T: Source>(ctx: &Ctx, scope: Scope, q: Query) -> Result<Response, ApiError> {
-    let start = after(ctx, &scope, &q)?;
     if q.format != Format::Json {
+        after(ctx, &scope, &q)?;
         return export::<T>(ctx, scope, q.filter, q.format);
     }
-    let w = where_clause(&scope, &q.filter, start.as_ref(), T::ACTIONS);
+    let (records, next_cursor) = page_of::<T>(ctx, &scope, &q).await?;
+    ordered_json(&Page { records: &records, next_cursor })
+}
+
+/// One page of a listing, newest first, and the cursor of the next (the
+/// API's JSON listing and the Studio's Audit log page).
+pub async fn page_of<T: Source>(ctx: &Ctx, scope: &Scope, q: &Query) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let start = after(ctx, scope, q)?;
+    let w = where_clause(scope, &q.filter, start.as_ref(), T::ACTIONS);
     let mut records = T::fetch(&ctx.db, &w, q.limit + 1).await?;
     let next_cursor = if records.len() > q.limit {
         records.truncate(q.limit);
@@ -116,7 +124,7 @@ async fn listing<T: Source>(ctx: &Ctx, scope: Scope, q: Query) -> Result<Respons
     } else {
         None
     };
-    ordered_json(&Page { records: &records, next_cursor })
+    Ok((records, next_cursor))
 }
 
 /// Streams every match as NDJSON or CSV, newest first.
@@ -214,10 +222,30 @@ pub async fn list_my_actions(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, 
 
 /// `GET /api/v1/orgs/<org>/audit/<id>`: one record, with its payload.
 pub async fn get_one(ctx: &Ctx, inc: &mut Incoming, slug: &str, id: &str) -> Result<Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::AuditRead).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     if let Some((k, _)) = inc.url.query_pairs().next() {
+        authorize(ctx, inc, slug, Permission::AuditRead).await?;
         return Err(bad_query(QueryError::new(&k, "is not a parameter of this route (it takes none)")));
     }
+    let (_, record, payload) = record_of(ctx, &caller, slug, id).await?;
+    #[derive(Serialize)]
+    struct One {
+        record: McpRecord,
+        payload: Value,
+    }
+    ordered_json(&One { record, payload })
+}
+
+/// One record of the org's log and its payload (decrypted; `null` when none
+/// was kept), for a member with `audit.read`.
+pub async fn record_of(
+    ctx: &Ctx,
+    caller: &auth::Caller,
+    slug: &str,
+    id: &str,
+) -> Result<(crate::store::orgs::Org, McpRecord, Value), ApiError> {
+    let (org, role) = super::orgs::membership(ctx, caller, slug).await?;
+    super::orgs::require_permission(&role, Permission::AuditRead)?;
     let not_found = || ApiError::NotFound("no audit record with this id in this organization".into());
     if id.len() > 64 {
         return Err(not_found());
@@ -227,12 +255,7 @@ pub async fn get_one(ctx: &Ctx, inc: &mut Incoming, slug: &str, id: &str) -> Res
         None => Value::Null,
         Some(sealed) => open_payload(ctx, &record.id, &sealed).await,
     };
-    #[derive(Serialize)]
-    struct One {
-        record: McpRecord,
-        payload: Value,
-    }
-    ordered_json(&One { record, payload })
+    Ok((org, record, payload))
 }
 
 async fn open_payload(ctx: &Ctx, record_id: &str, sealed: &str) -> Value {
@@ -251,22 +274,30 @@ async fn open_payload(ctx: &Ctx, record_id: &str, sealed: &str) -> Value {
     }
 }
 
+/// Per-tool aggregates and calls over time.
+#[derive(Serialize)]
+pub struct Stats {
+    pub tools: Vec<stats::ToolStats>,
+    pub series: Vec<stats::Point>,
+    pub from: i64,
+    pub to: i64,
+    pub interval_ms: i64,
+}
+
 /// `GET /api/v1/orgs/<org>/audit/stats`.
 pub async fn stats(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, slug, Permission::AuditRead).await?;
     let q = parse(inc, Listing::Stats)?;
+    ordered_json(&stats_of(ctx, &org.id, q).await?)
+}
+
+/// The stats of the org `org_id` for a parsed stats query (the API and the
+/// Audit log page).
+pub async fn stats_of(ctx: &Ctx, org_id: &str, q: Query) -> Result<Stats, ApiError> {
     let range = stats::range(q.filter.from, q.filter.to, q.interval.as_deref(), ctx.now_ms).map_err(bad_query)?;
     let filter = Filter { from: Some(range.from), to: Some(range.to), ..q.filter };
-    let w = where_clause(&Scope::Org(org.id), &filter, None, false);
+    let w = where_clause(&Scope::Org(org_id.to_string()), &filter, None, false);
     let tools = stats::tool_stats(store::tool_stats(&ctx.db, &w).await?);
     let series = stats::series(&range, &store::series(&ctx.db, &w, range.interval).await?);
-    #[derive(Serialize)]
-    struct Stats {
-        tools: Vec<stats::ToolStats>,
-        series: Vec<stats::Point>,
-        from: i64,
-        to: i64,
-        interval_ms: i64,
-    }
-    ordered_json(&Stats { tools, series, from: range.from, to: range.to, interval_ms: range.interval })
+    Ok(Stats { tools, series, from: range.from, to: range.to, interval_ms: range.interval })
 }

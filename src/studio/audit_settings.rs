@@ -9,11 +9,13 @@
 //! it is derived, never stored (`audit::settings`), and setting the URL
 //! again rotates it.
 
-use super::orgs::authorize;
+use super::auth::{self, Caller};
+use super::orgs::{membership, require_permission};
 use crate::audit::record::Action;
 use crate::audit::settings::{parse_patch, AuditSettings};
 use crate::audit_io::{actions, settings_cache};
 use crate::crypto;
+use crate::http::body::Body;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
@@ -22,7 +24,7 @@ use crate::identity::validate;
 use crate::store::{audit as store, orgs};
 use serde_json::{json, Value};
 
-fn current(row: Option<&store::SettingsRow>) -> AuditSettings {
+pub fn current(row: Option<&store::SettingsRow>) -> AuditSettings {
     match row {
         None => AuditSettings::default(),
         Some(r) => AuditSettings {
@@ -55,8 +57,17 @@ pub async fn view_for(ctx: &Ctx, org_id: &str, role: &Role) -> Result<Option<Val
 
 /// `PATCH /api/v1/orgs/<org>`.
 pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (caller, mut org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    json(200, &patch(ctx, &caller, slug, b).await?)
+}
+
+/// The operation behind `PATCH /api/v1/orgs/<org>` and the Studio's org
+/// Settings page (`studio::ops` pattern, kept beside its handler): checks
+/// `org.manage`, applies the body, answers the JSON the API returns.
+pub async fn patch(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Result<Value, ApiError> {
+    let (mut org, role) = membership(ctx, caller, slug).await?;
+    require_permission(&role, Permission::OrgManage)?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let audit = b.opt_object("audit");
     let upstream = super::upstream_hosts::take(&mut b, ctx.config.allow_loopback_upstreams);
@@ -94,14 +105,14 @@ pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<work
         secret = nonce.map(|n| crate::audit::settings::webhook_secret(&ctx.config.secrets_key, &org.id, &n));
         actions::management(
             ctx,
-            &caller,
+            caller,
             Some(&org.slug),
             Action::AuditSettings,
             &org.slug,
             json!({ "payloads": next.payloads, "retention_days": next.retention_days, "webhook_url": next.webhook_url }),
         );
     }
-    super::upstream_hosts::apply(ctx, &caller, &org, upstream).await?;
+    super::upstream_hosts::apply(ctx, caller, &org, upstream).await?;
     let settings = store::settings(&ctx.db, &org.id).await?;
     let upstream_hosts = orgs::upstream_hosts(&ctx.db, &org.id).await?;
     let mut body = json!({ "org": org, "audit": view(settings.as_ref()), "upstream_hosts": upstream_hosts });
@@ -109,5 +120,5 @@ pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<work
         body["webhook_secret"] = json!(secret);
         body["note"] = json!("webhook_secret signs every delivery (Dockyard-Signature); it is shown only now");
     }
-    json(200, &body)
+    Ok(body)
 }

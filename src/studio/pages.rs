@@ -1,6 +1,6 @@
-//! Server-rendered Studio pages: sign in, sign up by invitation, and a home
-//! page listing the caller's organizations. Forms post same-origin (checked,
-//! `http::csrf`) and every dynamic string is escaped (`http::html`). Labels
+//! The sign-in, sign-up and sign-out pages (`/studio/login`, `/studio/signup`,
+//! `/studio/logout`), from `templates/studio/{login,signup}.html`. Forms post
+//! same-origin (checked, `http::csrf`); askama escapes every value. Labels
 //! are the ones a screen reader and the browser tests look for: "Email",
 //! "Password", "Sign in", "Invitation link or code", "Sign up".
 //!
@@ -11,34 +11,20 @@
 
 use super::account::{self, SignupInput};
 use super::auth;
+use super::ui::{render_page, Chrome};
 use crate::http::context::{Ctx, Incoming};
-use crate::http::html::{escape, page, PAGE_HEADERS};
 use crate::http::next::{invitation_code, safe_next, HOME};
 use crate::http::ApiError;
 use crate::identity::validate;
-use crate::store::orgs;
+use askama::Template;
 use worker::Response;
 
-fn html(status: u16, body: String) -> Result<Response, ApiError> {
-    let resp = Response::ok(body).map_err(|e| ApiError::Internal(e.to_string()))?.with_status(status);
-    for (k, v) in PAGE_HEADERS {
-        resp.headers().set(k, v).map_err(|e| ApiError::Internal(e.to_string()))?;
-    }
-    resp.headers().set("Cache-Control", "no-store").map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(resp)
-}
-
 fn redirect(to: &str, cookie: Option<&str>) -> Result<Response, ApiError> {
-    let resp = Response::empty().map_err(|e| ApiError::Internal(e.to_string()))?.with_status(303);
-    resp.headers().set("Location", to).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let resp = super::ui::redirect(to)?;
     if let Some(c) = cookie {
         resp.headers().set("Set-Cookie", c).map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     Ok(resp)
-}
-
-fn error_box(message: Option<&str>) -> String {
-    message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default()
 }
 
 /// `path`, carrying `next` along unless it is the default destination.
@@ -51,26 +37,30 @@ fn with_next(path: &str, next: &str) -> String {
 }
 
 /// The sign-in form, shared by /studio/login and the sign-in step of
-/// /oauth/authorize (`intro`: already-escaped HTML above the form). It links
-/// to sign-up by invitation with the same `next`, so a person invited during
-/// an OAuth flow comes back to the consent page.
-pub fn login_form(next: &str, email: &str, message: Option<&str>, intro: &str) -> String {
-    page(
-        "Sign in",
-        &format!(
-            "{intro}{}<form method=\"post\" action=\"/studio/login\">\
-             <input type=\"hidden\" name=\"next\" value=\"{}\">\
-             <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\
-             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <button type=\"submit\">Sign in</button></form>\
-             <p class=\"muted\">No account yet? <a href=\"{}\">Sign up if invited</a>: \
-             you need the invitation link an organization admin sent you.</p>",
-            error_box(message),
-            escape(next),
-            escape(email),
-            escape(&with_next("/studio/signup", next)),
-        ),
-    )
+/// /oauth/authorize (`client_name`: the app asking). It links to sign-up by
+/// invitation with the same `next`, so a person invited during an OAuth flow
+/// comes back to the consent page.
+#[derive(Template)]
+#[template(path = "studio/login.html")]
+pub struct LoginView {
+    pub chrome: Chrome,
+    pub next: String,
+    pub email: String,
+    pub signup_href: String,
+    pub client_name: Option<String>,
+}
+crate::studio_page!(LoginView, SignupView);
+
+impl LoginView {
+    pub fn new(next: &str, email: &str, message: Option<&str>, client_name: Option<&str>) -> LoginView {
+        LoginView {
+            chrome: Chrome::public("Sign in").with_problem(message.map(str::to_string)),
+            next: next.to_string(),
+            email: email.to_string(),
+            signup_href: with_next("/studio/signup", next),
+            client_name: client_name.map(str::to_string),
+        }
+    }
 }
 
 fn field(form: &[(String, String)], name: &str) -> String {
@@ -78,7 +68,7 @@ fn field(form: &[(String, String)], name: &str) -> String {
 }
 
 pub async fn login_page(_ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
-    html(200, login_form(&safe_next(inc.query("next").as_deref()), "", None, ""))
+    render_page(200, &LoginView::new(&safe_next(inc.query("next").as_deref()), "", None, None))
 }
 
 pub async fn login_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -86,7 +76,7 @@ pub async fn login_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Api
     let form = inc.form().await?;
     let next = safe_next(Some(&field(&form, "next")));
     let raw_email = field(&form, "email");
-    let again = |status: u16, m: &str| html(status, login_form(&next, &raw_email, Some(m), ""));
+    let again = |status: u16, m: &str| render_page(status, &LoginView::new(&next, &raw_email, Some(m), None));
     let Ok(email) = validate::normalize_email("email", &raw_email) else {
         return again(422, "Enter a valid email address.");
     };
@@ -99,47 +89,40 @@ pub async fn login_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Api
     }
 }
 
-/// What the sign-up form shows again: the values typed so far (never the password).
-struct SignupView<'a> {
-    next: &'a str,
-    invitation: &'a str,
-    email: &'a str,
-    name: &'a str,
-}
-
 /// Sign-up by invitation: the invitation link (or its code) arrives in the URL
 /// from the admin's link, or the person pastes it here (they came from the
-/// sign-in page of an OAuth flow, which cannot know it).
-fn signup_form(v: &SignupView<'_>, message: Option<&str>) -> String {
-    page(
-        "Sign up",
-        &format!(
-            "{}{}<form method=\"post\" action=\"/studio/signup\">\
-             <input type=\"hidden\" name=\"next\" value=\"{}\">\
-             <label for=\"invitation\">Invitation link or code</label>\
-             <input id=\"invitation\" name=\"invitation\" required autocomplete=\"off\" spellcheck=\"false\" \
-             aria-describedby=\"invitation-help\" value=\"{}\">\
-             <p id=\"invitation-help\" class=\"muted\">Paste the link from the invitation an organization admin sent you.</p>\
-             <label for=\"name\">Name</label><input id=\"name\" name=\"name\" autocomplete=\"name\" required value=\"{}\">\
-             <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\
-             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"10\" required>\
-             <button type=\"submit\">Sign up</button></form>\
-             <p class=\"muted\">Already have an account? <a href=\"{}\">Sign in</a>, then accept the invitation.</p>",
-            error_box(message),
-            if v.next == HOME { "" } else { "<p>After signing up you continue where you left off.</p>" },
-            escape(v.next),
-            escape(v.invitation),
-            escape(v.name),
-            escape(v.email),
-            escape(&with_next("/studio/login", v.next)),
-        ),
-    )
+/// sign-in page of an OAuth flow, which cannot know it). It shows again the
+/// values typed so far (never the password).
+#[derive(Template)]
+#[template(path = "studio/signup.html")]
+pub struct SignupView {
+    pub chrome: Chrome,
+    pub next: String,
+    pub continues: bool,
+    pub invitation: String,
+    pub email: String,
+    pub name: String,
+    pub login_href: String,
+}
+
+impl SignupView {
+    fn new(next: &str, invitation: &str, email: &str, name: &str, message: Option<&str>) -> SignupView {
+        SignupView {
+            chrome: Chrome::public("Sign up").with_problem(message.map(str::to_string)),
+            next: next.to_string(),
+            continues: next != HOME,
+            invitation: invitation.to_string(),
+            email: email.to_string(),
+            name: name.to_string(),
+            login_href: with_next("/studio/login", next),
+        }
+    }
 }
 
 pub async fn signup_page(_ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     let invitation = inc.query("invitation").unwrap_or_default();
     let next = safe_next(inc.query("next").as_deref());
-    html(200, signup_form(&SignupView { next: &next, invitation: &invitation, email: "", name: "" }, None))
+    render_page(200, &SignupView::new(&next, &invitation, "", "", None))
 }
 
 pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -148,8 +131,8 @@ pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Ap
     let next = safe_next(Some(&field(&form, "next")));
     let (pasted, raw_email, raw_name, pass) =
         (field(&form, "invitation"), field(&form, "email"), field(&form, "name"), field(&form, "password"));
-    let view = SignupView { next: &next, invitation: &pasted, email: &raw_email, name: &raw_name };
-    let again = |status: u16, m: &str| html(status, signup_form(&view, Some(m)));
+    let again =
+        |status: u16, m: &str| render_page(status, &SignupView::new(&next, &pasted, &raw_email, &raw_name, Some(m)));
     let Some(invitation) = invitation_code(&pasted) else {
         return again(422, "Paste the invitation link (or its code) an organization admin sent you.");
     };
@@ -174,39 +157,11 @@ pub async fn signup_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, Ap
     }
 }
 
+/// Sign out (the header's button on every page): same-origin only, like
+/// every form; the session ends whether or not the page's token is current,
+/// so a stale tab can still sign out.
 pub async fn logout_submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
     auth::check_same_origin(ctx, &inc.headers)?;
     let cookie = auth::end_session(ctx, &inc.headers).await?;
     redirect("/studio/login", Some(&cookie))
-}
-
-pub async fn home(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
-    let caller = match auth::identify(ctx, &inc.method, &inc.headers).await {
-        Ok(Some(c)) => c,
-        _ => return redirect("/studio/login?next=%2Fstudio", None),
-    };
-    let list = orgs::for_user(&ctx.db, &caller.user.id).await?;
-    let items: String = if list.is_empty() {
-        "<p class=\"muted\">You are not a member of any organization yet.</p>".into()
-    } else {
-        let li: String = list
-            .iter()
-            .map(|o| {
-                format!(
-                    "<li><strong>{}</strong> <span class=\"muted\">({}) · {}</span></li>",
-                    escape(&o.name),
-                    escape(&o.slug),
-                    escape(&o.role)
-                )
-            })
-            .collect();
-        format!("<h2>Organizations</h2><ul>{li}</ul>")
-    };
-    let body = format!(
-        "<p>Signed in as <strong>{}</strong> ({})</p>{items}\
-         <form method=\"post\" action=\"/studio/logout\"><button type=\"submit\">Sign out</button></form>",
-        escape(&caller.user.name),
-        escape(&caller.user.email)
-    );
-    html(200, page("Dockyard Studio", &body))
 }

@@ -14,21 +14,21 @@
 //! not exist"), and old codes and refresh tokens hash to nothing it knows.
 
 use super::access_sync;
+use super::auth;
+use super::ops;
 use super::orgs::{authorize, require_permission};
 use crate::audit::record::Action;
 use crate::audit_io::actions::management;
-use crate::crypto;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::identity::validate;
-use crate::objects::hub_api::HubProject;
-use crate::store::{self, projects};
+use crate::store::projects;
 use crate::tools::limits;
 use serde_json::json;
 
-fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
+pub fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
     let base = format!("{}/{org_slug}/{}", ctx.config.public_url, p.slug);
     json!({
         "id": p.id, "slug": p.slug, "name": p.name, "visibility": p.visibility, "created_at": p.created_at,
@@ -37,51 +37,17 @@ fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
 }
 
 pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
-    let list: Vec<_> = projects::for_org(&ctx.db, &org.id).await?.iter().map(|p| view(ctx, &org.slug, p)).collect();
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let (org, list) = ops::projects::list(ctx, &caller, org).await?;
+    let list: Vec<_> = list.iter().map(|p| view(ctx, &org.slug, p)).collect();
     json(200, &json!({ "projects": list }))
 }
 
 pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
-    let mut b = inc.json().await?;
-    let slug = b.string("slug", 100).filter(|s| b.check(validate::validate_slug("slug", s)).is_some());
-    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
-    b.finish()?;
-    let (Some(slug), Some(name)) = (slug, name) else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let taken = || ApiError::Conflict(format!("the project slug {slug:?} is taken in {}", org.slug));
-    if projects::by_slug(&ctx.db, &org.id, &slug).await?.is_some() {
-        return Err(taken());
-    }
-    let p = projects::Project {
-        id: crypto::new_id("prj"),
-        org_id: org.id.clone(),
-        slug: slug.clone(),
-        name,
-        visibility: "private".into(),
-        created_at: ctx.now,
-    };
-    // The hub gets the member snapshot first, so the project is never served
-    // without one.
-    let hub_project = HubProject {
-        id: p.id.clone(),
-        org_id: org.id.clone(),
-        org_slug: org.slug.clone(),
-        slug: slug.clone(),
-        visibility: p.visibility.clone(),
-    };
-    let members_version = access_sync::init_hub(ctx, &org.slug, &hub_project).await?;
-    match projects::insert(&ctx.db, &p, &caller.user.id).await {
-        Err(e) if store::is_unique_violation(&e) => Err(taken()),
-        Err(e) => Err(e),
-        Ok(()) => {
-            access_sync::after_project_created(ctx, &org.id, members_version).await?;
-            management(ctx, &caller, Some(&org.slug), Action::ProjectCreate, &p.slug, json!({ "name": p.name }));
-            json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
-        }
-    }
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let (org, p) = ops::projects::create(ctx, &caller, org, b).await?;
+    json(201, &json!({ "project": view(ctx, &org.slug, &p) }))
 }
 
 pub async fn delete(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {

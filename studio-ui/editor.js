@@ -1,0 +1,60 @@
+// Dockyard Studio code editors: CodeMirror 6, bundled (no CDN), for the
+// project pages' JSON, HTML and JavaScript fields. Load it with
+// <script type="module" src="/studio/assets/editor.js"> on pages that need it.
+//
+// Progressive enhancement: a page renders a plain labelled
+// <textarea data-editor="json|html|javascript" id="..."> inside its form.
+// mount() puts an editor after it and hides the textarea; the textarea stays
+// the value the form posts (kept in sync on every change), and CodeMirror's
+// content element takes over the label (aria-labelledby the <label>, whose
+// `for` is dropped), so getByLabel('Input schema') finds the editable element.
+// Each change also dispatches a `dockyard:change` event on the textarea, for
+// live previews and validation.
+//
+//   window.DockyardEditor.mount(textarea, 'json') -> EditorView
+//   window.DockyardEditor.views                   -> Map(textarea id -> view)
+import { EditorView, basicSetup } from 'codemirror';
+import { json } from '@codemirror/lang-json';
+import { html } from '@codemirror/lang-html';
+import { javascript } from '@codemirror/lang-javascript';
+
+const MODES = { json: () => json(), html: () => html(), javascript: () => javascript() };
+const views = new Map();
+
+function mount(textarea, mode = textarea.dataset.editor) {
+  if (views.has(textarea.id)) return views.get(textarea.id);
+  const language = (MODES[mode] ?? MODES.json)();
+  const label = textarea.id ? document.querySelector(`label[for="${CSS.escape(textarea.id)}"]`) : null;
+  const attrs = {};
+  if (label) {
+    if (!label.id) label.id = `${textarea.id}-label`;
+    attrs['aria-labelledby'] = label.id;
+    label.removeAttribute('for');
+  }
+  const described = textarea.getAttribute('aria-describedby');
+  if (described) attrs['aria-describedby'] = described;
+  if (textarea.getAttribute('aria-invalid')) attrs['aria-invalid'] = textarea.getAttribute('aria-invalid');
+  if (textarea.readOnly) attrs['aria-readonly'] = 'true';
+  const view = new EditorView({
+    doc: textarea.value,
+    extensions: [
+      basicSetup,
+      language,
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of(attrs),
+      EditorView.editable.of(!textarea.readOnly),
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged) return;
+        textarea.value = update.state.doc.toString();
+        textarea.dispatchEvent(new CustomEvent('dockyard:change', { bubbles: true }));
+      }),
+    ],
+  });
+  textarea.after(view.dom);
+  textarea.hidden = true;
+  views.set(textarea.id, view);
+  return view;
+}
+
+window.DockyardEditor = { mount, views };
+for (const textarea of document.querySelectorAll('textarea[data-editor]')) mount(textarea);
