@@ -168,7 +168,7 @@ test('invalid requests and tool errors', async () => {
   let rec = await audited(await call('nope', {}), 'unknown tool');
   assertRecord(rec, { status: 'invalid', error_code: 'unknown_tool', tool: 'nope', tool_kind: null }, 'unknown tool');
   rec = await audited(await call('fetch_stock', { sku: 'X' }), 'data tool');
-  assertRecord(rec, { status: 'tool_error', error_code: 'data_tool_unavailable', tool_kind: 'http' }, 'a data tool');
+  assertRecord(rec, { status: 'upstream_error', error_code: 'upstream_unreachable', tool_kind: 'http' }, 'a data tool whose backend is down');
   rec = await audited(await call('quote', { sku: 'X' }), 'output mismatch');
   assertRecord(rec, { status: 'tool_error', error_code: 'output_schema_mismatch', tool: 'quote' }, 'output schema');
 

@@ -103,7 +103,8 @@ export function auditTypes() {
     card,
     interactiveType('fetch_stock', {
       kind: 'http', ui: null,
-      http: { url: 'https://stock.example.com/api', timeout_ms: 2000, headers: {}, secret: 'SIGNING' },
+      // Port 1 on loopback: nothing listens, so the call fails at once and deterministically.
+      http: { url: 'http://127.0.0.1:1/api', timeout_ms: 2000, headers: {}, secret: 'SIGNING' },
       input_schema: { type: 'object', properties: { sku: { type: 'string' } }, additionalProperties: false },
     }),
     interactiveType('quote', {
