@@ -3,10 +3,12 @@
 
 pub mod diff;
 pub mod limits;
+pub mod markdown;
 pub mod problem;
 mod schema_diff;
 pub mod semver;
 pub mod toolset;
+pub mod type_form;
 mod type_checks;
 pub mod types;
 pub mod warnings;
