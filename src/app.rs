@@ -67,6 +67,7 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::Login => account::login(ctx, inc).await,
         Route::Logout => account::logout(ctx, inc).await,
         Route::Me => account::me(ctx, inc).await,
+        Route::ChangePassword => account::change_password(ctx, inc).await,
         Route::ListTokens => account::list_tokens(ctx, inc).await,
         Route::CreateToken => account::create_token(ctx, inc).await,
         Route::DeleteToken { id } => account::delete_token(ctx, inc, &id).await,

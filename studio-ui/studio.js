@@ -19,10 +19,28 @@
   if (dialog) {
     const message = dialog.querySelector('[data-role=message]');
     const typed = dialog.querySelector('[data-role=typed]');
-    const typedInput = dialog.querySelector('#confirm-name');
     const confirm = dialog.querySelector('[data-role=confirm]');
     const cancel = dialog.querySelector('[data-role=cancel]');
-    const typedError = dialog.querySelector('[data-role=typed-error]');
+    // The typed-confirmation field exists only while a dialog asks for it,
+    // so it never shadows a page's own labels ("Name").
+    let typedInput = null;
+    let typedError = null;
+    const clearTyped = () => { typed.replaceChildren(); typedInput = null; typedError = null; };
+    const addTyped = () => {
+      const label = document.createElement('label');
+      label.htmlFor = 'confirm-name';
+      label.textContent = 'Type the name to confirm';
+      typedInput = document.createElement('input');
+      typedInput.id = 'confirm-name';
+      typedInput.autocomplete = 'off';
+      typedInput.spellcheck = false;
+      typedInput.required = true;
+      typedInput.setAttribute('aria-describedby', 'confirm-name-error');
+      typedError = document.createElement('span');
+      typedError.className = 'field-error';
+      typedError.id = 'confirm-name-error';
+      typed.replaceChildren(label, typedInput, typedError);
+    };
     let pending = null;
     const close = () => { pending = null; dialog.close(); };
     document.addEventListener('submit', (event) => {
@@ -32,10 +50,7 @@
       pending = { form, submitter: event.submitter };
       message.textContent = form.dataset.confirm;
       const name = form.dataset.confirmName;
-      typed.hidden = !name;
-      typedInput.value = '';
-      typedInput.required = !!name;
-      typedError.textContent = '';
+      if (name) addTyped(); else clearTyped();
       dialog.showModal();
       (name ? typedInput : confirm).focus();
     }, true);
@@ -64,7 +79,7 @@
       form.requestSubmit(submitter && form.contains(submitter) ? submitter : undefined);
     });
     cancel.addEventListener('click', close);
-    dialog.addEventListener('close', () => { pending = null; });
+    dialog.addEventListener('close', () => { pending = null; clearTyped(); });
   }
 
   document.addEventListener('click', async (event) => {

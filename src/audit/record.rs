@@ -304,6 +304,7 @@ actions! {
     InvitationAccept = "invitation.accept",
     ApiTokenCreate = "api_token.create",
     ApiTokenDelete = "api_token.delete",
+    PasswordChange = "account.password_change",
     AuditSettings = "audit.settings",
     SecretSet = "secret.set",
     SecretDelete = "secret.delete",

@@ -10,6 +10,10 @@
 //!   (`dockyard-audit-dlq`, kept for inspection) instead of retrying forever.
 //!   Redelivered records that were already inserted are skipped by
 //!   `ON CONFLICT(id) DO NOTHING`.
+//! - A message whose insert cannot even be prepared (D1 refusing a bind) is
+//!   retried on its own, never acknowledged, so after `max_retries` it ends
+//!   in the dead-letter queue instead of being lost; the rest of the batch is
+//!   inserted and acknowledged as usual.
 
 use crate::audit::record::QueueMessage;
 use crate::store::audit as store;
@@ -30,7 +34,9 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker
     let db = env.d1("DB")?;
     let now_ms = worker::Date::now().as_millis() as i64;
     let mut stmts = Vec::new();
+    let mut prepared = Vec::new();
     let (mut records, mut dropped) = (0, 0);
+    let retry = QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_SECS).build();
     for message in batch.raw_iter() {
         let text = body_text(&message.body());
         let decoded = match &text {
@@ -56,24 +62,29 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker
             }
         };
         match stmt {
-            Ok(s) => stmts.push(s),
-            Err(e) => worker::console_error!("audit: could not prepare an insert: {e:?}"),
+            Ok(s) => {
+                stmts.push(s);
+                prepared.push(message);
+            }
+            Err(e) => {
+                worker::console_error!("audit: could not prepare the insert of {}, retrying it: {e:?}", message.id());
+                message.retry_with_options(&retry);
+            }
         }
     }
     if stmts.is_empty() {
-        batch.ack_all();
         return Ok(());
     }
     match db.batch(stmts).await {
         Ok(_) => {
-            batch.ack_all();
+            prepared.iter().for_each(|m| m.ack());
             if dropped > 0 {
                 worker::console_warn!("audit: ingested {records} records, dropped {dropped} malformed messages");
             }
         }
         Err(e) => {
             worker::console_error!("audit: D1 batch of {records} records failed, retrying: {e}");
-            batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_SECS).build());
+            prepared.iter().for_each(|m| m.retry_with_options(&retry));
         }
     }
     Ok(())

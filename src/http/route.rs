@@ -12,6 +12,7 @@ pub enum Route {
     Login,
     Logout,
     Me,
+    ChangePassword,
     ListTokens,
     CreateToken,
     DeleteToken {
@@ -261,6 +262,7 @@ fn api_v1(method: &str, segs: &[&str]) -> (&'static [&'static str], Option<Route
         ["login"] => (&["POST"], post(method, Route::Login)),
         ["logout"] => (&["POST"], post(method, Route::Logout)),
         ["me"] => (&["GET"], get(method, Route::Me)),
+        ["me", "password"] => (&["POST"], post(method, Route::ChangePassword)),
         ["tokens"] => (&["GET", "POST"], pick(method, Some(Route::ListTokens), Some(Route::CreateToken), None, None)),
         ["tokens", id] => (&["DELETE"], delete(method, Route::DeleteToken { id: o(id) })),
         ["invitations", "accept"] => (&["POST"], post(method, Route::AcceptInvitation)),

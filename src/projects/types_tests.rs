@@ -380,3 +380,17 @@ fn a_type_is_bounded_as_stored_too() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].message.contains("as stored") && problems[0].message.contains("1048576"), "{problems:?}");
 }
+
+#[test]
+fn names_of_studio_pages_are_reserved() {
+    for reserved in RESERVED_TYPE_NAMES {
+        let doc = with(interactive(), "/name", json!(reserved));
+        let problems = validate_type(doc.to_string().as_bytes(), reserved, &[], &PROD).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.path == "/name" && p.message.contains("reserved")),
+            "{reserved}: {problems:?}"
+        );
+    }
+    let doc = with(interactive(), "/name", json!("news"));
+    assert!(validate_type(doc.to_string().as_bytes(), "news", &[], &PROD).is_ok(), "a longer name is fine");
+}

@@ -43,6 +43,13 @@ pub async fn delete_session(db: &D1Database, id_hash: &str) -> Result<(), ApiErr
     run(db, "DELETE FROM sessions WHERE id_hash = ?1", &[id_hash.into()]).await.map(|_| ())
 }
 
+/// Ends every session of `user_id` except `keep_hash` (a password change).
+pub async fn delete_other_sessions(db: &D1Database, user_id: &str, keep_hash: &str) -> Result<(), ApiError> {
+    run(db, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash != ?2", &[user_id.into(), keep_hash.into()])
+        .await
+        .map(|_| ())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiToken {
     pub id: String,

@@ -198,29 +198,28 @@ pub async fn create_token(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Respo
             "API tokens are created from a signed-in session, not with another token".into(),
         ));
     }
-    let mut b = inc.json().await?;
-    let name = b.string("name", 200).and_then(|n| b.check(validate::validate_token_name("name", &n)));
-    b.finish()?;
-    let name = name.ok_or_else(|| ApiError::Internal("validated name missing".into()))?;
-    let token = crypto::random_token("dy_");
-    let id = crypto::new_id("tok");
-    credentials::create_token(&ctx.db, &id, &caller.user.id, &name, &crypto::sha256_hex(token.as_bytes()), ctx.now)
-        .await?;
-    management(ctx, &caller, None, Action::ApiTokenCreate, &id, json!({ "name": name }));
+    let b = inc.json().await?;
+    let t = super::ops::account::create_token(ctx, &caller, b).await?;
     json(
         201,
-        &json!({ "id": id, "name": name, "token": token, "created_at": ctx.now,
+        &json!({ "id": t.id, "name": t.name, "token": t.token, "created_at": t.created_at,
                  "note": "this is the only time the token is shown; store it now" }),
     )
 }
 
 pub async fn delete_token(ctx: &Ctx, inc: &mut Incoming, id: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
-    if !credentials::delete_token(&ctx.db, &caller.user.id, id).await? {
-        return Err(ApiError::NotFound("no such API token".into()));
-    }
-    management(ctx, &caller, None, Action::ApiTokenDelete, id, json!({}));
+    super::ops::account::delete_token(ctx, &caller, id).await?;
     json(200, &json!({ "deleted": id }))
+}
+
+/// `POST /api/v1/me/password` `{current_password, new_password}`: 200, and
+/// every other session of the account has ended (`ops::account`).
+pub async fn change_password(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, ApiError> {
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    super::ops::account::change_password(ctx, &caller, &auth::client_ip(&inc.headers), b).await?;
+    json(200, &json!({ "changed": true, "other_sessions": "ended" }))
 }
 
 /// An existing account accepts an invitation sent to its email.

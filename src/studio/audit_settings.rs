@@ -8,11 +8,13 @@
 //! it is derived, never stored (`audit::settings`), and setting the URL
 //! again rotates it.
 
-use super::orgs::authorize;
+use super::auth::{self, Caller};
+use super::orgs::{membership, require_permission};
 use crate::audit::record::Action;
 use crate::audit::settings::{parse_patch, AuditSettings};
 use crate::audit_io::{actions, settings_cache};
 use crate::crypto;
+use crate::http::body::Body;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
@@ -21,7 +23,7 @@ use crate::identity::validate;
 use crate::store::{audit as store, orgs};
 use serde_json::{json, Value};
 
-fn current(row: Option<&store::SettingsRow>) -> AuditSettings {
+pub fn current(row: Option<&store::SettingsRow>) -> AuditSettings {
     match row {
         None => AuditSettings::default(),
         Some(r) => AuditSettings {
@@ -54,8 +56,17 @@ pub async fn view_for(ctx: &Ctx, org_id: &str, role: &Role) -> Result<Option<Val
 
 /// `PATCH /api/v1/orgs/<org>`.
 pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (caller, mut org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    json(200, &patch(ctx, &caller, slug, b).await?)
+}
+
+/// The operation behind `PATCH /api/v1/orgs/<org>` and the Studio's org
+/// Settings page (`studio::ops` pattern, kept beside its handler): checks
+/// `org.manage`, applies the body, answers the JSON the API returns.
+pub async fn patch(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Result<Value, ApiError> {
+    let (mut org, role) = membership(ctx, caller, slug).await?;
+    require_permission(&role, Permission::OrgManage)?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let audit = b.opt_object("audit");
     let patch = match &audit {
@@ -92,7 +103,7 @@ pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<work
         secret = nonce.map(|n| crate::audit::settings::webhook_secret(&ctx.config.secrets_key, &org.id, &n));
         actions::management(
             ctx,
-            &caller,
+            caller,
             Some(&org.slug),
             Action::AuditSettings,
             &org.slug,
@@ -105,5 +116,5 @@ pub async fn patch_org(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<work
         body["webhook_secret"] = json!(secret);
         body["note"] = json!("webhook_secret signs every delivery (Dockyard-Signature); it is shown only now");
     }
-    json(200, &body)
+    Ok(body)
 }

@@ -4,17 +4,14 @@
 //! more than they hold: every invitation, role change, removal and role
 //! definition is checked by `identity::roles` against the actor's own role.
 
-use super::access_sync;
 use super::auth::{self, Caller};
-use crate::audit::record::Action;
-use crate::audit_io::actions::management;
-use crate::crypto;
+use super::ops;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
-use crate::identity::roles::{self, Permission, Role};
+use crate::identity::roles::{Permission, Role};
 use crate::identity::validate;
-use crate::store::{self, invitations, membership, orgs};
+use crate::store::{invitations, membership, orgs};
 use serde_json::json;
 
 /// The caller's org and role, or 404 when they are not a member.
@@ -91,14 +88,14 @@ pub async fn list_members(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<w
     json(200, &json!({ "members": orgs::members(&ctx.db, &org.id).await?, "sync": sync }))
 }
 
-async fn resolve_assignable(ctx: &Ctx, org_id: &str, name: &str, field: &str) -> Result<Role, ApiError> {
+pub(crate) async fn resolve_assignable(ctx: &Ctx, org_id: &str, name: &str, field: &str) -> Result<Role, ApiError> {
     orgs::resolve_role(&ctx.db, org_id, name)
         .await?
         .ok_or_else(|| ApiError::invalid_field(field, format!("there is no role {name:?} in this organization")))
 }
 
 /// The current role of a member of the org; 404 for someone who is not one.
-async fn member_role(ctx: &Ctx, org_id: &str, user_id: &str) -> Result<Role, ApiError> {
+pub(crate) async fn member_role(ctx: &Ctx, org_id: &str, user_id: &str) -> Result<Role, ApiError> {
     let name = orgs::role_name_of(&ctx.db, org_id, user_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
@@ -111,27 +108,10 @@ pub async fn update_member(
     slug: &str,
     user_id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
-    let role_name = b.string("role", 64);
-    b.finish()?;
-    let role_name = role_name.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    let current = member_role(ctx, &org.id, user_id).await?;
-    let new_role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
-    roles::may_assign(&actor, Some(&current), &new_role).map_err(ApiError::Forbidden)?;
-    let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
-    roles::check_last_owner(owners, current.is_owner(), new_role.is_owner())
-        .map_err(|m| ApiError::Conflict(m.into()))?;
-    // D1 with its outbox record, then every hub (`access_sync`).
-    let change = orgs::set_role(&ctx.db, &org.id, user_id, &new_role.name)?;
-    let (changed, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
-    if changed.first() != Some(&1) {
-        // Lost a race with another demotion; the hubs got D1's unchanged truth.
-        return Err(ApiError::Conflict("an organization needs at least one owner".into()));
-    }
-    let details = json!({ "from": current.name, "to": new_role.name, "sync": synced.as_str() });
-    management(ctx, &caller, Some(&org.slug), Action::MemberRoleChange, user_id, details);
-    json(synced.status(200), &json!({ "user_id": user_id, "role": new_role.name, "sync": synced.as_str() }))
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let (role, synced) = ops::members::set_role(ctx, &caller, slug, user_id, b).await?;
+    json(synced.status(200), &json!({ "user_id": user_id, "role": role, "sync": synced.as_str() }))
 }
 
 pub async fn remove_member(
@@ -140,21 +120,8 @@ pub async fn remove_member(
     slug: &str,
     user_id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let current = member_role(ctx, &org.id, user_id).await?;
-    roles::may_remove(&actor, &current).map_err(ApiError::Forbidden)?;
-    let owners = orgs::count_role(&ctx.db, &org.id, "owner").await?;
-    roles::check_last_owner(owners, current.is_owner(), false).map_err(|m| ApiError::Conflict(m.into()))?;
-    // D1 with its outbox record, then every hub, which revokes the member's grants.
-    let change = orgs::remove_member(&ctx.db, &org.id, user_id)?;
-    let (changed, synced, revoked) = access_sync::commit_revoking(ctx, &org.id, vec![change], None).await?;
-    if changed.first() != Some(&1) {
-        // Lost a race for the last owner: the member stays.
-        return Err(ApiError::Conflict("an organization needs at least one owner".into()));
-    }
-    let details = json!({ "role": current.name, "sync": synced.as_str() });
-    management(ctx, &caller, Some(&org.slug), Action::MemberRemove, user_id, details);
-    crate::authz::grants_api::audit_member_removal(ctx, &caller, &org.slug, user_id, &revoked);
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let synced = ops::members::remove(ctx, &caller, slug, user_id).await?;
     json(synced.status(200), &json!({ "removed": user_id, "sync": synced.as_str() }))
 }
 
@@ -174,33 +141,10 @@ pub async fn list_invitations(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Resu
 }
 
 pub async fn create_invitation(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
-    let email = b.string("email", 320).and_then(|e| b.check(validate::normalize_email("email", &e)));
-    let role_name = b.string("role", 64);
-    b.finish()?;
-    let (Some(email), Some(role_name)) = (email, role_name) else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let role = resolve_assignable(ctx, &org.id, &role_name, "role").await?;
-    roles::may_assign(&actor, None, &role).map_err(ApiError::Forbidden)?;
-    let token = crypto::random_token("inv_");
-    let inv = invitations::Invitation {
-        id: crypto::new_id("inv"),
-        org_id: org.id.clone(),
-        email,
-        role: role.name.clone(),
-        created_by: caller.user.id.clone(),
-        created_at: ctx.now,
-        expires_at: ctx.now + invitations::LIFETIME_SECS,
-        accepted_at: None,
-        revoked_at: None,
-    };
-    invitations::insert(&ctx.db, &inv, &crypto::sha256_hex(token.as_bytes())).await?;
-    let details = json!({ "email": inv.email, "role": inv.role });
-    management(ctx, &caller, Some(&org.slug), Action::InvitationCreate, &inv.id, details);
-    let link = format!("{}/studio/signup?invitation={token}", ctx.config.public_url);
-    json(201, &json!({ "invitation": inv, "token": token, "link": link }))
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let made = ops::members::invite(ctx, &caller, slug, b).await?;
+    json(201, &json!({ "invitation": made.invitation, "token": made.token, "link": made.link }))
 }
 
 pub async fn revoke_invitation(
@@ -209,113 +153,33 @@ pub async fn revoke_invitation(
     slug: &str,
     id: &str,
 ) -> Result<worker::Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    if !invitations::revoke(&ctx.db, &org.id, id, ctx.now).await? {
-        return Err(ApiError::NotFound("no pending invitation with this id".into()));
-    }
-    management(ctx, &caller, Some(&org.slug), Action::InvitationRevoke, id, json!({}));
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    ops::members::revoke_invitation(ctx, &caller, slug, id).await?;
     json(200, &json!({ "revoked": id }))
 }
 
 pub async fn list_roles(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (_, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut list: Vec<serde_json::Value> =
-        roles::BUILTIN_ROLE_NAMES.iter().filter_map(|n| roles::builtin(n)).map(|r| r.to_json()).collect();
-    list.extend(orgs::custom_roles(&ctx.db, &org.id).await?.iter().map(Role::to_json));
-    json(200, &json!({ "roles": list }))
-}
-
-/// Reads `scopes` and `permissions`, defaulting absent ones to `current`'s
-/// (PATCH is partial), and validates the role; every problem lands in `b`.
-fn role_body(b: &mut crate::http::body::Body, name: &str, current: Option<&Role>) -> Option<Role> {
-    let current_scopes: Vec<String> = match current.map(|r| &r.scopes) {
-        Some(roles::ScopeGrant::Only(s)) => s.iter().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let current_perms: Vec<String> =
-        current.map(|r| r.permissions.iter().map(|p| p.as_str().to_string()).collect()).unwrap_or_default();
-    let scopes = b.opt_string_array("scopes", 64, 64).unwrap_or(current_scopes);
-    let permissions = b.opt_string_array("permissions", 16, 64).unwrap_or(current_perms);
-    match roles::custom_role(name, &scopes, &permissions) {
-        Ok(r) => Some(r),
-        Err(errors) => {
-            b.errors(errors);
-            None
-        }
-    }
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let (_, list) = ops::roles::list(ctx, &caller, slug).await?;
+    json(200, &json!({ "roles": list.iter().map(Role::to_json).collect::<Vec<_>>() }))
 }
 
 pub async fn create_role(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    let mut b = inc.json().await?;
-    let name = b.string("name", 64);
-    let role = match &name {
-        Some(n) => role_body(&mut b, n, None),
-        None => {
-            // Still report problems in the other fields.
-            role_body(&mut b, "placeholder", None);
-            None
-        }
-    };
-    b.finish()?;
-    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    roles::may_define(&actor, None, &role).map_err(ApiError::Forbidden)?;
-    if orgs::resolve_role(&ctx.db, &org.id, &role.name).await?.is_some() {
-        return Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)));
-    }
-    match orgs::insert_role(&ctx.db, &org.id, &role, ctx.now).await {
-        Err(e) if store::is_unique_violation(&e) => {
-            Err(ApiError::Conflict(format!("a role named {:?} already exists", role.name)))
-        }
-        Err(e) => Err(e),
-        Ok(()) => {
-            management(ctx, &caller, Some(&org.slug), Action::RoleCreate, &role.name, role_details(&role));
-            json(201, &json!({ "role": role.to_json() }))
-        }
-    }
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let role = ops::roles::create(ctx, &caller, slug, b).await?;
+    json(201, &json!({ "role": role.to_json() }))
 }
 
 pub async fn update_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, actor) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be changed")));
-    }
-    let current = orgs::resolve_role(&ctx.db, &org.id, name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no role {name:?} in this organization")))?;
-    let mut b = inc.json().await?;
-    let role = role_body(&mut b, name, Some(&current));
-    b.finish()?;
-    let role = role.ok_or_else(|| ApiError::Internal("validated role missing".into()))?;
-    roles::may_define(&actor, Some(&current), &role).map_err(ApiError::Forbidden)?;
-    // Every holder's access changes: D1, then one call per hub carrying them all.
-    let change = orgs::update_role(&ctx.db, &org.id, &role)?;
-    let (_, synced) = access_sync::commit(ctx, &org.id, vec![change], None).await?;
-    let mut details = role_details(&role);
-    details["sync"] = json!(synced.as_str());
-    management(ctx, &caller, Some(&org.slug), Action::RoleUpdate, &role.name, details);
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let (role, synced) = ops::roles::update(ctx, &caller, slug, name, b).await?;
     json(synced.status(200), &json!({ "role": role.to_json(), "sync": synced.as_str() }))
 }
 
 pub async fn delete_role(ctx: &Ctx, inc: &mut Incoming, slug: &str, name: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, slug, Permission::OrgManage).await?;
-    if roles::builtin(name).is_some() {
-        return Err(ApiError::Forbidden(format!("the built-in role {name:?} cannot be deleted")));
-    }
-    if orgs::resolve_role(&ctx.db, &org.id, name).await?.is_none() {
-        return Err(ApiError::NotFound(format!("no role {name:?} in this organization")));
-    }
-    if !orgs::delete_unused_role(&ctx.db, &org.id, name).await? {
-        return Err(ApiError::Conflict(format!(
-            "the role {name:?} is held by members or pending invitations; reassign them first"
-        )));
-    }
-    management(ctx, &caller, Some(&org.slug), Action::RoleDelete, name, json!({}));
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    ops::roles::delete(ctx, &caller, slug, name).await?;
     json(200, &json!({ "deleted": name }))
-}
-
-/// What a role record says about the role: its scopes and permissions.
-fn role_details(role: &Role) -> serde_json::Value {
-    let r = role.to_json();
-    json!({ "scopes": r["scopes"], "permissions": r["permissions"] })
 }

@@ -246,10 +246,14 @@ describe('Studio pages', () => {
   test('the sign-in form refuses a foreign Origin or a missing one (403)', async () => {
     const evil = await postForm(w.client({ origin: 'https://evil.example', ip: freshIp() }), '/studio/login',
       { email: OWNER.email, password: OWNER.password });
-    assertError(evil, 403, 'forbidden', { message: /cross-site/ });
+    // A person's browser gets a page saying why, never a JSON body (issue 13).
+    assert.equal(evil.status, 403, evil.text.slice(0, 300));
+    assert.match(evil.headers.get('content-type'), /text\/html/);
+    assert.match(evil.text, /role="alert">cross-site request refused/);
     assert.deepEqual(evil.headers.getSetCookie(), []);
     const none = await postForm(w.client({ origin: null, ip: freshIp() }), '/studio/login', { email: OWNER.email, password: OWNER.password });
-    assertError(none, 403, 'forbidden', {}, 'no Origin');
+    assert.equal(none.status, 403, `no Origin: ${none.text.slice(0, 300)}`);
+    assert.match(none.text, /role="alert">cross-site request refused/);
   });
 
   test('/studio without a session redirects to the sign-in page', async () => {

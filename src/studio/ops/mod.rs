@@ -14,6 +14,9 @@
 //!   (`ui::forms::Form::body`), calls the same op, and shows the output or
 //!   the refusal (a 422's fields next to their inputs).
 
+pub mod account;
 pub mod grants;
+pub mod members;
 pub mod orgs;
 pub mod projects;
+pub mod roles;

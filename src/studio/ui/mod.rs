@@ -166,6 +166,7 @@ pub enum OrgTab {
 
 /// The signed-in person on a page: who, their form token, and the flash
 /// message left by the redirect that brought them here.
+#[derive(Clone)]
 pub struct Session {
     pub caller: Caller,
     pub csrf: String,
@@ -217,29 +218,40 @@ macro_rules! signed_in {
     };
 }
 
+pub mod account;
 pub mod audit;
 pub mod grants;
+pub mod members;
+pub mod org_settings;
 pub mod orgs;
+pub mod roles;
 
 use crate::http::studio_route::StudioPage;
 
 /// Serves one Studio page; any refusal becomes a page (never a JSON body).
 pub async fn dispatch(ctx: &Ctx, inc: &mut Incoming, page: StudioPage, post: bool) -> Result<Response, ApiError> {
-    match serve(ctx, inc, page, post).await {
+    let s = signed_in!(ctx, inc);
+    let who = s.clone();
+    match serve(ctx, inc, page, post, s).await {
         Ok(resp) => Ok(resp),
-        Err(e) => Ok(render::error_page(&e)),
+        Err(e) => Ok(render::error_page_for(&e, Some(&who))),
     }
 }
 
-async fn serve(ctx: &Ctx, inc: &mut Incoming, page: StudioPage, post: bool) -> Result<Response, ApiError> {
-    let s = signed_in!(ctx, inc);
+async fn serve(ctx: &Ctx, inc: &mut Incoming, page: StudioPage, post: bool, s: Session) -> Result<Response, ApiError> {
     match page {
         StudioPage::Home => orgs::home(ctx, inc, s, post).await,
         StudioPage::Org { org } => orgs::org(ctx, inc, s, &org, post).await,
         StudioPage::Audit { org } if !post => audit::page(ctx, inc, s, &org).await,
         StudioPage::AuditRecord { org, id } if !post => audit::record(ctx, s, &org, &id).await,
+        StudioPage::Account => account::page(ctx, inc, s, post).await,
+        StudioPage::OrgSettings { org } => org_settings::page(ctx, inc, s, &org, post).await,
+        StudioPage::Roles { org } => roles::page(ctx, inc, s, &org, post).await,
+        StudioPage::Members { org } => members::page(ctx, inc, s, &org, post).await,
         StudioPage::AuthorizedApps { org } => grants::page(ctx, inc, s, &org, post).await,
         StudioPage::Project { org, project, rest } => project::route(ctx, inc, s, &org, &project, &rest, post).await,
-        _ => Err(ApiError::NotFound("this Studio page is not built yet".into())),
+        StudioPage::Audit { .. } | StudioPage::AuditRecord { .. } => {
+            Err(ApiError::MethodNotAllowed { allow: vec!["GET"] })
+        }
     }
 }

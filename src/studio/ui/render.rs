@@ -13,6 +13,17 @@ use worker::{Headers, Response};
 
 const FLASH_COOKIE: &str = "dy_flash";
 
+/// The templates' escaper (`askama.toml`): `http::html::escape`, so a page
+/// escapes exactly as every other HTML Dockyard writes.
+#[derive(Clone, Copy)]
+pub struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, string: &str) -> std::fmt::Result {
+        dest.write_str(&crate::http::html::escape(string))
+    }
+}
+
 /// A view struct whose template extends `base.html`.
 pub trait Page: Template {
     fn chrome(&self) -> &Chrome;
@@ -99,6 +110,11 @@ crate::studio_page!(MessageView);
 /// The page a person sees instead of an error body: a 4xx says what went
 /// wrong in a sentence, a 5xx says only that it failed (the detail is logged).
 pub fn error_page(err: &ApiError) -> Response {
+    error_page_for(err, None)
+}
+
+/// [`error_page`] with the signed-in header (Sign out) when there is a session.
+pub fn error_page_for(err: &ApiError, session: Option<&super::Session>) -> Response {
     if let ApiError::Internal(detail) = err {
         worker::console_error!("internal error: {detail}");
     }
@@ -118,7 +134,10 @@ pub fn error_page(err: &ApiError) -> Response {
         err.message()
     };
     let view = MessageView {
-        chrome: Chrome::public(title),
+        chrome: match session {
+            Some(s) => Chrome { narrow: true, ..Chrome::signed_in(s, title) },
+            None => Chrome::public(title),
+        },
         message,
         note: None,
         link: Some(("/studio".into(), "Back to the Studio".into())),
