@@ -39,7 +39,8 @@ mod tests {
 
     #[test]
     fn markdown_renders_and_html_is_escaped() {
-        let out = to_safe_html("# Orders\n\nUse **show_order**.\n\n<script>alert(1)</script>\n\nand <b onclick=x>bold</b>");
+        let out =
+            to_safe_html("# Orders\n\nUse **show_order**.\n\n<script>alert(1)</script>\n\nand <b onclick=x>bold</b>");
         assert!(out.contains("<h1>Orders</h1>"), "{out}");
         assert!(out.contains("<strong>show_order</strong>"), "{out}");
         assert!(!out.contains("<script") && !out.contains("<b "), "{out}");

@@ -8,7 +8,7 @@ pub mod problem;
 mod schema_diff;
 pub mod semver;
 pub mod toolset;
-pub mod type_form;
 mod type_checks;
+pub mod type_form;
 pub mod types;
 pub mod warnings;

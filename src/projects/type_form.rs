@@ -137,7 +137,9 @@ impl TypeForm {
                         Some((k, v)) => {
                             headers.insert(k.trim().to_string(), json!(v.trim()));
                         }
-                        None => problems.push(("headers".into(), format!("{:?} is not a `Name: value` line", line.trim()))),
+                        None => {
+                            problems.push(("headers".into(), format!("{:?} is not a `Name: value` line", line.trim())))
+                        }
                     }
                 }
                 if !headers.is_empty() {
@@ -245,7 +247,10 @@ mod tests {
         assert_eq!(fields, ["input_schema", "timeout_ms", "headers"]);
         let ok = TypeForm { input_schema: "{}".into(), timeout_ms: "500".into(), headers: "X-A: 1".into(), ..form };
         let doc = ok.to_doc().unwrap();
-        assert_eq!(doc["http"], json!({ "url": "https://api.example.com/x", "timeout_ms": 500, "headers": { "X-A": "1" } }));
+        assert_eq!(
+            doc["http"],
+            json!({ "url": "https://api.example.com/x", "timeout_ms": 500, "headers": { "X-A": "1" } })
+        );
     }
 
     #[test]

@@ -99,7 +99,11 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
 
 /// Publishes the draft (body: optional `notes`, `version`): the API's
 /// `POST .../publish` and the Studio's Publish page. Answers the 201 body.
-pub async fn publish_with(ctx: &Ctx, r: &ProjectRef, mut b: crate::http::body::Body) -> Result<serde_json::Value, ApiError> {
+pub async fn publish_with(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    mut b: crate::http::body::Body,
+) -> Result<serde_json::Value, ApiError> {
     let notes = b.opt_string("notes", 2000).unwrap_or_default();
     let requested = b.opt_string("version", 64);
     if let Some(v) = &requested {

@@ -58,7 +58,9 @@ impl Proj {
     /// The frame of a project page: the org and project in the header, the
     /// project's tabs (only those the role can use).
     pub fn chrome(&self, title: impl Into<String>, current: ProjTab) -> Chrome {
-        let mut tabs = vec![(ProjTab::Server, "Server", "server"), (ProjTab::Types, "Types", "types"),
+        let mut tabs = vec![
+            (ProjTab::Server, "Server", "server"),
+            (ProjTab::Types, "Types", "types"),
             (ProjTab::Instructions, "Instructions", "instructions"),
         ];
         if self.can_publish() {

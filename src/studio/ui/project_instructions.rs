@@ -48,10 +48,18 @@ pub async fn page(ctx: &Ctx, inc: &mut Incoming, p: Proj, post: bool) -> Result<
             match save_instructions(ctx, &p.r, body, revision).await {
                 Ok(_) => return redirect_with_flash(&path, "Saved the Instructions in the draft."),
                 Err(ApiError::Internal(d)) => return Err(ApiError::Internal(d)),
-                Err(ApiError::Conflict(_)) => (text, revision.unwrap_or(draft.revision), FieldErrors::none(), true, 409),
+                Err(ApiError::Conflict(_)) => {
+                    (text, revision.unwrap_or(draft.revision), FieldErrors::none(), true, 409)
+                }
                 Err(e) => {
                     let status = e.status();
-                    (text, revision.unwrap_or(draft.revision), FieldErrors::from_error(&e, &["instructions"]), false, status)
+                    (
+                        text,
+                        revision.unwrap_or(draft.revision),
+                        FieldErrors::from_error(&e, &["instructions"]),
+                        false,
+                        status,
+                    )
                 }
             }
         }

@@ -112,7 +112,9 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, p: Proj, post: bool) -> Resu
                 );
             }
             Err(ApiError::Internal(d)) => return Err(ApiError::Internal(d)),
-            Err(e) => (f.get("version"), f.get("notes"), FieldErrors::from_error(&e, &["version", "notes"]), e.status()),
+            Err(e) => {
+                (f.get("version"), f.get("notes"), FieldErrors::from_error(&e, &["version", "notes"]), e.status())
+            }
         }
     } else {
         (String::new(), String::new(), FieldErrors::none(), 200)
@@ -151,7 +153,8 @@ pub async fn versions(ctx: &Ctx, inc: &mut Incoming, p: Proj, post: bool) -> Res
     let mut out = Vec::new();
     for v in rows {
         if !names.contains_key(&v.author_id) {
-            let n = users::by_id(&ctx.db, &v.author_id).await?.map(|u| u.name).unwrap_or_else(|| "a former member".into());
+            let n =
+                users::by_id(&ctx.db, &v.author_id).await?.map(|u| u.name).unwrap_or_else(|| "a former member".into());
             names.insert(v.author_id.clone(), n);
         }
         let full = versions::get(&ctx.db, &p.r.project.id, &v.version).await?;
@@ -168,4 +171,3 @@ pub async fn versions(ctx: &Ctx, inc: &mut Incoming, p: Proj, post: bool) -> Res
     let view = VersionsView { chrome: p.chrome("Versions", ProjTab::Versions), path, rows: out };
     render_page(200, &view)
 }
-
