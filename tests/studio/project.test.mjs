@@ -8,14 +8,14 @@
 //      client to it (OAuth consent in the same browser), call the tool;
 //   the Instructions with a markdown preview;
 //   4. publish with notes: the version appears and production serves it;
-//   and an editor sees no Publish.
+//   an editor sees no Publish; Settings: the kill switch, deletion by typed name.
 // Every page passes axe-core and gets laptop and phone screenshots (checkPage).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError as V1UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { startMcpWorker, ownerOf, uniq } from '../mcp-fixtures.mjs';
+import { startMcpWorker, ownerOf, uniq, modern } from '../mcp-fixtures.mjs';
 import { useBrowser, studioSignIn, fillByLabel, clickButton, checkPage, confirm, shot } from '../browser.mjs';
 import { SdkProvider, authorizeInBrowser } from '../browser/setup.mjs';
 
@@ -269,4 +269,33 @@ test('role limits: an editor sees no Publish', async (t) => {
   assert.match(await ed.locator('main').innerText(), /cannot publish/);
   assert.equal(await ed.getByRole('button', { name: 'Publish' }).count(), 0, 'no Publish button');
   await checkPage(ed, 'editor-role-publish', { heading: 'Publish' });
+});
+
+test('settings: make public, the kill switch makes it private at once, then delete with the typed name', async () => {
+  const prod = `${w.url}/${org}/${project}`;
+  await page.goto(`${base()}/settings`);
+  await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+  assert.equal((await modern(prod, 'tools/list')).status, 401, 'private: no anonymous call');
+  await clickButton(page, 'Make public');
+  await confirm(page);
+  await page.getByRole('status').filter({ hasText: 'public now' }).waitFor();
+  const open = await modern(prod, 'tools/list');
+  assert.equal(open.status, 200, open.text);
+  await checkPage(page, 'settings-public', { heading: 'Settings' });
+  await clickButton(page, 'Make private now');
+  await page.getByRole('status').filter({ hasText: 'private now' }).waitFor();
+  assert.equal((await modern(prod, 'tools/list')).status, 401, 'the kill switch closed production');
+
+  await clickButton(page, 'Delete project');
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Type the name to confirm').fill('wrong');
+  await dialog.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await dialog.getByText(`Type ${project} exactly`).waitFor();
+  assert.equal((await owner.get(`/api/v1/orgs/${org}/projects/${project}`)).status, 200, 'a wrong name deletes nothing');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await clickButton(page, 'Delete project');
+  await confirm(page, { name: project });
+  await page.waitForURL(`${w.url}/studio/${org}`);
+  assert.match(await page.getByRole('status').first().innerText(), new RegExp(`Deleted the project ${project}`));
+  assert.equal((await owner.get(`/api/v1/orgs/${org}/projects/${project}`)).status, 404);
 });

@@ -1,6 +1,6 @@
 //! The project pages (`/studio/<org>/<project>/...`): `server`, `types`, the
 //! Type editor (`types/<name>`, `types/new`) and its UI preview
-//! (`types/<name>/preview`), `instructions`, `publish`, `versions`. Built on the foundation
+//! (`types/<name>/preview`), `instructions`, `publish`, `versions`, `settings`. Built on the foundation
 //! in `studio::ui` (see its module doc): every page resolves the project
 //! through `studio::ops::projects::get` (membership, `project.edit`) and
 //! builds the `studio::draft::ProjectRef` the operations take and calls the same operations as the `/api/v1` handlers
@@ -26,6 +26,8 @@ mod instructions;
 mod releases;
 #[path = "project_server.rs"]
 mod server;
+#[path = "project_settings.rs"]
+mod settings;
 #[path = "project_types.rs"]
 mod types;
 
@@ -37,6 +39,7 @@ pub enum ProjTab {
     Instructions,
     Publish,
     Versions,
+    Settings,
 }
 
 /// A project page's context: the signed-in member, their org and role, and
@@ -67,6 +70,7 @@ impl Proj {
             tabs.push((ProjTab::Publish, "Publish", "publish"));
             tabs.push((ProjTab::Versions, "Versions", "versions"));
         }
+        tabs.push((ProjTab::Settings, "Settings", "settings"));
         let mut chrome = Chrome::signed_in(&self.s, title);
         chrome.tabs = tabs
             .into_iter()
@@ -113,6 +117,7 @@ pub async fn route(
         (["types", name, "preview"], _) => types::preview(ctx, inc, p, name, post).await,
         (["instructions"], _) => instructions::page(ctx, inc, p, post).await,
         (["publish"], _) => releases::publish(ctx, inc, p, post).await,
+        (["settings"], _) => settings::page(ctx, inc, p, post).await,
         (["versions"], _) => releases::versions(ctx, inc, p, post).await,
         _ => Err(ApiError::NotFound("no such project page".into())),
     }
