@@ -74,8 +74,8 @@ const SCENARIOS = [
     url: (c) => c.seed.draftUrl, request: (c) => callCard(c.seed.draftToken) },
   { id: 'dockyard-data-call', label: 'Dockyard: data-tool call against a loopback upstream',
     pending: 'data tools (kind "http") are not built yet' },
-  { id: 'dockyard-code-warm', label: 'Dockyard: `code` tool call, warm', pending: '`code` tools are not built yet' },
-  { id: 'dockyard-code-cold', label: 'Dockyard: `code` tool call, cold (fresh sandbox isolate)', pending: '`code` tools are not built yet' },
+  { id: 'dockyard-code-warm', label: 'Dockyard: `code` tool call, warm', pending: 'measured by bench/code.mjs (sequential, with cold)' },
+  { id: 'dockyard-code-cold', label: 'Dockyard: `code` tool call, cold (fresh sandbox isolate)', pending: 'measured by bench/code.mjs (each call needs a new source)' },
 ];
 const LIVE = SCENARIOS.filter((s) => !s.pending);
 /** The rows of issue 14's throughput and p50 targets. */
@@ -325,6 +325,7 @@ out.push('\nTargets:\n');
 out.push(targetTable(targetRows));
 out.push(`\nPhases (s): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${Math.round((performance.now() - started) / 1000)} s.`);
 console.log(out.join('\n'));
+console.log(await (await import('./datatools-http.mjs')).httpOverheadSection({ smoke })); // data tools: http overhead
 
 const anyOkMissing = LIVE.filter((s) => !(results[s.id]?.ok > 0));
 const resultsDir = join(ROOT, 'bench', 'results');

@@ -17,14 +17,23 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false
 bash scripts/dev-vars.sh
 PORT=${PORT:-8787}
+# The demo's http data tool calls this local backend (scripts/demo-upstream.mjs),
+# started and stopped with the dev server; its signing secret is derived from
+# SECRETS_KEY, so the seed can store the same value as the project secret.
+UPSTREAM_PORT=${DEMO_UPSTREAM_PORT:-$((PORT + 1))}
+DEMO_UPSTREAM_SECRET=$(node -e "import('./scripts/demo-upstream.mjs').then(m => console.log(m.demoUpstreamSecret(process.argv[1])))" \
+  "$(grep '^SECRETS_KEY=' .dev.vars | cut -d= -f2-)")
+DEMO_UPSTREAM_SECRET=$DEMO_UPSTREAM_SECRET node scripts/demo-upstream.mjs "$UPSTREAM_PORT" &
+UPSTREAM=$!
+trap 'kill $UPSTREAM 2>/dev/null || true' EXIT INT TERM
 wrangler d1 migrations apply DB --local >/dev/null
 wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --var "PUBLIC_URL:http://localhost:$PORT" --var ALLOW_LOOPBACK_UPSTREAMS:true \
   --var "ALLOWED_ORIGINS:http://localhost:6274, http://127.0.0.1:6274" \
   --show-interactive-dev-session=false &
 WRANGLER=$!
-trap 'kill $WRANGLER 2>/dev/null || true' EXIT INT TERM
+trap 'kill $WRANGLER $UPSTREAM 2>/dev/null || true' EXIT INT TERM
 # The seed waits for /healthz while wrangler builds, and gives up if wrangler exits
 # (a failed build, a port in use) instead of waiting for a server that never comes.
-DEV_SERVER_PID=$WRANGLER node scripts/seed.mjs "http://127.0.0.1:$PORT" "http://localhost:$PORT"
+DEV_SERVER_PID=$WRANGLER DEMO_UPSTREAM_URL="http://127.0.0.1:$UPSTREAM_PORT" node scripts/seed.mjs "http://127.0.0.1:$PORT" "http://localhost:$PORT"
 wait $WRANGLER

@@ -134,6 +134,108 @@ export async function seedDemo({ server, publicUrl, password, bootstrapSecret, e
   };
 }
 
+/** The data-tools demo project (`acme/data`): public, published, no UI. */
+export const DATA_DEMO = { project: 'data', secret: 'SIGNING' };
+
+/** `order_status`: an http Type calling the demo backend (scripts/demo-upstream.mjs). */
+export function orderStatusType(upstreamUrl) {
+  return {
+    name: 'order_status',
+    title: 'Order status',
+    description: 'Looks up an order in the shop backend: its status, carrier and ETA. Known orders: A-1001, A-1002, A-1003.',
+    kind: 'http',
+    input_schema: {
+      type: 'object',
+      properties: { order_id: { type: 'string', description: 'The order number, e.g. A-1001' } },
+      required: ['order_id'],
+      additionalProperties: false,
+    },
+    annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+    scopes: [],
+    http: { url: `${upstreamUrl}/orders/status`, secret: DATA_DEMO.secret, timeout_ms: 5000 },
+  };
+}
+
+/** The handler of `convert_units` (a code Type: it runs in a sandbox isolate). */
+export const CONVERT_UNITS_SOURCE = `// Converts a length, mass or temperature between units.
+const LINEAR = {
+  length: { m: 1, km: 1000, cm: 0.01, mm: 0.001, mi: 1609.344, yd: 0.9144, ft: 0.3048, in: 0.0254 },
+  mass: { kg: 1, g: 0.001, lb: 0.45359237, oz: 0.028349523125 },
+};
+const TEMPERATURE = {
+  C: { toK: (v) => v + 273.15, fromK: (k) => k - 273.15 },
+  F: { toK: (v) => (v - 32) * 5 / 9 + 273.15, fromK: (k) => (k - 273.15) * 9 / 5 + 32 },
+  K: { toK: (v) => v, fromK: (k) => k },
+};
+
+export default {
+  async run({ value, from, to }) {
+    if (TEMPERATURE[from] && TEMPERATURE[to]) {
+      return { value: round(TEMPERATURE[to].fromK(TEMPERATURE[from].toK(value))), unit: to, quantity: 'temperature' };
+    }
+    for (const [quantity, units] of Object.entries(LINEAR)) {
+      if (units[from] && units[to]) return { value: round(value * units[from] / units[to]), unit: to, quantity };
+    }
+    throw new RangeError(\`cannot convert \${from} to \${to}\`);
+  },
+};
+
+const round = (v) => Math.round(v * 1e6) / 1e6;
+`;
+
+/** `convert_units`: a code Type (no upstream, no secret). */
+export function convertUnitsType() {
+  return {
+    name: 'convert_units',
+    title: 'Convert units',
+    description: 'Converts a length (m, km, cm, mm, mi, yd, ft, in), a mass (kg, g, lb, oz) or a temperature (C, F, K) from one unit to another.',
+    kind: 'code',
+    input_schema: {
+      type: 'object',
+      properties: {
+        value: { type: 'number', description: 'The amount, e.g. 5' },
+        from: { type: 'string', description: 'The unit of value, e.g. km' },
+        to: { type: 'string', description: 'The unit wanted, e.g. mi' },
+      },
+      required: ['value', 'from', 'to'],
+      additionalProperties: false,
+    },
+    annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+    scopes: [],
+    code: { source: CONVERT_UNITS_SOURCE, allowed_hosts: [], timeout_ms: 2000 },
+  };
+}
+
+/**
+ * Seeds `acme/data` with the data tools (idempotently, like `seedDemo`; it
+ * runs after it, signed in the same way): the project secret the backend
+ * verifies (set on every run, the same value), the http Type, the first
+ * publish, public.
+ */
+export async function seedDataDemo({ server, publicUrl, password, email = DEMO.email, upstreamUrl, upstreamSecret }) {
+  const { call, expect, signIn } = api(server, publicUrl);
+  const login = await call('POST', '/api/v1/login', { email, password });
+  if (login.status !== 200) throw new Error(`seed: login failed (${login.status})`);
+  signIn(login.res.headers.get('set-cookie').split(';')[0]);
+  const seeded = [];
+  const P = `/api/v1/orgs/${DEMO.org}/projects/${DATA_DEMO.project}`;
+  if ((await expect('POST', `/api/v1/orgs/${DEMO.org}/projects`, { slug: DATA_DEMO.project, name: 'Data tools demo' }, [201, 409])).status === 201) {
+    seeded.push(`project ${DEMO.org}/${DATA_DEMO.project}`);
+  }
+  await expect('PUT', `${P}/secrets/${DATA_DEMO.secret}`, { value: upstreamSecret }, [200, 201, 204]);
+  const types = [orderStatusType(upstreamUrl)];
+  types.push(convertUnitsType());
+  const versions = (await expect('GET', `${P}/versions`, undefined, [200])).body.versions;
+  if (versions.length === 0) {
+    const have = new Set((await expect('GET', `${P}/draft`, undefined, [200])).body.types.map((t) => t.name));
+    for (const doc of types) if (!have.has(doc.name)) await expect('PUT', `${P}/draft/types/${doc.name}`, doc, [201]);
+    await expect('POST', `${P}/publish`, { version: '1.0.0', notes: 'Data tools demo' }, [201]);
+    await expect('PATCH', P, { visibility: 'public' }, [200]);
+    seeded.push(`release 1.0.0 of ${DATA_DEMO.project} (${types.map((t) => t.name).join(', ')}), public`);
+  }
+  return { seeded, dataUrl: `${publicUrl}/${DEMO.org}/${DATA_DEMO.project}`, dataTools: types.map((t) => t.name) };
+}
+
 /** The banner `npm run dev` prints. */
 export function banner(s) {
   const production = s.productionTools === null
@@ -195,4 +297,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await waitForServer(server, Number(process.env.DEV_SERVER_PID) || null);
   const summary = await seedDemo({ server, publicUrl, password: vars.SEED_OWNER_PASSWORD, bootstrapSecret: vars.BOOTSTRAP_SECRET });
   console.log(banner(summary));
+  if (process.env.DEMO_UPSTREAM_URL) {
+    const { demoUpstreamSecret } = await import('./demo-upstream.mjs');
+    const data = await seedDataDemo({
+      server, publicUrl, password: vars.SEED_OWNER_PASSWORD,
+      upstreamUrl: process.env.DEMO_UPSTREAM_URL, upstreamSecret: demoUpstreamSecret(vars.SECRETS_KEY),
+    });
+    console.log(`  Data tools endpoint  ${data.dataUrl}\n                       public; tools: ${data.dataTools.join(', ')} `
+      + `(backend ${process.env.DEMO_UPSTREAM_URL}, signed calls)\n`);
+  }
 }

@@ -10,7 +10,7 @@ use crate::http::cors;
 use crate::http::respond::{error_response, json, load_config};
 use crate::http::route::{resolve, Route};
 use crate::http::ApiError;
-use crate::studio::{account, audit, audit_settings, draft, orgs, pages, projects, releases};
+use crate::studio::{account, audit, audit_settings, draft, orgs, pages, projects, releases, secrets};
 use worker::{Context, Env, Method, Request, Response};
 
 /// The crate version and the build's git sha (set by scripts/build.sh).
@@ -94,6 +94,9 @@ async fn route_request(ctx: &Ctx, inc: &mut Incoming, route: Route) -> Result<Re
         Route::GetDraft { org, project } => draft::get(ctx, inc, &org, &project).await,
         Route::PutType { org, project, name } => draft::put_type(ctx, inc, &org, &project, &name).await,
         Route::DeleteType { org, project, name } => draft::delete_type(ctx, inc, &org, &project, &name).await,
+        Route::ListSecrets { org, project } => secrets::list(ctx, inc, &org, &project).await,
+        Route::PutSecret { org, project, name } => secrets::put(ctx, inc, &org, &project, &name).await,
+        Route::DeleteSecret { org, project, name } => secrets::delete(ctx, inc, &org, &project, &name).await,
         Route::PutInstructions { org, project } => draft::put_instructions(ctx, inc, &org, &project).await,
         Route::DraftDiff { org, project } => draft::diff(ctx, inc, &org, &project).await,
         Route::Publish { org, project } => releases::publish(ctx, inc, &org, &project).await,

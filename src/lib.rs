@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod outbound;
 pub mod projects;
 pub mod schema;
+pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -96,6 +96,13 @@ export async function createProject(owner, org, slug) {
   return slug;
 }
 
+/** The project secrets an http Type names (`http.secret`, secret-backed headers). */
+export function secretNamesOf(doc) {
+  if (doc?.kind !== 'http' || !doc.http) return [];
+  const fromHeaders = Object.values(doc.http.headers ?? {}).filter((v) => v && typeof v === 'object').map((v) => v.secret);
+  return [doc.http.secret, ...fromHeaders].filter((n) => typeof n === 'string' && n);
+}
+
 export async function putType(owner, org, project, doc) {
   return check(await owner.put(`${projectPath(org, project)}/draft/types/${doc.name}`, doc), `PUT Type ${doc.name}`, 200, 201);
 }
@@ -127,6 +134,10 @@ export async function seedPublicProject(w, {
   owner ??= await ownerOf(w);
   await createOrg(owner, org);
   await createProject(owner, org, project);
+  // A data Type's named secrets must exist when it is saved: give each a test value.
+  for (const name of new Set(types.flatMap(secretNamesOf))) {
+    check(await owner.put(`${projectPath(org, project)}/secrets/${name}`, { value: `test-${name}` }), `PUT secret ${name}`, 200);
+  }
   for (const t of types) await putType(owner, org, project, t);
   if (instructions !== undefined) await putInstructions(owner, org, project, instructions);
   const published = publishIt ? await publish(owner, org, project) : null;

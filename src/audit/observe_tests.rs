@@ -33,7 +33,7 @@ fn observe(f: &Fixture, method: &str, headers: &[(&str, &str)], body: &str) -> (
         Outcome::CallTool(call) => {
             let result = match call.tool.kind {
                 mcp::ToolKind::Interactive => mcp::interactive_result(&call.tool, &call.arguments),
-                mcp::ToolKind::Http => mcp::http_not_available(&call.tool),
+                mcp::ToolKind::Http | mcp::ToolKind::Code => mcp::http_not_available(&call.tool),
             };
             let tool = call.tool.clone();
             let result = mcp::conform_output(&tool, result, &crate::mcp::tests::validate);

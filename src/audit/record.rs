@@ -228,12 +228,32 @@ error_codes! {
     ToolFailed = "tool_failed" => ToolError,
     /// The tool's result does not match its `outputSchema`.
     OutputSchemaMismatch = "output_schema_mismatch" => ToolError,
-    /// A data tool (`http`) while data tools cannot run yet.
+    /// `isError`: a data tool whose kind cannot run in this build (the `code` runtime).
     DataToolUnavailable = "data_tool_unavailable" => ToolError,
-    /// A data tool's backend answered an error.
+    /// `isError`: a data tool names a project secret without a value in this channel.
+    SecretMissing = "secret_missing" => ToolError,
+    /// `isError`: a `code` handler threw.
+    HandlerThrew = "handler_threw" => ToolError,
+    /// `isError`: a `code` handler did not finish within its `timeout_ms`.
+    HandlerTimeout = "handler_timeout" => ToolError,
+    /// `isError`: a `code` handler returned something that is not a valid result (or too large).
+    HandlerInvalid = "handler_invalid" => ToolError,
+    /// `isError`: the project's data-tool rate window (per minute) is full.
+    DataToolRateLimited = "data_tool_rate_limited" => RateLimited,
+    /// `isError`: a data tool's backend answered a non-2xx status.
     UpstreamFailed = "upstream_failed" => UpstreamError,
-    /// A data tool's backend did not answer in time.
+    /// `isError`: a data tool's backend did not answer within the Type's `timeout_ms`.
     UpstreamTimeout = "upstream_timeout" => UpstreamError,
+    /// `isError`: a backend's answer is not JSON, not an object, or a malformed MCP result.
+    UpstreamInvalid = "upstream_invalid" => UpstreamError,
+    /// `isError`: a backend's answer is larger than 1 MiB (decompressed).
+    UpstreamTooLarge = "upstream_too_large" => UpstreamError,
+    /// `isError`: the SSRF guard or the org allowlist refused the URL or a redirect.
+    UpstreamRefused = "upstream_refused" => UpstreamError,
+    /// `isError`: the backend could not be reached (connection, redirects).
+    UpstreamUnreachable = "upstream_unreachable" => UpstreamError,
+    /// `isError`: our side failed before a data tool ran (logged).
+    DataToolInternal = "data_tool_internal" => Error,
     /// 500: our side failed.
     Internal = "internal_error" => Error,
     /// 503: the instance is misconfigured.
@@ -288,6 +308,7 @@ macro_rules! actions {
 actions! {
     ProjectCreate = "project.create",
     ProjectVisibility = "project.visibility",
+    ProjectDataRate = "project.data_rate",
     ProjectPublish = "project.publish",
     ProjectPromote = "project.promote",
     ProjectDelete = "project.delete",
@@ -308,6 +329,7 @@ actions! {
     AuditSettings = "audit.settings",
     SecretSet = "secret.set",
     SecretDelete = "secret.delete",
+    OrgUpstreamHosts = "org.upstream_hosts",
 }
 
 impl Action {

@@ -60,25 +60,35 @@ pub fn digest(value: &Value) -> (String, i64) {
     (sha256_hex(canonical(&redact(value)).as_bytes()), size)
 }
 
-/// The plaintext of a stored payload: redacted arguments and result, or a
+/// The plaintext of a stored payload: redacted arguments and result (and,
+/// for a code tool, its captured console `logs`, kept as written: they are
+/// bounded at capture and, like the rest, only stored encrypted), or a
 /// note when together they exceed [`MAX_PAYLOAD_BYTES`].
-pub fn payload_plaintext(arguments: Option<&Value>, result: Option<&Value>) -> String {
+pub fn payload_plaintext(arguments: Option<&Value>, result: Option<&Value>, logs: &[String]) -> String {
     let null = Value::Null;
-    let doc = json!({
+    let mut doc = json!({
         "arguments": redact(arguments.unwrap_or(&null)),
         "result": redact(result.unwrap_or(&null)),
     });
+    if !logs.is_empty() {
+        doc["logs"] = json!(logs);
+    }
     let text = canonical(&doc);
     if text.len() <= MAX_PAYLOAD_BYTES {
         return text;
     }
     let size = |v: Option<&Value>| v.map_or(0, |v| canonical(v).len());
-    canonical(&json!({
+    let mut note = json!({
         "truncated": true,
         "note": format!("the payload is larger than {MAX_PAYLOAD_BYTES} bytes and was not stored"),
         "arguments_bytes": size(arguments),
         "result_bytes": size(result),
-    }))
+    });
+    // The logs are small (bounded at capture): they stay even then.
+    if !logs.is_empty() {
+        note["logs"] = json!(logs);
+    }
+    canonical(&note)
 }
 
 /// Additional authenticated data binding an encrypted payload to its record.
@@ -137,14 +147,19 @@ mod tests {
 
     #[test]
     fn payloads_are_redacted_and_capped() {
-        let text = payload_plaintext(Some(&json!({"q": 1, "api_token": "t"})), Some(&json!({"isError": false})));
+        let text = payload_plaintext(Some(&json!({"q": 1, "api_token": "t"})), Some(&json!({"isError": false})), &[]);
         assert_eq!(text, r#"{"arguments":{"api_token":"[redacted]","q":1},"result":{"isError":false}}"#);
-        assert_eq!(payload_plaintext(None, None), r#"{"arguments":null,"result":null}"#);
+        assert_eq!(payload_plaintext(None, None, &[]), r#"{"arguments":null,"result":null}"#);
         let big = json!({"blob": "x".repeat(MAX_PAYLOAD_BYTES)});
-        let capped: Value = serde_json::from_str(&payload_plaintext(Some(&big), None)).unwrap();
+        let capped: Value = serde_json::from_str(&payload_plaintext(Some(&big), None, &[])).unwrap();
         assert_eq!(capped["truncated"], true);
         assert_eq!(capped["arguments_bytes"], canonical(&big).len());
         assert_eq!(capped["result_bytes"], 0);
         assert!(!payload_aad("req_1").is_empty());
+        let logs = ["log: converting".to_string()];
+        let with_logs: Value = serde_json::from_str(&payload_plaintext(None, None, &logs)).unwrap();
+        assert_eq!(with_logs["logs"], json!(["log: converting"]));
+        let capped: Value = serde_json::from_str(&payload_plaintext(Some(&big), None, &logs)).unwrap();
+        assert_eq!((capped["truncated"].clone(), capped["logs"].clone()), (json!(true), json!(["log: converting"])));
     }
 }

@@ -15,11 +15,19 @@ use crate::webcrypto;
 use serde_json::Value;
 use worker::{D1Database, Env, MessageBuilder, QueueContentType};
 
+/// What an org that stores payloads keeps of one call (encrypted).
+pub struct Payload {
+    pub arguments: Option<Value>,
+    pub result: Option<Value>,
+    /// A code handler's captured `console.*` lines (already bounded).
+    pub logs: Vec<String>,
+}
+
 /// Sends an MCP record (with its payload sources, used only when the org
 /// stores payloads). `garbage`: the test fault `audit.garbage` also sends
 /// two malformed messages, which the consumer must drop and count, and the
 /// record twice, which must be stored once (a redelivery).
-pub fn mcp(ctx: &Ctx, record: McpRecord, arguments: Option<Value>, result: Option<Value>, garbage: bool) {
+pub fn mcp(ctx: &Ctx, record: McpRecord, payload: Payload, garbage: bool) {
     if ctx.config.audit_off {
         return;
     }
@@ -28,12 +36,12 @@ pub fn mcp(ctx: &Ctx, record: McpRecord, arguments: Option<Value>, result: Optio
     ctx.defer(async move {
         let Some(db) = d1(&env) else { return };
         let now_ms = worker::Date::now().as_millis() as i64;
-        let payload = if settings_cache::payloads_on(&db, &record.org, now_ms).await {
-            seal(&secrets, &record.id, arguments.as_ref(), result.as_ref()).await
+        let sealed = if settings_cache::payloads_on(&db, &record.org, now_ms).await {
+            seal(&secrets, &record.id, &payload).await
         } else {
             None
         };
-        let msg = QueueMessage::Mcp { v: MESSAGE_VERSION, record, payload };
+        let msg = QueueMessage::Mcp { v: MESSAGE_VERSION, record, payload: sealed };
         if garbage {
             let _ = send_text(&env, "this is not an audit record".into()).await;
             let _ = send_text(&env, r#"{"kind":"mcp","v":1,"record":{"id":"req_bogus"}}"#.into()).await;
@@ -56,10 +64,10 @@ fn d1(env: &Env) -> Option<D1Database> {
     env.d1("DB").map_err(|e| worker::console_error!("audit: no D1 binding: {e}")).ok()
 }
 
-async fn seal(secrets: &[u8], record_id: &str, arguments: Option<&Value>, result: Option<&Value>) -> Option<String> {
+async fn seal(secrets: &[u8], record_id: &str, payload: &Payload) -> Option<String> {
     let sealed = async {
         let key = webcrypto::seal::derive_key(secrets, PAYLOAD_KEY_PURPOSE).await?;
-        let text = payload_plaintext(arguments, result);
+        let text = payload_plaintext(payload.arguments.as_ref(), payload.result.as_ref(), &payload.logs);
         webcrypto::seal::encrypt(&key, text.as_bytes(), &payload_aad(record_id)).await
     };
     match sealed.await {

@@ -34,6 +34,9 @@ pub struct AuditDraft {
     client_id: Option<String>,
     grant_id: Option<String>,
     hint: Hint,
+    /// A code handler's captured `console.*` lines (bounded); stored in the
+    /// encrypted payload only, like the arguments and the result.
+    logs: Vec<String>,
     /// Test fault `audit.garbage` plus the request header
     /// `dockyard-test-garbage`: also send malformed queue messages.
     garbage: bool,
@@ -55,6 +58,7 @@ impl AuditDraft {
             client_id: None,
             grant_id: None,
             hint: Hint::default(),
+            logs: Vec::new(),
             garbage,
         }
     }
@@ -74,12 +78,32 @@ impl AuditDraft {
         self.grant_id = Some(claims.grant_id.clone());
     }
 
+    /// The request id (`Dockyard-Request-Id`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The verified caller's user id, if any.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The verified caller's OAuth client, if any.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
     /// Why the request was refused (or a more precise tool outcome).
     pub fn because(&mut self, code: ErrorCode) {
         self.hint.code = Some(code);
     }
 
     /// Step 6: the tool was executed.
+    /// Step 6: what a code handler wrote to its console.
+    pub fn logs(&mut self, logs: Vec<String>) {
+        self.logs = logs;
+    }
+
     pub fn tool_ran(&mut self) {
         self.hint.tool_ran = true;
     }
@@ -91,6 +115,7 @@ impl AuditDraft {
             self.tool_kind = types.iter().find(|t| &t.name == name).map(|t| match t.kind {
                 Kind::Interactive => "interactive",
                 Kind::Http => "http",
+                Kind::Code => "code",
             });
         }
     }
@@ -139,7 +164,9 @@ impl AuditDraft {
             result_sha256,
             result_bytes,
         };
-        crate::audit_io::send::mcp(ctx, record, facts.arguments, outcome.result, self.garbage);
+        let payload =
+            crate::audit_io::send::Payload { arguments: facts.arguments, result: outcome.result, logs: self.logs };
+        crate::audit_io::send::mcp(ctx, record, payload, self.garbage);
         resp
     }
 }

@@ -6,12 +6,13 @@ use super::{reply, validate_args};
 use crate::audit::ErrorCode;
 use crate::http::context::Ctx;
 use crate::http::ApiError;
-use crate::mcp::{self, HttpReply, HttpRequest, ToolCall, ToolKind};
+use crate::mcp::{self, HttpReply, HttpRequest, ToolCall};
 use crate::oauth::grants::ScopeDecision;
 use crate::oauth::resource::Resource;
 use crate::projects::toolset;
 use crate::projects::types::TypeDoc;
-use worker::Response;
+use crate::tools::{self, result::DataKind, Caller};
+use worker::{Response, Stub};
 
 /// For a `tools/call` of a Type the caller may not call: the 403 step-up
 /// answer or the -32602 error naming the missing scope (with its audit code).
@@ -49,26 +50,34 @@ pub fn scope_refusal(
     }
 }
 
-/// Runs a validated call. The caller needs `tools:call`; the Type's own
-/// scopes were checked by [`scope_refusal`] and `visible_tools`. The code is
-/// the audit log's more precise word for an `isError` result.
-pub fn run(call: ToolCall, access: &Access) -> (HttpReply, Option<ErrorCode>) {
-    let (result, code) = if !access.may_call() {
-        let refused = mcp::ToolResult {
-            content_text: "calling tools needs the tools:call scope".into(),
-            structured: None,
-            is_error: true,
-        };
-        (refused, Some(ErrorCode::CallScopeMissing))
-    } else {
-        match call.tool.kind {
-            ToolKind::Interactive => (mcp::interactive_result(&call.tool, &call.arguments), None),
-            ToolKind::Http => (mcp::http_not_available(&call.tool), Some(ErrorCode::DataToolUnavailable)),
-        }
+/// Runs a validated call (`tools::run_tool`). The caller needs
+/// `tools:call`; the Type's own scopes were checked by [`scope_refusal`] and
+/// `visible_tools`. The code is the audit log's more precise word for an
+/// `isError` result. A data tool's failure is an `isError` result too: the
+/// engine never sees a 5xx from running a tool.
+pub async fn run(
+    ctx: &Ctx,
+    stub: &Stub,
+    call: ToolCall,
+    access: &Access,
+    types: &[TypeDoc],
+    caller: Caller,
+    request_id: String,
+) -> (HttpReply, Option<ErrorCode>, Vec<String>) {
+    if !access.may_call() {
+        let refused = mcp::ToolResult::error("calling tools needs the tools:call scope");
+        return (mcp::finish_tool_call(call, refused), Some(ErrorCode::CallScopeMissing), Vec::new());
+    }
+    let Some(doc) = types.iter().find(|t| t.name == call.tool.name) else {
+        // The engine found the tool in the view built from these Types.
+        let failure = tools::result::Failure::Internal;
+        return (
+            mcp::finish_tool_call(call.clone(), failure.to_result(&call.tool.name)),
+            Some(failure.error_code(DataKind::Http)),
+            Vec::new(),
+        );
     };
-    let tool = call.tool.clone();
-    let failed_before = result.is_error;
-    let result = mcp::conform_output(&tool, result, &validate_args);
-    let code = if result.is_error && !failed_before { Some(ErrorCode::OutputSchemaMismatch) } else { code };
-    (mcp::finish_tool_call(call, result), code)
+    let inv = tools::dispatch::Invocation { ctx, stub, doc, caller, request_id, validate: &validate_args };
+    let (result, code, logs) = tools::run_tool(&inv, &call).await;
+    (mcp::finish_tool_call(call, result), code, logs)
 }

@@ -50,6 +50,7 @@ use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
 use crate::store::versions;
+use crate::tools::{Caller, Channel};
 use access::Access;
 use audit::AuditDraft;
 use serde_json::json;
@@ -300,10 +301,19 @@ async fn answer(
         Outcome::Reply(r) => r,
         Outcome::CallTool(call) => {
             audit.tool_ran();
-            let (reply, code) = calls::run(call, access);
+            let caller = Caller {
+                org: resource.org.clone(),
+                project: resource.project.clone(),
+                channel: if resource.draft { Channel::Draft } else { Channel::Production },
+                user_id: audit.user_id().map(str::to_string),
+                client_id: audit.client_id().map(str::to_string),
+            };
+            let request_id = audit.id().to_string();
+            let (reply, code, logs) = calls::run(ctx, stub, call, access, &view.types, caller, request_id).await;
             if let Some(code) = code {
                 audit.because(code);
             }
+            audit.logs(logs);
             reply
         }
     };

@@ -71,6 +71,13 @@ impl Body {
         }
     }
 
+    /// Whether `field` is present and explicitly `null` (marks it seen):
+    /// for PATCH fields where `null` clears a setting and absence keeps it.
+    pub fn is_null(&mut self, field: &str) -> bool {
+        self.seen.insert(field.to_string());
+        matches!(self.map.get(field), Some(Value::Null))
+    }
+
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
@@ -117,6 +124,11 @@ impl Body {
             return None;
         }
         v
+    }
+
+    /// An optional value of any JSON type (the caller checks it).
+    pub fn opt_value(&mut self, field: &str) -> Option<Value> {
+        self.take(field)
     }
 
     /// An optional JSON object (its fields are the caller's to check).

@@ -96,6 +96,20 @@ pub enum Route {
         project: String,
         name: String,
     },
+    ListSecrets {
+        org: String,
+        project: String,
+    },
+    PutSecret {
+        org: String,
+        project: String,
+        name: String,
+    },
+    DeleteSecret {
+        org: String,
+        project: String,
+        name: String,
+    },
     PutInstructions {
         org: String,
         project: String,
@@ -361,6 +375,13 @@ fn project_routes(
         }
         ["draft", "instructions"] => (&["PUT"], (method == "PUT").then_some(Route::PutInstructions { org, project })),
         ["draft", "diff"] => (&["GET"], get(method, Route::DraftDiff { org, project })),
+        ["secrets"] => (&["GET"], get(method, Route::ListSecrets { org, project })),
+        ["secrets", name] => {
+            let name = name.to_string();
+            let put = Route::PutSecret { org: org.clone(), project: project.clone(), name: name.clone() };
+            let del = Route::DeleteSecret { org, project, name };
+            (&["PUT", "DELETE"], if method == "PUT" { Some(put) } else { delete(method, del) })
+        }
         ["publish"] => (&["POST"], post(method, Route::Publish { org, project })),
         ["versions"] => (&["GET"], get(method, Route::ListVersions { org, project })),
         ["versions", v] => (&["GET"], get(method, Route::GetVersion { org, project, version: v.to_string() })),

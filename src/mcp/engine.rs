@@ -166,14 +166,25 @@ pub(crate) fn result_reply<T: Serialize>(ctx: &ReplyCtx, id: &RequestId, result:
         Era::Legacy => serde_json::to_value(result).unwrap_or_default(),
         // MUST: every modern result has resultType; cacheable ones carry
         // ttlMs and cacheScope. SHOULD: serverInfo in every result's _meta.
-        Era::Modern => serde_json::to_value(Envelope {
-            inner: result,
-            result_type: Some("complete"),
-            ttl_ms: cacheable.then_some(CACHE_TTL_MS),
-            cache_scope: cacheable.then_some(CACHE_SCOPE),
-            meta: Some(json!({ SERVER_INFO_KEY: ctx.server_info })),
-        })
-        .unwrap_or_default(),
+        // A result's own `_meta` (a data tool's passed-through result) keeps
+        // its keys; serverInfo is added next to them.
+        Era::Modern => {
+            let mut v = serde_json::to_value(Envelope {
+                inner: result,
+                result_type: Some("complete"),
+                ttl_ms: cacheable.then_some(CACHE_TTL_MS),
+                cache_scope: cacheable.then_some(CACHE_SCOPE),
+                meta: None,
+            })
+            .unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                let meta = obj.entry("_meta").or_insert_with(|| json!({}));
+                if let Some(m) = meta.as_object_mut() {
+                    m.insert(SERVER_INFO_KEY.to_string(), json!(ctx.server_info));
+                }
+            }
+            v
+        }
     };
     message_reply(ctx, success(id, value))
 }

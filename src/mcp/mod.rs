@@ -10,9 +10,10 @@
 //!    every request to `/<org>/<project>[/draft]` that passed
 //!    authentication. `Outcome::Reply` is sent as is (`ReplyBody::OpenStream`
 //!    means: keep an SSE stream open in the project's Durable Object).
-//! 2. For `Outcome::CallTool(call)`: run the tool — [`interactive_result`]
-//!    or, for data tools until they ship, [`http_not_available`] — optionally
-//!    [`conform_output`], then [`finish_tool_call`]`(call, result)`.
+//! 2. For `Outcome::CallTool(call)`: run the tool — [`interactive_result`],
+//!    or a data tool through `crate::tools` (whose answer maps to a
+//!    [`ToolResult`], a full MCP result's blocks and `_meta` included) —
+//!    optionally [`conform_output`], then [`finish_tool_call`]`(call, result)`.
 //! 3. After a DELETE, [`session_ended_by`] names the legacy session to
 //!    record as ended (store its hash; answer `is_session_ended` from it).
 //! 4. On a change, push [`legacy_list_changed`] to legacy GET streams and

@@ -117,17 +117,22 @@ pub struct ToolCall {
 }
 
 /// What executing a tool produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ToolResult {
     /// Human/model-readable text (may be empty when `structured` says it all).
     pub content_text: String,
     pub structured: Option<Value>,
     pub is_error: bool,
+    /// The checked content blocks of a data tool's full MCP result, sent as
+    /// they came instead of `content_text` and the structured text block.
+    pub blocks: Vec<Value>,
+    /// The `_meta` of a data tool's full MCP result.
+    pub meta: Option<Value>,
 }
 
 impl ToolResult {
     pub fn error(text: impl Into<String>) -> Self {
-        ToolResult { content_text: text.into(), structured: None, is_error: true }
+        ToolResult { content_text: text.into(), is_error: true, ..Default::default() }
     }
 }
 
@@ -142,7 +147,7 @@ pub fn interactive_result(tool: &ToolSpec, args: &Value) -> ToolResult {
             tool.name
         ),
         structured: Some(args.clone()),
-        is_error: false,
+        ..Default::default()
     }
 }
 
@@ -204,16 +209,25 @@ pub fn call_result(tool: &ToolSpec, result: ToolResult) -> CallToolResult {
         return call_result(tool, conform_output(tool, result, &|_, _| Ok(())));
     }
     let mut content = Vec::new();
-    if !result.content_text.is_empty() {
-        content.push(Content::Text { text: result.content_text });
-    }
-    if let Some(s) = &result.structured {
-        content.push(Content::Text { text: s.to_string() });
+    if !result.blocks.is_empty() {
+        content.extend(result.blocks.into_iter().map(Content::Block));
+    } else {
+        if !result.content_text.is_empty() {
+            content.push(Content::Text { text: result.content_text });
+        }
+        if let Some(s) = &result.structured {
+            content.push(Content::Text { text: s.to_string() });
+        }
     }
     if content.is_empty() {
         content.push(Content::Text { text: "(no output)".into() });
     }
-    CallToolResult { content, structured_content: result.structured, is_error: result.is_error.then_some(true) }
+    CallToolResult {
+        content,
+        structured_content: result.structured,
+        is_error: result.is_error.then_some(true),
+        meta: result.meta,
+    }
 }
 
 /// Phase two: the reply to the `tools/call` request.

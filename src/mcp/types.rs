@@ -108,11 +108,16 @@ pub struct ListToolsResult {
     pub next_cursor: Option<String>,
 }
 
-/// A content block; Dockyard only produces text.
+/// A content block. Dockyard itself only produces text; a data tool's full
+/// MCP result passes its checked blocks through as they came (`Block`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Content {
-    Text { text: String },
+    Text {
+        text: String,
+    },
+    #[serde(untagged)]
+    Block(Value),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,6 +128,9 @@ pub struct CallToolResult {
     pub structured_content: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
+    /// A data tool's full MCP result may carry `_meta`; passed through.
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

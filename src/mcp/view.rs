@@ -50,8 +50,10 @@ pub struct ToolSpec {
 pub enum ToolKind {
     /// An MCP Apps tool: the validated arguments are the result.
     Interactive,
-    /// A data tool backed by an upstream HTTP endpoint (a later release).
+    /// A data tool backed by the org's backend (a signed POST to `http.url`).
     Http,
+    /// A data tool whose JavaScript handler runs in a sandboxed isolate.
+    Code,
 }
 
 /// The `ui://` resource of an interactive tool.

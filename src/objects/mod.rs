@@ -3,9 +3,11 @@
 //! one-request-at-a-time execution gives.
 
 pub mod hub_api;
+pub mod hub_data;
 pub mod hub_grants;
 pub mod hub_oauth;
 pub mod hub_release;
+pub mod hub_secrets;
 pub mod listeners;
 pub mod project_hub;
 pub mod rate_limiter;

@@ -23,7 +23,7 @@
 
 use super::hub_api::{Draft, EndpointView, HubProject};
 use super::listeners::{ListenSpec, Listeners};
-use super::{hub_grants, hub_oauth, hub_release};
+use super::{hub_data, hub_grants, hub_oauth, hub_release, hub_secrets};
 use crate::oauth::grants::{HubAccess, MemberAccess};
 use crate::oauth::resource::Resource;
 use crate::projects::limits;
@@ -35,6 +35,8 @@ use worker::*;
 #[durable_object]
 pub struct ProjectHub {
     state: State,
+    /// The bindings and vars (`SECRETS_KEY` for `hub_secrets`).
+    env: Env,
     listeners: Listeners,
     /// The schema is created once per object instance, not on every request.
     migrated: std::cell::Cell<bool>,
@@ -88,6 +90,7 @@ impl ProjectHub {
         }
         let sql = self.sql();
         hub_grants::migrate(&sql)?;
+        hub_secrets::migrate(&sql)?;
         sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS types (name TEXT PRIMARY KEY, doc TEXT NOT NULL)", None)?;
         sql.exec("CREATE TABLE IF NOT EXISTS ended_sessions (hash TEXT PRIMARY KEY, ended_at INTEGER NOT NULL)", None)?;
@@ -231,7 +234,7 @@ impl DurableObject for ProjectHub {
     fn new(state: State, env: Env) -> Self {
         let faults = env.var("DOCKYARD_FAULTS").map(|v| v.to_string()).unwrap_or_default();
         let faults = faults.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
-        Self { state, listeners: Listeners::default(), migrated: std::cell::Cell::new(false), faults }
+        Self { state, env, listeners: Listeners::default(), migrated: std::cell::Cell::new(false), faults }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -273,7 +276,19 @@ impl DurableObject for ProjectHub {
                 self.migrated.set(false);
                 reply(200, json!({ "revoked": revoked }))
             }
-            "/draft/get" => reply(200, json!(self.draft()?)),
+            "/draft/get" => {
+                let mut answer = json!(self.draft()?);
+                // The Type save checks named secrets against these, in this one hop.
+                if cmd["with_secret_names"].as_bool() == Some(true) {
+                    let (draft, production) = hub_secrets::names(&self.sql()).map_err(Error::RustError)?;
+                    answer["secret_names"] = json!({ "draft": draft, "production": production });
+                }
+                reply(200, answer)
+            }
+            p if p.starts_with("/secrets/") => match hub_secrets::handle(&self.sql(), &self.env, p, &cmd).await {
+                Some(result) => result,
+                None => refuse(404, "not_found", format!("unknown hub command {path}")),
+            },
             "/draft/put-type" => {
                 if let Some(r) = self.stale(&cmd)? {
                     return Ok(r);
@@ -327,6 +342,10 @@ impl DurableObject for ProjectHub {
                 }
                 Ok(answer)
             }
+            p if p.starts_with("/data/") => match hub_data::handle(&self.sql(), &self.env, p, &cmd).await {
+                Some(result) => result,
+                None => refuse(404, "not_found", format!("unknown hub command {path}")),
+            },
             p if p.starts_with("/production/") => match hub_release::handle(&self.sql(), p, &cmd) {
                 Some(result) => result,
                 None => refuse(404, "not_found", format!("unknown hub command {path}")),

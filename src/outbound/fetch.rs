@@ -19,6 +19,7 @@
 //!   and may log [`FetchError::log_detail`]; runtime error text never
 //!   reaches a response.
 
+use super::allowlist;
 use super::guard::{self, Policy};
 use super::{is_redirect, keeps_header_across_origins, method_after_redirect, redirect_target, FetchError, Limits};
 use crate::http::capped::{self, Capped};
@@ -59,9 +60,23 @@ pub struct Fetched {
 
 /// Fetches `req` within `limits`; see the module doc for the guarantees.
 pub async fn fetch(req: Outbound, limits: Limits, policy: Policy) -> Result<Fetched, FetchError> {
+    fetch_within(req, limits, policy, None).await
+}
+
+/// [`fetch`] where the URL and every redirect target must also pass the
+/// host allowlist `hosts` (`outbound::allowlist`; `None`: no list).
+pub async fn fetch_within(
+    req: Outbound,
+    limits: Limits,
+    policy: Policy,
+    hosts: Option<&[String]>,
+) -> Result<Fetched, FetchError> {
     let url = guard::check(&req.url, policy).map_err(FetchError::Refused)?;
+    if !allowlist::allows_with(hosts, &url, policy) {
+        return Err(FetchError::HostNotAllowed);
+    }
     let controller = AbortController::default();
-    let work = Box::pin(follow(req, url, limits, policy, controller.signal()));
+    let work = Box::pin(follow(req, url, limits, policy, hosts, controller.signal()));
     let timer = Box::pin(Delay::from(limits.deadline));
     let outcome = match select(work, timer).await {
         Either::Left((result, _)) => result,
@@ -79,6 +94,7 @@ async fn follow(
     mut url: Url,
     limits: Limits,
     policy: Policy,
+    hosts: Option<&[String]>,
     signal: AbortSignal,
 ) -> Result<Fetched, FetchError> {
     let Outbound { mut method, mut headers, mut body, .. } = req;
@@ -97,6 +113,9 @@ async fn follow(
             let location = resp.headers().get("Location").ok().flatten();
             let next = redirect_target(&url, location.as_deref())?;
             guard::check_url(&next, policy).map_err(FetchError::RedirectRefused)?;
+            if !allowlist::allows_with(hosts, &next, policy) {
+                return Err(FetchError::RedirectNotAllowed);
+            }
             let (next_method, keep_body) = method_after_redirect(status, &method);
             method = next_method;
             if !keep_body {
@@ -114,7 +133,7 @@ async fn follow(
     }
 }
 
-async fn send(
+pub(crate) async fn send(
     method: &str,
     url: &Url,
     headers: &[(String, String)],
@@ -136,7 +155,7 @@ async fn send(
 }
 
 /// The body, refused as soon as it passes `max` bytes (`http::capped`).
-async fn read_capped(resp: &mut worker::Response, max: usize) -> Result<Vec<u8>, FetchError> {
+pub(crate) async fn read_capped(resp: &mut worker::Response, max: usize) -> Result<Vec<u8>, FetchError> {
     let declared = capped::declared_length(resp.headers());
     // A response without a body (204, HEAD) has no stream.
     capped::read(declared, || Ok(resp.stream().ok()), max).await.map_err(|e| match e {

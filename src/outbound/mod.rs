@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub mod allowlist;
 pub mod guard;
 
 #[cfg(target_arch = "wasm32")]
@@ -45,6 +46,10 @@ pub enum FetchError {
     Refused(guard::Refusal),
     /// A redirect pointed at a URL the guard refuses.
     RedirectRefused(guard::Refusal),
+    /// The URL's host is not in the allowlist the caller gave.
+    HostNotAllowed,
+    /// A redirect pointed at a host outside that allowlist.
+    RedirectNotAllowed,
     /// The answer was a redirect and this request follows none.
     Redirect,
     /// More redirects than [`Limits::max_redirects`].
@@ -66,6 +71,10 @@ impl FetchError {
         match self {
             FetchError::Refused(r) => format!("the URL {r}"),
             FetchError::RedirectRefused(_) => "it redirects to an address that is not allowed".into(),
+            FetchError::HostNotAllowed => "the URL's host is not in the organization's upstream allowlist".into(),
+            FetchError::RedirectNotAllowed => {
+                "it redirects to a host outside the organization's upstream allowlist".into()
+            }
             FetchError::Redirect => "the URL redirects, and redirects are not followed".into(),
             FetchError::TooManyRedirects(n) => format!("more than {n} redirects"),
             FetchError::BadRedirect => "a redirect without a valid Location".into(),

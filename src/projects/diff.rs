@@ -16,6 +16,7 @@
 //! | scope removed | minor |
 //! | `output_schema` added / removed | minor / major |
 //! | `http` changed (url, timeout, headers, secret) | minor (same contract, new behaviour) |
+//! | `code` changed (source, allowed_hosts, timeout) | minor (same contract, new behaviour) |
 //! | `title`, `description`, `annotations`, `ui`, scope order | patch |
 //! | Instructions changed | patch |
 //!
@@ -234,6 +235,7 @@ fn compare_types(old: &TypeDoc, new: &TypeDoc) -> Option<TypeChange> {
     field("scopes", old.scopes != new.scopes, scope_findings(&old.scopes, &new.scopes));
     field("ui", old.ui != new.ui, vec![(Bump::Patch, "ui changed".into())]);
     field("http", old.http != new.http, http_findings(old, new));
+    field("code", old.code != new.code, code_findings(old, new));
 
     let bump = found.iter().map(|(b, _)| *b).max().unwrap_or(Bump::Patch);
     let name = &new.name;
@@ -285,6 +287,20 @@ fn http_findings(old: &TypeDoc, new: &TypeDoc) -> Vec<(Bump, String)> {
         .iter()
         .filter(|(_, differs)| *differs)
         .map(|(part, _)| (Bump::Minor, format!("http.{part} changed")))
+        .collect()
+}
+
+fn code_findings(old: &TypeDoc, new: &TypeDoc) -> Vec<(Bump, String)> {
+    let (o, n) = (old.code.as_ref(), new.code.as_ref());
+    let parts: [(&str, bool); 3] = [
+        ("source", o.map(|c| &c.source) != n.map(|c| &c.source)),
+        ("allowed_hosts", o.map(|c| &c.allowed_hosts) != n.map(|c| &c.allowed_hosts)),
+        ("timeout_ms", o.map(|c| c.timeout_ms) != n.map(|c| c.timeout_ms)),
+    ];
+    parts
+        .iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(part, _)| (Bump::Minor, format!("code.{part} changed")))
         .collect()
 }
 

@@ -252,7 +252,7 @@ fn scopes_kind_http() {
             url: "https://a.example".into(),
             timeout_ms: None,
             headers: None,
-            secret: None,
+            secret: String::new(),
         });
     });
     assert_eq!(b, Some(Bump::Major));
@@ -265,7 +265,7 @@ fn scopes_kind_http() {
             url: url.into(),
             timeout_ms: timeout,
             headers: None,
-            secret: Some("s".into()),
+            secret: "s".into(),
         });
         t
     };
@@ -274,6 +274,22 @@ fn scopes_kind_http() {
     assert_eq!(d.suggested_bump, Some(Bump::Minor));
     assert_eq!(d.reasons, ["get: http.url changed", "get: http.timeout_ms changed"]);
     assert_eq!(d.changed[0].fields, ["http"]);
+    let code_type = |source: &str, hosts: &[&str]| {
+        let mut t = ty("conv");
+        t.kind = Kind::Code;
+        t.ui = None;
+        t.code = Some(crate::projects::types::CodeSpec {
+            source: source.into(),
+            allowed_hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            timeout_ms: None,
+        });
+        t
+    };
+    let old = snap(vec![code_type("a", &[])], "");
+    let d = diff(Some(&old), &snap(vec![code_type("b", &["x.example"])], ""));
+    assert_eq!(d.suggested_bump, Some(Bump::Minor));
+    assert_eq!(d.reasons, ["conv: code.source changed", "conv: code.allowed_hosts changed"]);
+    assert_eq!(d.changed[0].fields, ["code"]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Projects: the Type model and its validation, draft edits, the diff between
 //! draft and production with a semver suggestion. Pure logic.
 
+mod data_checks;
 pub mod diff;
 pub mod limits;
 pub mod markdown;

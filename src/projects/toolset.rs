@@ -28,6 +28,7 @@ pub fn tool_spec(project_slug: &str, doc: &TypeDoc) -> ToolSpec {
         kind: match doc.kind {
             Kind::Interactive => ToolKind::Interactive,
             Kind::Http => ToolKind::Http,
+            Kind::Code => ToolKind::Code,
         },
         ui: doc.ui.as_ref().map(|ui| UiResource {
             uri: ui_uri(project_slug, &doc.name),

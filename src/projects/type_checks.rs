@@ -2,31 +2,18 @@
 //!
 //! They run on the raw JSON even when the schema check failed, skipping any
 //! field whose JSON type is wrong (the schema layer already reported it), so
-//! one answer lists every problem. Each rule notes why it exists.
+//! one answer lists every problem. Each rule notes why it exists. The data
+//! kinds' own rules (`http`, `code`) are in `data_checks`.
 
 use serde_json::{Map, Value};
 
+use super::data_checks;
 use super::problem::{join, Problem};
 use super::types::{compile_schema, ValidationOptions, MAX_UI_HTML_BYTES};
-use crate::outbound::guard::{self, Policy, Refusal};
 use crate::schema::non_local_refs;
 
 /// The only dialect accepted in `$schema` (MCP: `inputSchema` is 2020-12).
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
-
-/// Headers Dockyard sets itself or that would break the request framing.
-const RESERVED_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "upgrade",
-    "te",
-    "trailer",
-    "keep-alive",
-    "proxy-connection",
-];
 
 pub(super) fn check_document(
     doc: &Map<String, Value>,
@@ -55,7 +42,20 @@ pub(super) fn check_document(
     match doc.get("kind").and_then(Value::as_str) {
         Some("interactive") => check_interactive(doc, out),
         Some("http") => check_http(doc, opts, out),
+        Some("code") => check_code(doc, opts, out),
         _ => {}
+    }
+}
+
+/// The kind-specific members a Type must not carry (`a_kind`: "an http").
+fn refuse_others(doc: &Map<String, Value>, a_kind: &str, others: &[&str], out: &mut Vec<Problem>) {
+    for other in others {
+        if present(doc.get(*other)) {
+            out.push(Problem::new(
+                format!("/{other}"),
+                format!("{a_kind} Type must not have {other} (leave it out or set it to null)"),
+            ));
+        }
     }
 }
 
@@ -131,71 +131,23 @@ fn check_interactive(doc: &Map<String, Value>, out: &mut Vec<Problem>) {
         }
         Some(_) => {}
     }
-    if present(doc.get("http")) {
-        out.push(Problem::new("/http", "an interactive Type must not have http (leave it out or set it to null)"));
-    }
+    refuse_others(doc, "an interactive", &["http", "code"], out);
 }
 
 fn check_http(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<Problem>) {
     match doc.get("http") {
-        None | Some(Value::Null) => {
-            out.push(Problem::new("/http", "an http Type needs http.url"));
-        }
-        Some(Value::Object(http)) => {
-            if let Some(Value::String(url)) = http.get("url") {
-                if let Err(message) = check_upstream_url(url, opts) {
-                    out.push(Problem::new("/http/url", message));
-                }
-            }
-            if let Some(Value::Object(headers)) = http.get("headers") {
-                for (name, value) in headers {
-                    if let Err(message) = check_header(name, value) {
-                        out.push(Problem::new(join("/http/headers", name), message));
-                    }
-                }
-            }
-        }
+        None | Some(Value::Null) => out.push(Problem::new("/http", "an http Type needs http.url and http.secret")),
+        Some(Value::Object(http)) => data_checks::check_http_spec(http, opts, out),
         Some(_) => {}
     }
-    if present(doc.get("ui")) {
-        out.push(Problem::new("/ui", "an http Type must not have ui (leave it out or set it to null)"));
-    }
+    refuse_others(doc, "an http", &["ui", "code"], out);
 }
 
-/// The upstream must pass the one outbound guard (`outbound::guard`), the
-/// same check the CIMD fetch uses: https to a public host, no credentials in
-/// the URL, no non-public address literal in any spelling, no local or cloud
-/// metadata name. Loopback (and plain http to it) only with
-/// `ALLOW_LOOPBACK_UPSTREAMS`, for local development. This is the early,
-/// clear refusal at save; the fetch layer checks every hop again.
-pub(crate) fn check_upstream_url(raw: &str, opts: &ValidationOptions) -> Result<(), String> {
-    let policy = Policy { allow_loopback: opts.allow_loopback_upstreams };
-    match guard::check(raw, policy) {
-        Ok(_) => Ok(()),
-        Err(Refusal::Loopback) => {
-            Err("http.url points at a loopback host, allowed only with ALLOW_LOOPBACK_UPSTREAMS (local development)"
-                .into())
-        }
-        Err(Refusal::Credentials) => Err("http.url must not carry credentials; use http.headers or http.secret".into()),
-        Err(why) => Err(format!("http.url {why}")),
+fn check_code(doc: &Map<String, Value>, opts: &ValidationOptions, out: &mut Vec<Problem>) {
+    match doc.get("code") {
+        None | Some(Value::Null) => out.push(Problem::new("/code", "a code Type needs code.source")),
+        Some(Value::Object(code)) => data_checks::check_code_spec(code, opts, out),
+        Some(_) => {}
     }
-}
-
-/// Header names are HTTP tokens (RFC 9110); values cannot smuggle a line
-/// break; framing headers and Dockyard's own `X-Dockyard-*` are reserved.
-fn check_header(name: &str, value: &Value) -> Result<(), String> {
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(token_char) {
-        return Err(format!("{name:?} is not a valid header name"));
-    }
-    let lower = name.to_ascii_lowercase();
-    if RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-dockyard-") {
-        return Err(format!("header {name:?} is set by Dockyard and cannot be configured"));
-    }
-    if let Value::String(v) = value {
-        if v.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
-            return Err(format!("header {name:?} has a line break or NUL in its value"));
-        }
-    }
-    Ok(())
+    refuse_others(doc, "a code", &["ui", "http"], out);
 }

@@ -5,17 +5,21 @@
 //! rules live there and are checked first. What a schema cannot say well is
 //! checked in `type_checks`: the name equals the URL and is unique, the
 //! embedded `input_schema` really compiles as a JSON Schema 2020-12 object
-//! schema without network `$ref`, kind-specific `ui`/`http`, the upstream URL,
-//! byte limits. Both layers run on every document and all their problems are
-//! returned together (422 lists everything), in the order of
-//! `problem::finish` (by JSON Pointer, then message).
+//! schema without network `$ref`, kind-specific `ui`/`http`/`code`, byte
+//! limits; the data kinds' rules (the upstream URL against the SSRF guard and
+//! the org allowlist, header names, secrets that exist, `code.allowed_hosts`)
+//! are in `data_checks`. What needs the runtime (a `code` source's trial load)
+//! runs after these, in the save glue (`studio::type_save`). Every layer runs
+//! on every document and all their problems are returned together (422 lists
+//! everything), in the order of `problem::finish` (by JSON Pointer, then
+//! message).
 //!
 //! Schemas are compiled with Dockyard's own 2020-12 validator
 //! (`crate::schema`), which resolves references only inside the document:
 //! Dockyard never fetches a schema.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -31,10 +35,13 @@ use crate::schema::{CompileError, Validator};
 pub const MAX_TYPE_BYTES: usize = 1024 * 1024;
 /// `ui.html` may be at most 512 KiB (UTF-8 bytes).
 pub const MAX_UI_HTML_BYTES: usize = 512 * 1024;
-/// `http.timeout_ms` may be at most 30 s.
-pub const MAX_HTTP_TIMEOUT_MS: u64 = 30_000;
-/// Used when an http Type gives no `timeout_ms`.
-pub const DEFAULT_HTTP_TIMEOUT_MS: u64 = 10_000;
+/// `http.timeout_ms` and `code.timeout_ms` may be at most 60 s (the
+/// platform's wall-clock ceiling for a handler, and Metabind's).
+pub const MAX_DATA_TOOL_TIMEOUT_MS: u64 = 60_000;
+/// Used when a data Type gives no `timeout_ms`.
+pub const DEFAULT_DATA_TOOL_TIMEOUT_MS: u64 = 10_000;
+/// `code.source` may be at most 256 KiB (UTF-8 bytes).
+pub const MAX_CODE_SOURCE_BYTES: usize = 256 * 1024;
 /// The JSON Schema of a Type document (`schema/type.schema.json`).
 pub const TYPE_SCHEMA_JSON: &str = include_str!("../../schema/type.schema.json");
 
@@ -57,6 +64,8 @@ pub struct TypeDoc {
     pub ui: Option<UiSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,8 +74,11 @@ pub enum Kind {
     /// An MCP Apps tool: arguments come back as `structuredContent`, the UI
     /// is `ui.html` served as `ui://<project>/<name>`.
     Interactive,
-    /// A data tool: arguments are POSTed to `http.url`.
+    /// A data tool: arguments are POSTed, signed, to `http.url`.
     Http,
+    /// A data tool: `code.source`'s default export `run(args, env)` runs in
+    /// a sandboxed isolate.
+    Code,
 }
 
 /// The MCP Apps UI of an interactive Type.
@@ -83,31 +95,94 @@ pub struct UiSpec {
 }
 
 /// The upstream of an http Type.
+///
+/// Decoding never fails on what older releases stored: `headers` values
+/// that are plain strings are [`HeaderValue::Plain`], and an `http` without
+/// `secret` decodes with an empty one (the save checks refuse that, so
+/// only a Type saved before `secret` became required has it; a call of such
+/// a Type fails as "secret missing").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HttpSpec {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<BTreeMap<String, String>>,
-    /// Name of the project secret that signs the body (HMAC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub headers: Option<BTreeMap<String, HeaderValue>>,
+    /// Name of the project secret whose HMAC-SHA256 signs the body
+    /// (`Dockyard-Signature`). Required at save.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub secret: String,
+}
+
+/// A configured request header: a literal, or a value taken from a project
+/// secret (`{"secret": "<name>", "prefix": "Bearer "}`), resolved per call
+/// in the caller's channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    Plain(String),
+    Secret {
+        secret: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        prefix: String,
+    },
 }
 
 impl HttpSpec {
-    /// `timeout_ms`, or [`DEFAULT_HTTP_TIMEOUT_MS`] when not given.
+    /// `timeout_ms`, or [`DEFAULT_DATA_TOOL_TIMEOUT_MS`] when not given.
     pub fn timeout_ms_or_default(&self) -> u64 {
-        self.timeout_ms.unwrap_or(DEFAULT_HTTP_TIMEOUT_MS)
+        self.timeout_ms.unwrap_or(DEFAULT_DATA_TOOL_TIMEOUT_MS)
+    }
+
+    /// Every project secret a call needs, sorted and unique: `secret` and
+    /// the secret-backed headers (the names `values_for` is asked for).
+    pub fn secret_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::iter::once(self.secret.clone())
+            .filter(|s| !s.is_empty())
+            .chain(self.headers.iter().flatten().filter_map(|(_, v)| match v {
+                HeaderValue::Secret { secret, .. } => Some(secret.clone()),
+                HeaderValue::Plain(_) => None,
+            }))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
-/// Settings that change what validation accepts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The handler of a code Type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeSpec {
+    /// An ES module whose default export has `async run(args, env)`.
+    pub source: String,
+    /// Hosts (optionally `:port`) the handler's `fetch` may reach; further
+    /// narrowed by the org's `upstream_hosts` (intersection).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl CodeSpec {
+    /// `timeout_ms`, or [`DEFAULT_DATA_TOOL_TIMEOUT_MS`] when not given.
+    pub fn timeout_ms_or_default(&self) -> u64 {
+        self.timeout_ms.unwrap_or(DEFAULT_DATA_TOOL_TIMEOUT_MS)
+    }
+}
+
+/// Settings and project facts that change what validation accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValidationOptions {
     /// `ALLOW_LOOPBACK_UPSTREAMS`: lets `http.url` point at localhost,
-    /// 127.0.0.0/8 or `[::1]` (and use plain `http://` there). Dev/tests only.
+    /// 127.0.0.0/8 or `[::1]` (and use plain `http://` there), and
+    /// `code.allowed_hosts` list loopback. Dev/tests only.
     pub allow_loopback_upstreams: bool,
+    /// The names of the project's secrets that have a value in either
+    /// channel; `None` skips the "secret exists" check (pure tests of other
+    /// rules). The Type save always passes them.
+    pub secret_names: Option<BTreeSet<String>>,
+    /// The org's `upstream_hosts` (`None`: no org allowlist).
+    pub upstream_hosts: Option<Vec<String>>,
 }
 
 /// Type names that collide with Studio paths (`/studio/<org>/<project>/types/new`
@@ -228,8 +303,8 @@ fn friendly(path: &str, keyword: &str) -> Option<&'static str> {
     match (path, keyword) {
         ("/name", "pattern") => Some("name must be 1-64 characters of A-Z, a-z, 0-9, '_', '.' or '-'"),
         ("/description", "minLength" | "pattern") => Some("description must say what the tool does (it is blank)"),
-        ("/http/timeout_ms", "maximum") => Some("timeout_ms must be 30000 (30 s) or less"),
-        ("/http/timeout_ms", "minimum") => Some("timeout_ms must be at least 1"),
+        ("/http/timeout_ms" | "/code/timeout_ms", "maximum") => Some("timeout_ms must be 60000 (60 s) or less"),
+        ("/http/timeout_ms" | "/code/timeout_ms", "minimum") => Some("timeout_ms must be at least 1"),
         (_, "pattern") if in_scopes => Some("a scope must be 1-64 characters of a-z, 0-9, '_', '.', ':' or '-'"),
         _ => None,
     }

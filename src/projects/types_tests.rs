@@ -2,8 +2,10 @@ use serde_json::{json, Value};
 
 use super::*;
 
-const DEV: ValidationOptions = ValidationOptions { allow_loopback_upstreams: true };
-const PROD: ValidationOptions = ValidationOptions { allow_loopback_upstreams: false };
+const DEV: ValidationOptions =
+    ValidationOptions { allow_loopback_upstreams: true, secret_names: None, upstream_hosts: None };
+const PROD: ValidationOptions =
+    ValidationOptions { allow_loopback_upstreams: false, secret_names: None, upstream_hosts: None };
 
 fn interactive() -> Value {
     json!({
@@ -194,8 +196,12 @@ fn output_schema_rules() {
 fn interactive_needs_ui_and_no_http() {
     assert_eq!(paths(&with(interactive(), "/ui", Value::Null), &PROD), ["/ui"]);
     assert_eq!(paths(&with(interactive(), "/ui", json!({"csp": null})), &PROD), ["/ui"]);
-    let doc = with(interactive(), "/http", json!({"url": "https://a.example"}));
+    let doc = with(interactive(), "/http", json!({"url": "https://a.example", "secret": "s"}));
     assert_eq!(paths(&doc, &PROD), ["/http"]);
+    let doc = with(interactive(), "/http", Value::Null);
+    let mut doc = with(doc, "/output_schema", json!({"type": "object"}));
+    doc["code"] = json!({"source": "export default {}"});
+    assert_eq!(paths(&doc, &PROD), ["/code"]);
 }
 
 #[test]
@@ -281,11 +287,12 @@ fn upstream_url_rules() {
 
 #[test]
 fn timeout_and_headers() {
-    for bad in [json!(30001), json!(0), json!(1.5), json!("10")] {
+    for bad in [json!(60001), json!(0), json!(1.5), json!("10")] {
         let doc = with(http(), "/http/timeout_ms", bad.clone());
         assert_eq!(paths(&doc, &PROD), ["/http/timeout_ms"], "{bad}");
     }
-    assert!(run(&with(http(), "/http/timeout_ms", json!(30000)), &PROD).is_ok());
+    assert!(run(&with(http(), "/http/timeout_ms", json!(60000)), &PROD).is_ok());
+    assert!(run(&with(http(), "/http/timeout_ms", json!(1)), &PROD).is_ok());
     let headers = json!({"Host": "x", "X-Dockyard-Signature": "x", "Bad Name": "x",
                          "X-Ok": "a\r\nInjected: 1", "X-Num": 1, "X-Fine": "v"});
     let doc = with(http(), "/http/headers", headers);
@@ -324,7 +331,7 @@ fn every_problem_is_reported_together_in_order() {
         "input_schema": {"type": "array", "items": {"$ref": "https://evil.example/s"}},
         "scopes": ["ok", "NOPE"],
         "ui": {"html": "<p>"},
-        "http": {"url": "http://example.com", "timeout_ms": 60000},
+        "http": {"url": "http://example.com", "timeout_ms": 60001},
         "unknown": true
     });
     let first = validate_type(doc.to_string().as_bytes(), "good_name", &[], &PROD).unwrap_err();
@@ -334,6 +341,7 @@ fn every_problem_is_reported_together_in_order() {
         [
             "",
             "/description",
+            "/http",
             "/http/timeout_ms",
             "/http/url",
             "/input_schema/items/$ref",
@@ -393,4 +401,77 @@ fn names_of_studio_pages_are_reserved() {
     }
     let doc = with(interactive(), "/name", json!("news"));
     assert!(validate_type(doc.to_string().as_bytes(), "news", &[], &PROD).is_ok(), "a longer name is fine");
+}
+
+fn code() -> Value {
+    json!({
+        "name": "convert",
+        "description": "Converts units.",
+        "kind": "code",
+        "input_schema": {"type": "object"},
+        "code": {"source": "export default { async run(args, env) { return {ok: true}; } }",
+                 "allowed_hosts": ["api.example.com", "api.example.com:8443"], "timeout_ms": 2000}
+    })
+}
+
+#[test]
+fn code_documents_parse_and_map_to_the_code_kind() {
+    let t = run(&code(), &PROD).expect("code is valid");
+    assert_eq!(t.kind, Kind::Code);
+    let spec = t.code.as_ref().expect("code spec");
+    assert_eq!(spec.timeout_ms_or_default(), 2000);
+    assert_eq!(spec.allowed_hosts, ["api.example.com", "api.example.com:8443"]);
+    let bare = with(code(), "/code", json!({"source": "export default {}"}));
+    let spec = run(&bare, &PROD).expect("valid").code.expect("code spec");
+    assert_eq!((spec.allowed_hosts.len(), spec.timeout_ms_or_default()), (0, DEFAULT_DATA_TOOL_TIMEOUT_MS));
+    let tool = crate::projects::toolset::tool_spec("p", &t);
+    assert_eq!(tool.kind, crate::mcp::ToolKind::Code);
+    assert_eq!(paths(&with(code(), "/code", Value::Null), &PROD), ["/code"]);
+    assert_eq!(paths(&with(code(), "/code/timeout_ms", json!(60001)), &PROD), ["/code/timeout_ms"]);
+    assert_eq!(paths(&with(code(), "/code/source", json!("")), &PROD), ["/code/source"]);
+    let mut doc = code();
+    doc["ui"] = json!({"html": "<p>"});
+    doc["http"] = json!({"url": "https://a.example", "secret": "s"});
+    assert_eq!(paths(&doc, &PROD), ["/http", "/ui"]);
+}
+
+#[test]
+fn header_values_are_strings_or_secret_references() {
+    let headers = json!({"X-Plain": "v", "Authorization": {"secret": "api_token", "prefix": "Bearer "},
+                         "X-Key": {"secret": "api_key"}});
+    let t = run(&with(http(), "/http/headers", headers), &PROD).expect("valid");
+    let spec = t.http.expect("http spec");
+    let h = spec.headers.as_ref().expect("headers");
+    assert_eq!(h["X-Plain"], HeaderValue::Plain("v".into()));
+    assert_eq!(h["Authorization"], HeaderValue::Secret { secret: "api_token".into(), prefix: "Bearer ".into() });
+    assert_eq!(h["X-Key"], HeaderValue::Secret { secret: "api_key".into(), prefix: String::new() });
+    assert_eq!(spec.secret_names(), ["api_key", "api_token", "orders_hmac"]);
+    for bad in [json!({"secret": "bad name"}), json!({"secret": "s", "extra": 1}), json!({"prefix": "x"})] {
+        let doc = with(http(), "/http/headers", json!({"X-K": bad}));
+        assert_eq!(paths(&doc, &PROD), ["/http/headers/X-K"], "{doc}");
+    }
+}
+
+#[test]
+fn http_needs_a_signing_secret_with_a_valid_name() {
+    let mut doc = http();
+    doc["http"].as_object_mut().expect("object").remove("secret");
+    assert_eq!(paths(&doc, &PROD), ["/http"]);
+    for bad in ["", "1abc", "has-dash", &"a".repeat(65)] {
+        assert_eq!(paths(&with(http(), "/http/secret", json!(bad)), &PROD), ["/http/secret"], "{bad}");
+    }
+    assert!(run(&with(http(), "/http/secret", json!("_A1")), &PROD).is_ok());
+}
+
+/// What older releases stored (plain-string headers, no `secret`) still
+/// decodes, and re-encodes to the same JSON (content hashes stay put).
+#[test]
+fn stored_documents_of_older_releases_still_decode() {
+    let old = json!({"name": "get", "description": "d", "kind": "http", "input_schema": {"type": "object"},
+                     "scopes": [], "http": {"url": "https://a.example", "headers": {"X-A": "1"}}});
+    let t: TypeDoc = serde_json::from_value(old.clone()).expect("decodes");
+    let spec = t.http.as_ref().expect("http");
+    assert_eq!(spec.secret, "");
+    assert_eq!(spec.secret_names(), Vec::<String>::new());
+    assert_eq!(serde_json::to_value(&t).expect("encodes"), old);
 }

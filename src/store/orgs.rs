@@ -232,3 +232,22 @@ pub async fn delete_unused_role(db: &D1Database, org_id: &str, name: &str) -> Re
 pub async fn set_name(db: &D1Database, org_id: &str, name: &str) -> Result<(), ApiError> {
     run(db, "UPDATE orgs SET name = ?2 WHERE id = ?1", &[org_id.into(), name.into()]).await.map(|_| ())
 }
+
+/// The org's upstream allowlist for data tools (`None`: no allowlist, the
+/// SSRF guard alone decides; `Some([])`: no upstream at all). A stored value
+/// that does not parse is treated as an empty list: fail closed.
+pub async fn upstream_hosts(db: &D1Database, org_id: &str) -> Result<Option<Vec<String>>, ApiError> {
+    #[derive(Deserialize)]
+    struct Row {
+        upstream_hosts: Option<String>,
+    }
+    let row: Option<Row> = first(db, "SELECT upstream_hosts FROM orgs WHERE id = ?1", &[org_id.into()]).await?;
+    Ok(row.and_then(|r| r.upstream_hosts).map(|raw| serde_json::from_str(&raw).unwrap_or_default()))
+}
+
+/// Replaces the org's upstream allowlist (`None` clears it).
+pub async fn set_upstream_hosts(db: &D1Database, org_id: &str, hosts: Option<&[String]>) -> Result<(), ApiError> {
+    let text = hosts.map(serde_json::to_string).transpose().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let value = text.as_deref().map_or(Arg::Null, Arg::Text);
+    run(db, "UPDATE orgs SET upstream_hosts = ?2 WHERE id = ?1", &[org_id.into(), value]).await.map(|_| ())
+}

@@ -1,5 +1,6 @@
 //! Org settings: `PATCH /api/v1/orgs/<org>` (`{"name"?, "audit"?: {payloads,
-//! retention_days, webhook_url}}`, needs `org.manage`) and the `audit` view
+//! retention_days, webhook_url}, "upstream_hosts"?}`, needs `org.manage`;
+//! `upstream_hosts` is `studio::upstream_hosts`) and the `audit` view
 //! that `GET /api/v1/orgs/<org>` shows to members with `org.manage` or
 //! `audit.read` (the webhook URL may carry a receiver's token, so not to
 //! every member).
@@ -69,6 +70,7 @@ pub async fn patch(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Resul
     require_permission(&role, Permission::OrgManage)?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let audit = b.opt_object("audit");
+    let upstream = super::upstream_hosts::take(&mut b, ctx.config.allow_loopback_upstreams);
     let patch = match &audit {
         None => None,
         Some(a) => match parse_patch(a, ctx.config.allow_loopback_upstreams) {
@@ -110,8 +112,10 @@ pub async fn patch(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Resul
             json!({ "payloads": next.payloads, "retention_days": next.retention_days, "webhook_url": next.webhook_url }),
         );
     }
+    super::upstream_hosts::apply(ctx, &caller, &org, upstream).await?;
     let settings = store::settings(&ctx.db, &org.id).await?;
-    let mut body = json!({ "org": org, "audit": view(settings.as_ref()) });
+    let upstream_hosts = orgs::upstream_hosts(&ctx.db, &org.id).await?;
+    let mut body = json!({ "org": org, "audit": view(settings.as_ref()), "upstream_hosts": upstream_hosts });
     if let Some(secret) = secret {
         body["webhook_secret"] = json!(secret);
         body["note"] = json!("webhook_secret signs every delivery (Dockyard-Signature); it is shown only now");

@@ -8,6 +8,7 @@
 //! and `GET .../draft` reports `size: {bytes, limit}`.
 
 use super::auth::Caller;
+use super::type_save;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
@@ -17,7 +18,7 @@ use crate::objects::hub_api::{Draft, ProductionPointer};
 use crate::objects::{call, hub};
 use crate::projects::diff::{self, Snapshot};
 use crate::projects::limits;
-use crate::projects::types::{self, TypeDoc, ValidationOptions};
+use crate::projects::types::{self, TypeDoc};
 use crate::store::{projects, versions};
 use serde_json::{json, Value};
 
@@ -65,6 +66,21 @@ pub async fn project_ref_for(
 pub async fn load_draft(ctx: &Ctx, r: &ProjectRef) -> Result<Draft, ApiError> {
     let v = call(&r.stub, "/draft/get", &json!({ "now": ctx.now })).await?;
     serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("hub draft: {e}")))
+}
+
+/// The draft and the names of the project's secrets that have a production
+/// value, in one hop (for the publish and diff warnings).
+pub async fn load_draft_and_production_secrets(
+    ctx: &Ctx,
+    r: &ProjectRef,
+) -> Result<(Draft, std::collections::BTreeSet<String>), ApiError> {
+    let v = call(&r.stub, "/draft/get", &json!({ "now": ctx.now, "with_secret_names": true })).await?;
+    let names = v["secret_names"]["production"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let draft = serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("hub draft: {e}")))?;
+    Ok((draft, names))
 }
 
 pub async fn load_pointer(ctx: &Ctx, r: &ProjectRef) -> Result<Option<ProductionPointer>, ApiError> {
@@ -162,12 +178,26 @@ pub async fn save_type(
 ) -> Result<(u16, Value), ApiError> {
     // Malformed JSON is a 400 here as everywhere; schema problems are the 422.
     crate::http::body::Body::parse(raw, types::MAX_TYPE_BYTES)?;
-    let draft = load_draft(ctx, r).await?;
+    // One hop: the draft and the project's secret names (`type_save`).
+    let draft_answer = call(&r.stub, "/draft/get", &json!({ "now": ctx.now, "with_secret_names": true })).await?;
+    let draft: Draft =
+        serde_json::from_value(draft_answer.clone()).map_err(|e| ApiError::Internal(format!("hub draft: {e}")))?;
     let others: Vec<String> =
         draft.types.iter().filter_map(|t| t["name"].as_str().map(str::to_string)).filter(|n| n != name).collect();
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
-    let opts = ValidationOptions { allow_loopback_upstreams: ctx.config.allow_loopback_upstreams };
-    let doc = types::validate_type(raw, name, &others, &opts).map_err(problems_to_error)?;
+    let upstream_hosts = crate::store::orgs::upstream_hosts(&ctx.db, &r.project.org_id).await?;
+    let opts = type_save::options(ctx, &draft_answer, upstream_hosts);
+    let pure = types::validate_type(raw, name, &others, &opts);
+    let sent: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
+    let runtime = type_save::runtime_checks(ctx, &sent, pure.as_ref().err().map_or(&[], Vec::as_slice)).await;
+    let doc = match pure {
+        Ok(doc) if runtime.is_empty() => doc,
+        Ok(_) => return Err(problems_to_error(crate::projects::problem::finish(runtime))),
+        Err(mut problems) => {
+            problems.extend(runtime);
+            return Err(problems_to_error(crate::projects::problem::finish(problems)));
+        }
+    };
     let answer =
         call(&r.stub, "/draft/put-type", &json!({ "name": name, "doc": doc, "if_revision": expected, "now": ctx.now }))
             .await?;
@@ -230,7 +260,7 @@ pub async fn diff(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Re
 
 /// The draft against production (`GET .../draft/diff` and the Publish page).
 pub async fn diff_of(ctx: &Ctx, r: &ProjectRef) -> Result<Value, ApiError> {
-    let draft = load_draft(ctx, r).await?;
+    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, r).await?;
     let pointer = load_pointer(ctx, r).await?;
     let published = production_snapshot(ctx, r, pointer.as_ref()).await?;
     let snapshot = snapshot_of(&draft)?;
@@ -243,6 +273,6 @@ pub async fn diff_of(ctx: &Ctx, r: &ProjectRef) -> Result<Value, ApiError> {
         "production": pointer,
         "diff": d,
         "suggested_version": suggested_version,
-        "warnings": crate::projects::warnings::snapshot_warnings(&snapshot),
+        "warnings": crate::projects::warnings::publish_warnings(&snapshot, &production_secrets),
     }))
 }

@@ -12,4 +12,7 @@ pub mod orgs;
 pub mod pages;
 pub mod projects;
 pub mod releases;
+pub mod secrets;
+pub mod type_save;
 pub mod ui;
+pub mod upstream_hosts;

@@ -68,7 +68,8 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming) -> Result<worker::Response, A
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, slug: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let (org, role) = membership(ctx, &caller, slug).await?;
-    let mut body = json!({ "org": org, "role": role.to_json() });
+    let upstream_hosts = orgs::upstream_hosts(&ctx.db, &org.id).await?;
+    let mut body = json!({ "org": org, "role": role.to_json(), "upstream_hosts": upstream_hosts });
     if let Some(audit) = super::audit_settings::view_for(ctx, &org.id, &role).await? {
         body["audit"] = audit;
     }

@@ -25,6 +25,7 @@ use crate::http::ApiError;
 use crate::identity::roles::Permission;
 use crate::identity::validate;
 use crate::store::projects;
+use crate::tools::limits;
 use serde_json::json;
 
 pub fn view(ctx: &Ctx, org_slug: &str, p: &projects::Project) -> serde_json::Value {
@@ -89,18 +90,36 @@ async fn find(ctx: &Ctx, org_id: &str, slug: &str) -> Result<projects::Project, 
 pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let (_, org, _) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
     let p = find(ctx, &org.id, project).await?;
-    json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
+    let mut v = view(ctx, &org.slug, &p);
+    v[RATE_FIELD] = data_settings(ctx, &org.slug, &p.slug, None).await?;
+    json(200, &json!({ "project": v }))
+}
+
+/// The data-tool rate setting lives in the project hub, next to the window
+/// it bounds (`objects::hub_data`), so the call path needs no extra hop.
+const RATE_FIELD: &str = "data_tool_rate_per_minute";
+
+/// Reads (and with `set`, first writes) the hub's data-tool rate setting.
+async fn data_settings(
+    ctx: &Ctx,
+    org_slug: &str,
+    project_slug: &str,
+    set: Option<u32>,
+) -> Result<serde_json::Value, ApiError> {
+    let stub = crate::objects::hub(ctx, org_slug, project_slug)?;
+    let answer = crate::objects::call(&stub, "/data/settings", &json!({ RATE_FIELD: set, "now": ctx.now })).await?;
+    Ok(answer[RATE_FIELD].clone())
 }
 
 pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
     let b = inc.json().await?;
-    let (org, p) = update_project(ctx, &caller, org, project, b).await?;
-    json(200, &json!({ "project": view(ctx, &org.slug, &p) }))
+    let v = update_project(ctx, &caller, org, project, b).await?;
+    json(200, &json!({ "project": v }))
 }
 
-/// Renames a project or changes its visibility (body: `name`, `visibility`;
-/// visibility needs `org.manage`): the API's PATCH and the Studio's project
+/// Renames a project, changes its visibility or its data-tool rate (body:
+/// `name`, `visibility` (`org.manage`), the rate field (`project.publish`)): the API's PATCH and the Studio's project
 /// Settings (its kill switch is `visibility: private`).
 pub async fn update_project(
     ctx: &Ctx,
@@ -108,7 +127,7 @@ pub async fn update_project(
     org: &str,
     project: &str,
     mut b: crate::http::body::Body,
-) -> Result<(crate::store::orgs::Org, projects::Project), ApiError> {
+) -> Result<serde_json::Value, ApiError> {
     let (org, role) = super::orgs::membership(ctx, caller, org).await?;
     require_permission(&role, Permission::ProjectEdit)?;
     let mut p = find(ctx, &org.id, project).await?;
@@ -119,7 +138,17 @@ pub async fn update_project(
             b.error("visibility", "must be \"private\" or \"public\"");
         }
     }
+    let rate = b.opt_value(RATE_FIELD).and_then(|v| match limits::parse_setting(&v) {
+        Ok(n) => Some(n),
+        Err(message) => {
+            b.error(RATE_FIELD, message);
+            None
+        }
+    });
     b.finish()?;
+    if rate.is_some() {
+        require_permission(&role, Permission::ProjectPublish)?;
+    }
     let mut changed_visibility = None;
     if let Some(v) = visibility {
         if v != p.visibility {
@@ -144,5 +173,10 @@ pub async fn update_project(
     if let Some(v) = &changed_visibility {
         management(ctx, caller, Some(&org.slug), Action::ProjectVisibility, &p.slug, json!({ "visibility": v }));
     }
-    Ok((org, p))
+    let mut v = view(ctx, &org.slug, &p);
+    v[RATE_FIELD] = data_settings(ctx, &org.slug, &p.slug, rate).await?;
+    if let Some(n) = rate {
+        management(ctx, caller, Some(&org.slug), Action::ProjectDataRate, &p.slug, json!({ RATE_FIELD: n }));
+    }
+    Ok(v)
 }

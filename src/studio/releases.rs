@@ -19,7 +19,9 @@
 //! A promote's failed move is settled the same way; only its history entry
 //! is at stake.
 
-use super::draft::{load_draft, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef};
+use super::draft::{
+    load_draft_and_production_secrets, load_pointer, production_snapshot, project_ref, snapshot_of, ProjectRef,
+};
 use crate::audit::record::Action;
 use crate::audit_io::actions::management;
 use crate::http::context::{Ctx, Incoming};
@@ -113,7 +115,7 @@ pub async fn publish_with(
     }
     b.finish()?;
 
-    let draft = load_draft(ctx, r).await?;
+    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, r).await?;
     let pointer = load_pointer(ctx, r).await?;
     let snapshot = snapshot_of(&draft)?;
     let snapshot_json = snapshot.canonical_json();
@@ -194,7 +196,7 @@ pub async fn publish_with(
                          "created_at": ctx.now, "content_hash": hash },
             "diff": d,
             "previous": pointer.map(|p| p.version),
-            "warnings": crate::projects::warnings::snapshot_warnings(&snapshot),
+            "warnings": crate::projects::warnings::publish_warnings(&snapshot, &production_secrets),
     }))
 }
 

@@ -103,7 +103,7 @@ export function auditTypes() {
     card,
     interactiveType('fetch_stock', {
       kind: 'http', ui: null,
-      http: { url: 'https://stock.example.com/api', timeout_ms: 2000, headers: {}, secret: null },
+      http: { url: 'https://stock.example.com/api', timeout_ms: 2000, headers: {}, secret: 'SIGNING' },
       input_schema: { type: 'object', properties: { sku: { type: 'string' } }, additionalProperties: false },
     }),
     interactiveType('quote', {
@@ -119,6 +119,9 @@ export async function seedOrg(w, owner, { org = uniq('aud') } = {}) {
   await createOrg(owner, org);
   const project = 'shop';
   await createProject(owner, org, project);
+  // fetch_stock signs with SIGNING, which must exist when it is saved.
+  const signing = await owner.put(`/api/v1/orgs/${org}/projects/${project}/secrets/SIGNING`, { value: 'audit-test-signing' });
+  assert.equal(signing.status, 200, signing.text);
   for (const t of auditTypes()) await putType(owner, org, project, t);
   const version = (await publish(owner, org, project)).version.version;
   await createProject(owner, org, 'open');

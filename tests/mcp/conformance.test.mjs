@@ -54,7 +54,7 @@ const FIXTURE_TYPES = [
     annotations: null,
     scopes: [],
     ui: null,
-    http: { url: 'https://always-fails.example.com/conformance', timeout_ms: 1000, headers: null, secret: null },
+    http: { url: 'https://always-fails.example.com/conformance', timeout_ms: 1000, headers: null, secret: 'SIGNING' },
   },
   // json-schema-2020-12 (0.1.16 and 0.2.0): the suite's inputSchema verbatim
   // (0.2.0's SEP-2106 version, a superset of 0.1.16's).

@@ -793,7 +793,7 @@ describe('both eras: transport rules', () => {
         {
           name: 'data_tool', title: null, description: 'A data tool backed by an upstream.', kind: 'http',
           input_schema: { type: 'object', properties: { q: { type: 'string' } } }, output_schema: null, annotations: null,
-          scopes: [], ui: null, http: { url: 'https://upstream.example.com/search', timeout_ms: 1000, headers: null, secret: null },
+          scopes: [], ui: null, http: { url: 'https://upstream.example.com/search', timeout_ms: 1000, headers: null, secret: 'SIGNING' },
         },
       ],
     });

@@ -34,6 +34,9 @@ export async function newProject(tag = 'proj') {
   const r = await owner.post(`/api/v1/orgs/${org}/projects`, { slug, name: `Project ${slug}` });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.body.project.visibility, 'private', 'new projects are private');
+  // httpDoc signs with SIGNING, which must exist in the project when a Type names it.
+  const s = await owner.put(`/api/v1/orgs/${org}/projects/${slug}/secrets/SIGNING`, { value: 'projects-test-signing' });
+  assert.equal(s.status, 200, s.text);
   return `/api/v1/orgs/${org}/projects/${slug}`;
 }
 
@@ -59,7 +62,7 @@ export function typeDoc(name, extra = {}) {
 
 /** A valid http Type document. */
 export function httpDoc(name, http = {}) {
-  return typeDoc(name, { kind: 'http', ui: null, http: { url: 'https://api.example.com/hook', timeout_ms: 5000, ...http } });
+  return typeDoc(name, { kind: 'http', ui: null, http: { url: 'https://api.example.com/hook', timeout_ms: 5000, secret: 'SIGNING', ...http } });
 }
 
 export const putType = (client, P, name, doc, opts) => client.put(`${P}/draft/types/${name}`, doc, opts);

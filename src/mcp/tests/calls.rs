@@ -174,7 +174,8 @@ fn output_schema_means_conforming_structured_content_and_a_text_block() {
     assert_eq!(res["isError"], true);
 
     let c = call(&f, json!({"name": "quote", "arguments": {"sku": "Y"}}));
-    let empty = crate::mcp::ToolResult { content_text: "done".into(), structured: None, is_error: false };
+    let empty =
+        crate::mcp::ToolResult { content_text: "done".into(), structured: None, is_error: false, ..Default::default() };
     let res = result(&finish_tool_call(c, empty));
     assert_eq!(res["isError"], true, "no structuredContent despite an outputSchema");
 }
@@ -237,4 +238,19 @@ fn ui_resources_list_and_read() {
     assert_eq!(c["_meta"]["ui"]["csp"], json!({"connectDomains": ["https://api.example.com"]}));
     let t = result(&f.modern_reply(json!(3), "resources/templates/list", json!({})));
     assert_eq!(t["resourceTemplates"], json!([]));
+}
+
+#[test]
+fn a_passed_through_meta_keeps_its_keys_next_to_server_info() {
+    let f = Fixture::new();
+    let c = call(&f, json!({"name": "fetch_stock", "arguments": {}}));
+    let tr = crate::mcp::ToolResult {
+        blocks: vec![json!({"type": "text", "text": "hi"})],
+        meta: Some(json!({"example.com/trace": "t-1"})),
+        ..Default::default()
+    };
+    let res = result(&finish_tool_call(c, tr));
+    assert_eq!(res["_meta"]["example.com/trace"], "t-1", "the tool's own _meta survives: {res}");
+    assert!(res["_meta"]["io.modelcontextprotocol/serverInfo"].is_object(), "and serverInfo is still there: {res}");
+    assert_eq!(res["content"], json!([{"type": "text", "text": "hi"}]));
 }
