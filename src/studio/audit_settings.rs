@@ -112,7 +112,7 @@ pub async fn patch(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Resul
             json!({ "payloads": next.payloads, "retention_days": next.retention_days, "webhook_url": next.webhook_url }),
         );
     }
-    super::upstream_hosts::apply(ctx, &caller, &org, upstream).await?;
+    super::upstream_hosts::apply(ctx, caller, &org, upstream).await?;
     let settings = store::settings(&ctx.db, &org.id).await?;
     let upstream_hosts = orgs::upstream_hosts(&ctx.db, &org.id).await?;
     let mut body = json!({ "org": org, "audit": view(settings.as_ref()), "upstream_hosts": upstream_hosts });
