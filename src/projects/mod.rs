@@ -4,10 +4,12 @@
 mod data_checks;
 pub mod diff;
 pub mod limits;
+pub mod markdown;
 pub mod problem;
 mod schema_diff;
 pub mod semver;
 pub mod toolset;
 mod type_checks;
+pub mod type_form;
 pub mod types;
 pub mod warnings;

@@ -8,7 +8,6 @@
 //! and `GET .../draft` reports `size: {bytes, limit}`.
 
 use super::auth::Caller;
-use super::orgs::authorize;
 use super::type_save;
 use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
@@ -43,7 +42,20 @@ pub async fn project_ref(
     project: &str,
     p: Permission,
 ) -> Result<ProjectRef, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, org, p).await?;
+    let caller = super::auth::require(ctx, &inc.method, &inc.headers).await?;
+    project_ref_for(ctx, caller, org, project, p).await
+}
+
+/// [`project_ref`] for a caller already identified (the Studio's pages).
+pub async fn project_ref_for(
+    ctx: &Ctx,
+    caller: Caller,
+    org: &str,
+    project: &str,
+    p: Permission,
+) -> Result<ProjectRef, ApiError> {
+    let (org, role) = super::orgs::membership(ctx, &caller, org).await?;
+    super::orgs::require_permission(&role, p)?;
     let not_found = || ApiError::NotFound(format!("no project {project:?} in this organization"));
     validate::validate_slug("project", project).map_err(|_| not_found())?;
     let project = projects::by_slug(&ctx.db, &org.id, project).await?.ok_or_else(not_found)?;
@@ -150,8 +162,22 @@ pub async fn put_type(
     let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
     let expected = if_match(inc)?;
     let raw = inc.json_bytes(types::MAX_TYPE_BYTES).await?;
+    let (status, body) = save_type(ctx, &r, name, &raw, expected).await?;
+    json(status, &body)
+}
+
+/// Validates and stores one Type (`PUT .../draft/types/<name>` and the
+/// Studio's editor): `expected` is the `If-Match` revision. Answers the
+/// status (201 created, 200 replaced) and the API's JSON body.
+pub async fn save_type(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    name: &str,
+    raw: &[u8],
+    expected: Option<i64>,
+) -> Result<(u16, Value), ApiError> {
     // Malformed JSON is a 400 here as everywhere; schema problems are the 422.
-    crate::http::body::Body::parse(&raw, types::MAX_TYPE_BYTES)?;
+    crate::http::body::Body::parse(raw, types::MAX_TYPE_BYTES)?;
     // One hop: the draft and the project's secret names (`type_save`).
     let draft_answer = call(&r.stub, "/draft/get", &json!({ "now": ctx.now, "with_secret_names": true })).await?;
     let draft: Draft =
@@ -161,8 +187,8 @@ pub async fn put_type(
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
     let upstream_hosts = crate::store::orgs::upstream_hosts(&ctx.db, &r.project.org_id).await?;
     let opts = type_save::options(ctx, &draft_answer, upstream_hosts);
-    let pure = types::validate_type(&raw, name, &others, &opts);
-    let sent: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+    let pure = types::validate_type(raw, name, &others, &opts);
+    let sent: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
     let runtime = type_save::runtime_checks(ctx, &sent, pure.as_ref().err().map_or(&[], Vec::as_slice)).await;
     let doc = match pure {
         Ok(doc) if runtime.is_empty() => doc,
@@ -177,7 +203,7 @@ pub async fn put_type(
             .await?;
     let status = if answer["created"].as_bool() == Some(true) { 201 } else { 200 };
     let warnings = crate::projects::warnings::type_warnings(&doc);
-    json(status, &json!({ "type": doc, "revision": answer["revision"], "warnings": warnings }))
+    Ok((status, json!({ "type": doc, "revision": answer["revision"], "warnings": warnings })))
 }
 
 pub async fn delete_type(
@@ -202,7 +228,17 @@ pub async fn put_instructions(
 ) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
     let expected = if_match(inc)?;
-    let mut b = inc.json_limited(MAX_INSTRUCTIONS_BYTES + 1024).await?;
+    let b = inc.json_limited(MAX_INSTRUCTIONS_BYTES + 1024).await?;
+    json(200, &save_instructions(ctx, &r, b, expected).await?)
+}
+
+/// Stores the Instructions (body: `instructions`), `expected` as `If-Match`.
+pub async fn save_instructions(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    mut b: crate::http::body::Body,
+    expected: Option<i64>,
+) -> Result<Value, ApiError> {
     let text = b.opt_string("instructions", usize::MAX).unwrap_or_default();
     if text.len() > MAX_INSTRUCTIONS_BYTES {
         b.error("instructions", format!("must be at most {} KiB", MAX_INSTRUCTIONS_BYTES / 1024));
@@ -214,25 +250,29 @@ pub async fn put_instructions(
         &json!({ "instructions": text, "if_revision": expected, "now": ctx.now }),
     )
     .await?;
-    json(200, &json!({ "revision": answer["revision"] }))
+    Ok(json!({ "revision": answer["revision"] }))
 }
 
 pub async fn diff(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectEdit).await?;
-    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, &r).await?;
-    let pointer = load_pointer(ctx, &r).await?;
-    let published = production_snapshot(ctx, &r, pointer.as_ref()).await?;
+    json(200, &diff_of(ctx, &r).await?)
+}
+
+/// The draft against production (`GET .../draft/diff` and the Publish page).
+pub async fn diff_of(ctx: &Ctx, r: &ProjectRef) -> Result<Value, ApiError> {
+    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, r).await?;
+    let pointer = load_pointer(ctx, r).await?;
+    let published = production_snapshot(ctx, r, pointer.as_ref()).await?;
     let snapshot = snapshot_of(&draft)?;
     let d = diff::diff(published.as_ref(), &snapshot);
     let latest = versions::latest(&ctx.db, &r.project.id).await?;
     let suggested_version =
         d.suggested_bump.map(|b| diff::next_version(latest.as_ref().map(|l| l.version.as_str()), b));
-    let body: Value = json!({
+    Ok(json!({
         "revision": draft.revision,
         "production": pointer,
         "diff": d,
         "suggested_version": suggested_version,
         "warnings": crate::projects::warnings::publish_warnings(&snapshot, &production_secrets),
-    });
-    json(200, &body)
+    }))
 }

@@ -51,7 +51,21 @@ pub async fn create(ctx: &Ctx, inc: &mut Incoming, org: &str) -> Result<worker::
 }
 
 pub async fn delete(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, _) = authorize(ctx, inc, org, Permission::OrgManage).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let (slug, revoked) = delete_project(ctx, &caller, org, project).await?;
+    json(200, &json!({ "deleted": slug, "revoked_count": revoked }))
+}
+
+/// Deletes a project (`org.manage`): the API's DELETE and the Studio's
+/// project Settings. Answers the slug and how many live grants it revoked.
+pub async fn delete_project(
+    ctx: &Ctx,
+    caller: &auth::Caller,
+    org: &str,
+    project: &str,
+) -> Result<(String, usize), ApiError> {
+    let (org, role) = super::orgs::membership(ctx, caller, org).await?;
+    require_permission(&role, Permission::OrgManage)?;
     let p = find(ctx, &org.id, project).await?;
     let stub = crate::objects::hub(ctx, &org.slug, &p.slug)?;
     let revoked: Vec<String> = match crate::objects::call(&stub, "/delete", &json!({ "now": ctx.now })).await {
@@ -63,8 +77,8 @@ pub async fn delete(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> 
     crate::objects::forget_hub(&org.slug, &p.slug);
     projects::delete(&ctx.db, &p.id).await?;
     let details = json!({ "project_id": p.id, "name": p.name, "revoked_count": revoked.len() });
-    management(ctx, &caller, Some(&org.slug), Action::ProjectDelete, &p.slug, details);
-    json(200, &json!({ "deleted": p.slug, "revoked_count": revoked.len() }))
+    management(ctx, caller, Some(&org.slug), Action::ProjectDelete, &p.slug, details);
+    Ok((p.slug, revoked.len()))
 }
 
 async fn find(ctx: &Ctx, org_id: &str, slug: &str) -> Result<projects::Project, ApiError> {
@@ -98,9 +112,25 @@ async fn data_settings(
 }
 
 pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
-    let (caller, org, role) = authorize(ctx, inc, org, Permission::ProjectEdit).await?;
+    let caller = auth::require(ctx, &inc.method, &inc.headers).await?;
+    let b = inc.json().await?;
+    let v = update_project(ctx, &caller, org, project, b).await?;
+    json(200, &json!({ "project": v }))
+}
+
+/// Renames a project, changes its visibility or its data-tool rate (body:
+/// `name`, `visibility` (`org.manage`), the rate field (`project.publish`)): the API's PATCH and the Studio's project
+/// Settings (its kill switch is `visibility: private`).
+pub async fn update_project(
+    ctx: &Ctx,
+    caller: &auth::Caller,
+    org: &str,
+    project: &str,
+    mut b: crate::http::body::Body,
+) -> Result<serde_json::Value, ApiError> {
+    let (org, role) = super::orgs::membership(ctx, caller, org).await?;
+    require_permission(&role, Permission::ProjectEdit)?;
     let mut p = find(ctx, &org.id, project).await?;
-    let mut b = inc.json().await?;
     let name = b.opt_string("name", 200).and_then(|n| b.check(validate::validate_display_name("name", &n, 100)));
     let visibility = b.opt_string("visibility", 20);
     if let Some(v) = &visibility {
@@ -141,12 +171,12 @@ pub async fn update(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> 
         access_sync::push_visibility(ctx, &org.slug, &p.slug, "public").await?;
     }
     if let Some(v) = &changed_visibility {
-        management(ctx, &caller, Some(&org.slug), Action::ProjectVisibility, &p.slug, json!({ "visibility": v }));
+        management(ctx, caller, Some(&org.slug), Action::ProjectVisibility, &p.slug, json!({ "visibility": v }));
     }
     let mut v = view(ctx, &org.slug, &p);
     v[RATE_FIELD] = data_settings(ctx, &org.slug, &p.slug, rate).await?;
     if let Some(n) = rate {
-        management(ctx, &caller, Some(&org.slug), Action::ProjectDataRate, &p.slug, json!({ RATE_FIELD: n }));
+        management(ctx, caller, Some(&org.slug), Action::ProjectDataRate, &p.slug, json!({ RATE_FIELD: n }));
     }
-    json(200, &json!({ "project": v }))
+    Ok(v)
 }

@@ -95,7 +95,17 @@ async fn settle(ctx: &Ctx, r: &ProjectRef, next: &ProductionPointer, withdraw: b
 
 pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
-    let mut b = inc.json().await?;
+    let b = inc.json().await?;
+    json(201, &publish_with(ctx, &r, b).await?)
+}
+
+/// Publishes the draft (body: optional `notes`, `version`): the API's
+/// `POST .../publish` and the Studio's Publish page. Answers the 201 body.
+pub async fn publish_with(
+    ctx: &Ctx,
+    r: &ProjectRef,
+    mut b: crate::http::body::Body,
+) -> Result<serde_json::Value, ApiError> {
     let notes = b.opt_string("notes", 2000).unwrap_or_default();
     let requested = b.opt_string("version", 64);
     if let Some(v) = &requested {
@@ -105,8 +115,8 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
     }
     b.finish()?;
 
-    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, &r).await?;
-    let pointer = load_pointer(ctx, &r).await?;
+    let (draft, production_secrets) = load_draft_and_production_secrets(ctx, r).await?;
+    let pointer = load_pointer(ctx, r).await?;
     let snapshot = snapshot_of(&draft)?;
     let snapshot_json = snapshot.canonical_json();
     // Saves keep drafts within the limit; a draft saved before it existed is
@@ -122,7 +132,7 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
             p.version
         )));
     }
-    let published = production_snapshot(ctx, &r, pointer.as_ref()).await?;
+    let published = production_snapshot(ctx, r, pointer.as_ref()).await?;
     let d = diff::diff(published.as_ref(), &snapshot);
     let latest = versions::latest(&ctx.db, &r.project.id).await?;
     let version = match requested {
@@ -168,8 +178,8 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
         Ok(_) => {}
     }
     let next = ProductionPointer { version: version.clone(), seq, content_hash: hash.clone() };
-    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next, true).await {
-        match settle(ctx, &r, &next, true).await {
+    if let Err(e) = move_pointer(ctx, r, pointer.as_ref(), &next, true).await {
+        match settle(ctx, r, &next, true).await {
             Settled::Moved => {}
             Settled::NotMoved => {
                 versions::delete_unreleased(&ctx.db, &r.project.id, &version, history_seq).await?;
@@ -181,16 +191,13 @@ pub async fn publish(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) ->
     let previous = pointer.as_ref().map(|p| p.version.as_str());
     let details = json!({ "version": version, "previous": previous, "content_hash": hash, "notes": notes });
     management(ctx, &r.caller, Some(&r.org_slug), Action::ProjectPublish, &r.project.slug, details);
-    json(
-        201,
-        &json!({
+    Ok(json!({
             "version": { "version": version, "seq": seq, "notes": notes, "author_id": r.actor_id,
                          "created_at": ctx.now, "content_hash": hash },
             "diff": d,
             "previous": pointer.map(|p| p.version),
             "warnings": crate::projects::warnings::publish_warnings(&snapshot, &production_secrets),
-        }),
-    )
+    }))
 }
 
 pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
@@ -262,8 +269,14 @@ pub async fn promote(
     version: &str,
 ) -> Result<worker::Response, ApiError> {
     let r = project_ref(ctx, inc, org, project, Permission::ProjectPublish).await?;
-    let row = find_version(ctx, &r, version).await?;
-    let pointer = load_pointer(ctx, &r).await?;
+    json(200, &promote_with(ctx, &r, version).await?)
+}
+
+/// Points production at `version` (`POST .../versions/<v>/promote` and the
+/// Studio's Promote). Answers the API's body.
+pub async fn promote_with(ctx: &Ctx, r: &ProjectRef, version: &str) -> Result<serde_json::Value, ApiError> {
+    let row = find_version(ctx, r, version).await?;
+    let pointer = load_pointer(ctx, r).await?;
     if pointer.as_ref().is_some_and(|p| p.version == row.version) {
         return Err(ApiError::Conflict(format!("version {} is already in production", row.version)));
     }
@@ -278,8 +291,8 @@ pub async fn promote(
         Ok(_) => {}
     }
     let next = ProductionPointer { version: row.version.clone(), seq: row.seq, content_hash: row.content_hash.clone() };
-    if let Err(e) = move_pointer(ctx, &r, pointer.as_ref(), &next, false).await {
-        match settle(ctx, &r, &next, false).await {
+    if let Err(e) = move_pointer(ctx, r, pointer.as_ref(), &next, false).await {
+        match settle(ctx, r, &next, false).await {
             Settled::Moved => {}
             Settled::NotMoved => {
                 versions::delete_history(&ctx.db, &r.project.id, history_seq).await?;
@@ -292,5 +305,5 @@ pub async fn promote(
     let previous = pointer.map(|p| p.version);
     let details = json!({ "version": next.version, "previous": previous });
     management(ctx, &r.caller, Some(&r.org_slug), Action::ProjectPromote, &r.project.slug, details);
-    json(200, &json!({ "production": next, "previous": previous }))
+    Ok(json!({ "production": next, "previous": previous }))
 }

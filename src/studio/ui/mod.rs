@@ -160,8 +160,6 @@ pub enum OrgTab {
     AuthorizedApps,
     Roles,
     Settings,
-    /// A page under the org without a tab of its own.
-    None,
 }
 
 /// The signed-in person on a page: who, their form token, and the flash
