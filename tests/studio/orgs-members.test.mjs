@@ -46,7 +46,8 @@ describe('organizations and projects', () => {
     await shots(page, 'org-create-project-error');
     await fillByLabel(page, { Slug: 'shop' });
     await clickButton(page, 'Create project');
-    await page.waitForURL(`${w.url}/studio/${slug}/shop`);
+    // A new project opens on its Server tab (the project root redirects there).
+    await page.waitForURL(`${w.url}/studio/${slug}/shop/server`);
     await page.goto(`${w.url}/studio/${slug}`);
     await page.getByRole('link', { name: 'Shop' }).waitFor();
     await checkPage(page, 'org-projects', { heading: 'Projects' });
