@@ -54,8 +54,9 @@ const O = {
 // ----------------------------------------------------------- scenarios --
 // `server` names one of the servers below; `url` and `request` are built
 // after the seeds, from `ctx`. A scenario with `pending` is a hook for a
-// feature that does not exist yet: it is printed as "not built yet" and never
-// measured. To add one, give it `server`, `url` and `request` instead.
+// scenario wrk cannot drive here (measured by its own script, named in the
+// text that is printed in its row) or a feature that does not exist yet.
+// To measure one here, give it `server`, `url` and `request` instead.
 const BASE = 'floor-hop';
 const SCENARIOS = [
   { id: 'floor', label: 'floor: bare Rust worker, fixed tools/call answer', server: 'floor',
@@ -73,7 +74,7 @@ const SCENARIOS = [
   { id: 'dockyard-draft-call', label: 'Dockyard: tools/call, draft endpoint, OAuth token', server: 'dockyard',
     url: (c) => c.seed.draftUrl, request: (c) => callCard(c.seed.draftToken) },
   { id: 'dockyard-data-call', label: 'Dockyard: data-tool call against a loopback upstream',
-    pending: 'data tools (kind "http") are not built yet' },
+    pending: 'measured by bench/datatools-http.mjs (next to the direct round trip; its table follows)' },
   { id: 'dockyard-code-warm', label: 'Dockyard: `code` tool call, warm', pending: 'measured by bench/code.mjs (sequential, with cold)' },
   { id: 'dockyard-code-cold', label: 'Dockyard: `code` tool call, cold (fresh sandbox isolate)', pending: 'measured by bench/code.mjs (each call needs a new source)' },
 ];
