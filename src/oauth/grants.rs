@@ -81,6 +81,25 @@ pub enum Channel {
     Production,
 }
 
+impl Channel {
+    /// `draft` or `production`, as in JSON, storage and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Draft => "draft",
+            Channel::Production => "production",
+        }
+    }
+
+    /// The inverse of [`Channel::as_str`]; anything else is `None`.
+    pub fn parse(raw: &str) -> Option<Channel> {
+        match raw {
+            "draft" => Some(Channel::Draft),
+            "production" => Some(Channel::Production),
+            _ => None,
+        }
+    }
+}
+
 /// One authorization: a member let a client act on one resource.
 /// Re-authorizing the same client (another device) makes another grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

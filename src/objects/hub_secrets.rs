@@ -130,7 +130,7 @@ pub fn rows(sql: &SqlStorage) -> Result<Vec<Row>, String> {
     Ok(raw
         .into_iter()
         .filter_map(|r| {
-            let channel = secrets::parse_channel(&r.channel)?;
+            let channel = Channel::parse(&r.channel)?;
             let times = Times { created_at: r.created_at, updated_at: r.updated_at, last_used_at: r.last_used_at };
             Some(Row { name: r.name, channel, times })
         })
@@ -169,7 +169,7 @@ pub async fn put(
     let project = project(sql)?;
     let key = key(env).await?;
     for &channel in channels {
-        let ch = secrets::channel_str(channel);
+        let ch = channel.as_str();
         let sealed = seal::encrypt(&key, value.as_bytes(), &aad(&project, ch, name)).await?;
         sql.exec(
             "INSERT INTO secrets (name, channel, sealed, created_at, updated_at, last_used_at) \
@@ -186,7 +186,7 @@ pub async fn put(
 pub fn delete(sql: &SqlStorage, name: &str, channels: &[Channel]) -> Result<Vec<Channel>, String> {
     let mut gone = Vec::new();
     for &channel in channels {
-        let ch = secrets::channel_str(channel);
+        let ch = channel.as_str();
         let rows = sql
             .exec("DELETE FROM secrets WHERE name = ? AND channel = ? RETURNING name", vec![name.into(), ch.into()])
             .and_then(|c| c.to_array::<serde_json::Value>())

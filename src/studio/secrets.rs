@@ -34,7 +34,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 }
 
 fn channel_names(channels: &[Channel]) -> Vec<&'static str> {
-    channels.iter().map(|c| secrets::channel_str(*c)).collect()
+    channels.iter().map(|c| c.as_str()).collect()
 }
 
 pub async fn list(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Result<worker::Response, ApiError> {
@@ -97,7 +97,7 @@ pub async fn delete(
     check_name(name)?;
     let channels = match inc.query("channel") {
         None => vec![Channel::Draft, Channel::Production],
-        Some(c) => vec![secrets::parse_channel(&c).ok_or_else(|| {
+        Some(c) => vec![Channel::parse(&c).ok_or_else(|| {
             ApiError::bad_request("invalid_channel", "channel must be draft or production (or left out for both)")
         })?],
     };

@@ -71,10 +71,7 @@ pub async fn run_tool(inv: &Invocation<'_>, call: &ToolCall) -> (ToolResult, Opt
 /// the secrets the Type names (`None`: all of the channel's, for a code
 /// handler's `env.secrets`); plus the org allowlist.
 async fn gather(inv: &Invocation<'_>, call: &ToolCall, names: Option<Vec<String>>) -> Result<DataCall, Failure> {
-    let channel = match inv.caller.channel {
-        super::Channel::Draft => "draft",
-        super::Channel::Production => "production",
-    };
+    let channel = inv.caller.channel.as_str();
     let cmd = json!({ "channel": channel, "secrets": names, "all_secrets": names.is_none(), "now": inv.ctx.now });
     let answer = crate::objects::call(inv.stub, "/data/call", &cmd).await.map_err(|e| {
         worker::console_error!("data tool {}: hub /data/call failed: {e:?}", call.tool.name);

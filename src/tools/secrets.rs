@@ -43,23 +43,6 @@ pub fn name_rule() -> &'static str {
     "a secret name must be 1-64 characters of A-Z, a-z, 0-9 and '_', not starting with a digit"
 }
 
-/// `draft` or `production`.
-pub fn parse_channel(raw: &str) -> Option<Channel> {
-    match raw {
-        "draft" => Some(Channel::Draft),
-        "production" => Some(Channel::Production),
-        _ => None,
-    }
-}
-
-/// The storage word of a channel.
-pub fn channel_str(c: Channel) -> &'static str {
-    match c {
-        Channel::Draft => "draft",
-        Channel::Production => "production",
-    }
-}
-
 /// A checked `PUT .../secrets/<name>` body.
 #[derive(PartialEq, Eq)]
 pub struct PutSecret {
@@ -108,7 +91,7 @@ pub fn parse_put(body: &Value) -> Result<PutSecret, Vec<(&'static str, String)>>
     };
     let channels = match obj.get("channel") {
         None | Some(Value::Null) => vec![Channel::Draft, Channel::Production],
-        Some(Value::String(c)) => match parse_channel(c) {
+        Some(Value::String(c)) => match Channel::parse(c) {
             Some(c) => vec![c],
             None => {
                 problems.push(("channel", "must be \"draft\" or \"production\" (or left out for both)".to_string()));

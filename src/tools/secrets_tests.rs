@@ -14,12 +14,12 @@ fn the_name_rule() {
 
 #[test]
 fn channels() {
-    assert_eq!(parse_channel("draft"), Some(Channel::Draft));
-    assert_eq!(parse_channel("production"), Some(Channel::Production));
+    assert_eq!(Channel::parse("draft"), Some(Channel::Draft));
+    assert_eq!(Channel::parse("production"), Some(Channel::Production));
     for bad in ["", "Draft", "prod", "both"] {
-        assert_eq!(parse_channel(bad), None, "{bad}");
+        assert_eq!(Channel::parse(bad), None, "{bad}");
     }
-    assert_eq!(channel_str(Channel::Production), "production");
+    assert_eq!(Channel::Production.as_str(), "production");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::result::Failure;
-use super::{Caller, Channel, DataCall};
+use super::{Caller, DataCall};
 use crate::crypto::{hex_encode, hmac_sha256};
 use crate::projects::types::{HeaderValue, HttpSpec};
 
@@ -56,10 +56,7 @@ pub fn request_headers(
     unix: u64,
     body: &[u8],
 ) -> Result<Vec<(String, String)>, Failure> {
-    let channel = match call.caller.channel {
-        Channel::Draft => "draft",
-        Channel::Production => "production",
-    };
+    let channel = call.caller.channel.as_str();
     let value_of =
         |name: &str| call.secrets.get(name).ok_or_else(|| Failure::SecretMissing { name: name.to_string(), channel });
     let signing = value_of(&spec.secret)?;
@@ -84,6 +81,7 @@ pub fn request_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Channel;
     use serde_json::json;
     use std::collections::BTreeMap;
 
