@@ -143,7 +143,7 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         let message = format!(
             "Your role {:?} does not give access to the {} endpoint of {}/{}. A role with {} does ({}); ask an admin.",
             role.name,
-            if req.resource.draft { "draft" } else { "production" },
+            req.resource.channel().as_str(),
             org.slug,
             project.slug,
             needed.as_str(),
@@ -269,7 +269,7 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
             grant_id: &grant.id,
             org_id: &org.id,
             project_id: &project.id,
-            channel: if req.resource.draft { "draft" } else { "production" },
+            channel: req.resource.channel().as_str(),
             user_id: &caller.user.id,
             client_id: &req.client_id,
             redirect_host: &req.redirect.host(),

@@ -49,7 +49,7 @@ impl AuditDraft {
             id: crypto::new_id("req"),
             org: resource.org.clone(),
             project: resource.project.clone(),
-            channel: if resource.draft { "draft" } else { "production" },
+            channel: resource.channel().as_str(),
             preflight: http_method.eq_ignore_ascii_case("OPTIONS"),
             facts: RequestFacts { method: http_method.to_ascii_uppercase(), ..Default::default() },
             version: None,

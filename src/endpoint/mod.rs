@@ -50,7 +50,7 @@ use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
 use crate::projects::types::{self, TypeDoc};
 use crate::store::versions;
-use crate::tools::{Caller, Channel};
+use crate::tools::Caller;
 use access::Access;
 use audit::AuditDraft;
 use serde_json::json;
@@ -188,7 +188,7 @@ async fn hub_round_trip(
         stub,
         "/endpoint",
         &json!({
-            "channel": if resource.draft { "draft" } else { "production" }, "session_hash": session_hash,
+            "channel": resource.channel().as_str(), "session_hash": session_hash,
             "grant": grant, "resource": resource, "now": ctx.now,
         }),
     )
@@ -304,7 +304,7 @@ async fn answer(
             let caller = Caller {
                 org: resource.org.clone(),
                 project: resource.project.clone(),
-                channel: if resource.draft { Channel::Draft } else { Channel::Production },
+                channel: resource.channel(),
                 user_id: audit.user_id().map(str::to_string),
                 client_id: audit.client_id().map(str::to_string),
             };
@@ -359,7 +359,7 @@ async fn open_stream(
         ),
     };
     let body = json!({
-        "channel": if resource.draft { "draft" } else { "production" },
+        "channel": resource.channel().as_str(),
         "subscription_id": subscription, "first": first,
         "tools": tools, "resources": resources, "grant_id": access.grant_id,
         "headers": headers, "now": ctx.now,
