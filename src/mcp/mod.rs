@@ -58,6 +58,6 @@ pub use sse::{
     encode_all, legacy_list_changed, legacy_resources_list_changed, modern_list_changed, modern_listen_closed,
     modern_resources_list_changed, SseEvent, KEEP_ALIVE,
 };
-pub use tools::{conform_output, finish_tool_call, http_not_available, interactive_result, ToolCall, ToolResult};
+pub use tools::{conform_output, finish_tool_call, interactive_result, ToolCall, ToolResult};
 pub use transport::cors_headers;
 pub use view::{ServerView, ToolKind, ToolSpec, UiResource};

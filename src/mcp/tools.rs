@@ -15,7 +15,7 @@
 //!   between pages (the next page starts after that name; no duplicates).
 //!   Anything that does not decode to that shape is -32602.
 //! - **Failures the model can fix** (arguments that do not match the
-//!   schema, a data tool that cannot run yet) are results with
+//!   schema; a data tool's failure, `crate::tools::result`) are results with
 //!   `isError: true` and text naming every failing path, never JSON-RPC
 //!   errors; an unknown tool name is -32602 (MUST).
 //! - **Structured results** always carry the same JSON as a text block
@@ -149,16 +149,6 @@ pub fn interactive_result(tool: &ToolSpec, args: &Value) -> ToolResult {
         structured: Some(args.clone()),
         ..Default::default()
     }
-}
-
-/// A data (`http`) tool cannot run until data tools ship.
-pub fn http_not_available(tool: &ToolSpec) -> ToolResult {
-    ToolResult::error(format!(
-        "The tool \"{}\" is a data tool (kind \"http\"). Calling data tools arrives in a later \
-         Dockyard release, so it cannot run yet and nothing was done. Tell the user this tool \
-         is not available yet.",
-        tool.name
-    ))
 }
 
 fn path_label(path: &str) -> &str {

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::mcp::era::Era;
-use crate::mcp::tools::{conform_output, http_not_available, interactive_result, PAGE_SIZE};
+use crate::mcp::tools::{conform_output, interactive_result, PAGE_SIZE};
 use crate::mcp::{finish_tool_call, ToolCall};
 
 fn call(f: &Fixture, params: Value) -> ToolCall {
@@ -143,18 +143,6 @@ fn interactive_call_returns_the_arguments() {
     assert!(res["content"][0]["text"].as_str().unwrap().contains("show_order"));
     let json_block: Value = serde_json::from_str(res["content"][1]["text"].as_str().unwrap()).unwrap();
     assert_eq!(json_block, args, "the same JSON as a text block");
-}
-
-#[test]
-fn data_tools_are_not_available_yet() {
-    let f = Fixture::new();
-    let c = call(&f, json!({"name": "fetch_stock", "arguments": {}}));
-    assert_eq!(c.tool.kind, ToolKind::Http);
-    let tr = http_not_available(&c.tool);
-    let res = result(&finish_tool_call(c, tr));
-    assert_eq!(res["isError"], true);
-    let text = res["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("fetch_stock") && text.contains("later"), "{text}");
 }
 
 #[test]
