@@ -177,6 +177,8 @@ pub(crate) struct Hop {
     /// The hub's access answer for a presented grant (`Null` without one).
     pub access: serde_json::Value,
     pub session_ended: bool,
+    /// The cached draft whose revision the command named (draft channel).
+    held_draft: Option<cache::CachedDraft>,
 }
 
 /// Step 4: one hop to the hub (DESIGN step 4; no cache answers this).
@@ -190,11 +192,9 @@ async fn hub_round_trip(
     let session_hash = mcp::session_id_of(req).map(|id| crypto::sha256_hex(id.as_bytes()));
     let grant = claims.map(|c| json!({ "id": c.grant_id, "scopes": c.scopes() }));
     // The draft this isolate holds: the hub sends the Types only if it moved on.
-    let draft_have = resource
-        .draft
-        .then(|| cache::draft(&draft_key(resource)))
-        .flatten()
-        .map(|d| DraftHave { project_id: d.project_id, revision: d.revision });
+    // Held through the hop, so an entry evicted meanwhile is still at hand.
+    let held_draft = resource.draft.then(|| cache::draft(&draft_key(resource))).flatten();
+    let draft_have = held_draft.as_ref().map(|d| DraftHave { project_id: d.project_id.clone(), revision: d.revision });
     let mut answer = call(
         stub,
         "/endpoint",
@@ -208,7 +208,7 @@ async fn hub_round_trip(
     let access = answer.get_mut("access").map(serde_json::Value::take).unwrap_or_default();
     let view: EndpointView =
         serde_json::from_value(answer).map_err(|e| ApiError::Internal(format!("hub endpoint view: {e}")))?;
-    Ok(Hop { view, access, session_ended })
+    Ok(Hop { view, access, session_ended, held_draft })
 }
 
 /// The Types, Instructions and version label one request is served from
@@ -243,7 +243,9 @@ async fn project_view(ctx: &Ctx, hop: &mut Hop, resource: &Resource) -> Result<P
                 cache::put_draft(&key, fresh.clone());
                 fresh
             }
-            None if hop.view.draft_unchanged => cache::draft(&key)
+            None if hop.view.draft_unchanged => hop
+                .held_draft
+                .take()
                 .filter(|c| c.project_id == project_id)
                 .ok_or_else(|| ApiError::Internal("hub said the draft is unchanged, but none is cached".into()))?,
             None => return Err(ApiError::Internal("hub sent no draft".into())),
