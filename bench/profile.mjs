@@ -40,7 +40,8 @@ const STAGES = [
 ];
 
 class Inspector {
-  constructor(url) { this.ws = new WebSocket(url); this.id = 0; this.waiting = new Map(); }
+  // wrangler's inspector proxy accepts only DevTools' origins.
+  constructor(url) { this.ws = new WebSocket(url, { headers: { Origin: 'https://devtools.devprod.cloudflare.dev' } }); this.id = 0; this.waiting = new Map(); }
   async open() {
     await new Promise((ok, fail) => { this.ws.onopen = ok; this.ws.onerror = fail; });
     this.ws.onmessage = (e) => {
