@@ -179,7 +179,7 @@ pub async fn retry_pending(s: &SyncEnv<'_>) -> Result<(usize, usize), ApiError> 
     for row in membership::pending(s.db, RETRY_BATCH).await? {
         let mut revoked = Vec::new();
         let outcome = sync_org(s, &row.org_id, &mut revoked).await;
-        audit_system_revocations(s, &revoked).await;
+        audit_system_revocations(s, &row.org_id, &revoked).await;
         match outcome {
             Ok(()) => held += 1,
             Err(e) => {
@@ -201,21 +201,25 @@ const SYNC_REVOKE_REASON: &str =
 /// has their own `member.remove`; these revocations happen later, and
 /// nobody made them by hand). A grant the index does not know is still
 /// counted, under an unknown user.
-async fn audit_system_revocations(s: &SyncEnv<'_>, revoked: &[String]) {
-    let mut by_user: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for id in revoked {
-        let row = grants::get(s.db, id).await.ok().flatten();
-        let org = row.as_ref().and_then(|g| g.org_slug.clone()).unwrap_or_default();
-        let user = row.map(|g| g.user_id).unwrap_or_default();
-        by_user.entry((org, user)).or_default().push(id.clone());
+async fn audit_system_revocations(s: &SyncEnv<'_>, org_id: &str, revoked: &[String]) {
+    if revoked.is_empty() {
+        return;
     }
-    for ((org, user), ids) in by_user {
+    let Ok(Some(org)) = orgs::by_id(s.db, org_id).await else {
+        return worker::console_error!("audit: the org {org_id} of {} revoked grants is gone", revoked.len());
+    };
+    let mut by_user: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in revoked {
+        let user = grants::get(s.db, id).await.ok().flatten().map(|g| g.user_id).unwrap_or_default();
+        by_user.entry(user).or_default().push(id.clone());
+    }
+    for (user, ids) in by_user {
         let details = json!({
             "cause": "member.remove", "reason": SYNC_REVOKE_REASON, "user_id": user,
             "revoked_count": ids.len(), "grant_ids": crate::authz::grants_api::named_ids(&ids),
         });
         let now_ms = s.now * 1000;
-        crate::audit_io::actions::system(s.env, s.db, &org, Action::GrantRevokeSync, &user, details, now_ms).await;
+        crate::audit_io::actions::system(s.env, s.db, &org.slug, Action::GrantRevokeSync, &user, details, now_ms).await;
     }
 }
 
