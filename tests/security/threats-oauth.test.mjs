@@ -165,7 +165,14 @@ describe('secrets at rest', () => {
     assert.equal(inv.status, 201, inv.text);
     const invitation = inv.body.token;
     const t = await getTokens(w, member, { clientId: client.clientId, resource: world.project.url });
-    const hashes = new Set((await w.d1(
+    // `wrangler d1 execute` opens the same SQLite file as the running worker: a
+    // write of the worker at that moment (an audit record) is SQLITE_BUSY; ask again.
+    const d1 = async (sql) => {
+      for (let attempt = 1; ; attempt++) {
+        try { return await w.d1(sql); } catch (e) { if (attempt >= 5 || !/SQLITE_BUSY/.test(e.message)) throw e; await F.sleep(500); }
+      }
+    };
+    const hashes = new Set((await d1(
       'SELECT id_hash AS h FROM sessions UNION ALL SELECT token_hash FROM api_tokens UNION ALL SELECT token_hash FROM invitations',
     )).map((r) => r.h));
     for (const [name, secret] of [['session id', session], ['API token', apiToken], ['invitation', invitation]]) {
