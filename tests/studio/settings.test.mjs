@@ -202,7 +202,7 @@ describe('contract sweep', () => {
     }
     await endpoint.selectOption('draft');
     assert.equal(await url.inputValue(), `${prodUrl()}/draft`, 'Draft switches the URL');
-    assert.match(await page.locator('section').filter({ hasText: 'Published version' }).textContent(), new RegExp(`1\\.0\\.0, published ${TIME.source}`));
+    assert.match(await page.locator('section').filter({ has: page.getByRole('heading', { name: 'Published version' }) }).textContent(), new RegExp(`1\\.0\\.0, published ${TIME.source}`));
   });
 
   test('Audit log filters, exports, aggregates and chart; Authorized apps columns', async (t) => {
