@@ -151,6 +151,6 @@ fn the_word_enums_travel_as_their_words_and_unknown_words_are_refused() {
     assert!(serde_json::from_value::<Status>(json!(1)).is_err());
     let mut v = message(&McpRecord { status: Status::Denied, error_code: Some(ErrorCode::TokenMissing), ..sample() });
     v["record"]["error_code"] = json!("no_such_code");
-    let err = QueueMessage::decode(&v).err().expect("an unknown code is refused");
+    let err = QueueMessage::decode(&v).expect_err("an unknown code is refused");
     assert!(err.contains("unknown error code `no_such_code`"), "{err}");
 }
