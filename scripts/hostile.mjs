@@ -23,8 +23,8 @@ const SCHEMATHESIS = '4.32.5';
 const VENV = join(ROOT, '.cache', 'hostile-venv');
 const BIN = join(VENV, 'bin', 'schemathesis');
 const smoke = process.argv.includes('--smoke');
-const maxExamples = smoke ? 8 : 100;
-const maxTime = smoke ? 60 : 900;
+const maxExamples = smoke ? 8 : 50;
+const maxTime = smoke ? 60 : 600;
 
 function ensureSchemathesis() {
   const have = existsSync(BIN) && spawnSync(BIN, ['--version'], { encoding: 'utf8' }).stdout?.includes(SCHEMATHESIS);

@@ -47,13 +47,13 @@ export function badBodies(valid) {
 
 /** Each field of `valid` replaced by values of every JSON type it is not. */
 export function wrongTypes(valid, types) {
-  const samples = { string: 'a', number: 12345, array: ['a'], object: { a: 1 } };
+  // One wrong type per field keeps the battery's cost down: a number where a string
+  // belongs, an object where anything else does.
   const out = [];
   for (const [field, okTypes] of Object.entries(types)) {
-    for (const [t, v] of Object.entries(samples)) {
-      if (okTypes.includes(t)) continue;
-      out.push([`${field}-as-${t}`, JSON.stringify({ ...valid, [field]: v })]);
-    }
+    const [t, v] = okTypes.includes('string') ? ['number', 12345] : ['string', 'a'];
+    out.push([`${field}-as-${t}`, JSON.stringify({ ...valid, [field]: v })]);
+    if (!okTypes.includes('object')) out.push([`${field}-as-object`, JSON.stringify({ ...valid, [field]: { a: 1 } })]);
   }
   return out;
 }
@@ -65,9 +65,7 @@ export function wrongContentTypes(valid) {
     ['no-content-type', undefined],
     ['text/plain', 'text/plain'],
     ['form-urlencoded', 'application/x-www-form-urlencoded'],
-    ['multipart', 'multipart/form-data; boundary=x'],
     ['application/jsonx', 'application/jsonx'],
-    ['text/json-ish', 'text/html; charset=application/json'],
   ].map(([name, ct]) => [name, ct, text]);
 }
 

@@ -8,7 +8,10 @@
 // - rate-limit windows: the RateLimiter object entirely, and a hub's data-tool window;
 // - last-used and last-seen times (`*last_used*`, `*last_seen*`): a session or token that
 //   authenticates a refused request is still used.
-// Everything else, every row of every table, must be identical before and after.
+// - wrangler's own trace and log store (`v3/observability/`): the local runtime's
+//   telemetry of every request, not Dockyard's state.
+// Everything else, every row of every table of D1 and the Durable Objects, must be
+// identical before and after.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -36,6 +39,7 @@ export function dumpState(persistDir) {
   const leftOut = new Set();
   for (const file of sqliteFiles(persistDir)) {
     const rel = relative(persistDir, file);
+    if (rel.startsWith('v3/observability/')) { leftOut.add('v3/observability/* (wrangler trace store)'); continue; }
     if (RATE_OBJECTS.test(rel)) { leftOut.add(`${rel.split('/').slice(0, -1).join('/')}/* (rate-limit windows)`); continue; }
     const db = new DatabaseSync(file, { readOnly: true });
     try {
