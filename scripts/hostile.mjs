@@ -59,7 +59,7 @@ async function main() {
       '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
       '--max-examples', String(maxExamples), '--max-time', String(maxTime), '--workers', '1', '--generation-with-security-parameters', 'false', '--seed', '15',
       '--phases', 'examples,coverage,fuzzing', '--exclude-operation-id', 'deleteProject', '--exclude-operation-id', 'deleteToken', ...(process.env.HOSTILE_ARGS ? process.env.HOSTILE_ARGS.split(' ') : []),
-      '--request-timeout', '30', '--no-color', '--suppress-health-check', 'all',
+      '--request-timeout', '30', '--generation-database', 'none', '--no-color', '--suppress-health-check', 'all',
       '--report', process.env.HOSTILE_REPORT ?? 'junit,json', '--report-dir', reports];
     console.log(`schemathesis ${args.join(' ')}`);
     const child = spawn(BIN, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
