@@ -15,3 +15,4 @@ mkdir -p "$out"
 "$ESBUILD" studio-ui/editor.js --bundle --minify --format=esm --target=es2022 --outfile="$out/editor.js" --log-level=warning
 "$ESBUILD" studio-ui/studio.css --minify --outfile="$out/studio.css" --log-level=warning
 cp studio-ui/_headers studio-ui/dist/_headers
+node scripts/build-openapi.mjs studio-ui/dist/api/v1/openapi.json

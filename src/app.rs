@@ -27,8 +27,11 @@ pub async fn handle(req: Request, env: Env, exec: Context) -> worker::Result<Res
     // not read why it was refused.
     let public_cors = req.url().is_ok_and(|u| cors::is_public_cors_path(u.path()));
     // A person's browser gets a page, never a JSON error body (unknown Studio
-    // paths, a refused sign-in form, a misconfiguration).
-    let is_page = req.url().is_ok_and(|u| u.path() == "/studio" || u.path().starts_with("/studio/"));
+    // paths, a refused sign-in form, a misconfiguration, and a consent form
+    // refused by the Origin check, which used to answer JSON: tests/hostile).
+    let is_page = req
+        .url()
+        .is_ok_and(|u| u.path() == "/studio" || u.path().starts_with("/studio/") || u.path() == "/oauth/authorize");
     let resp = match dispatch(req, env, exec, public_cors).await {
         Ok(resp) => resp,
         Err(err) if is_page => crate::studio::ui::render::error_page(&err),

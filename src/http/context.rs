@@ -77,7 +77,7 @@ impl Incoming {
             return Err(ApiError::UnsupportedMediaType("send the form as application/x-www-form-urlencoded".into()));
         }
         let bytes = self.bytes(body::DEFAULT_LIMIT).await?;
-        Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
+        crate::http::form::parse(&bytes)
     }
 
     pub fn query(&self, name: &str) -> Option<String> {

@@ -9,6 +9,7 @@ pub mod body;
 pub mod cors;
 pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod html;
 pub mod next;
 pub mod page;
