@@ -98,7 +98,11 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker
         return Ok(());
     }
     let (fail_before, lose_answer) = injected(&env);
-    let written = if fail_before { Err(worker::Error::RustError("injected fault audit.d1".into())) } else { db.batch(stmts).await };
+    let written = if fail_before {
+        Err(worker::Error::RustError("injected fault audit.d1".into()))
+    } else {
+        db.batch(stmts).await
+    };
     let written = match written {
         Ok(_) if lose_answer => Err(worker::Error::RustError("injected fault audit.ack (written)".into())),
         other => other,

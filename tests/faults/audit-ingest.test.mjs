@@ -30,10 +30,11 @@ test('failed and half-acknowledged batches are retried: every record and action 
     }
   }
   const count = async (table) => Number((await w.d1(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-  await eventually(async () => (await count('audit_events')) >= ids.length,
-    { timeoutMs: 90_000, intervalMs: 1000, label: `${ids.length} records after the retries` });
-  await eventually(async () => (await count('audit_actions')) >= 3,
-    { timeoutMs: 60_000, intervalMs: 1000, label: 'the seeding\'s three actions' });
+  const listed = async (path) => (await pages(seed.owner, `/api/v1/orgs/${seed.org}/${path}?limit=500`)).length;
+  await eventually(async () => (await listed('audit')) >= ids.length,
+    { timeoutMs: 90_000, intervalMs: 500, label: `${ids.length} records after the retries` });
+  await eventually(async () => (await listed('audit/actions')) >= 3,
+    { timeoutMs: 60_000, intervalMs: 500, label: 'the seeding\'s three actions' });
   const out = w.output();
   assert.match(out, /injected fault audit\.d1/, 'the failing batches happened');
   assert.match(out, /injected fault audit\.ack \(written\)/, 'the written-but-unacknowledged batches happened');
