@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks: formatting, clippy for native and wasm32, and the runtime line
-# (pure modules must not use the `worker` crate).
+# (pure modules must not use the `worker` crate), and that every test docs/SECURITY.md
+# cites exists (scripts/check-security-citations.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
@@ -8,3 +9,4 @@ cargo fmt --check --manifest-path bench/floor/Cargo.toml
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 bash scripts/runtime-line.sh
+node scripts/check-security-citations.mjs

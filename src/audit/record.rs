@@ -277,8 +277,9 @@ pub struct ActionRecord {
     pub org: Option<String>,
     pub actor_id: String,
     pub actor_email: String,
-    /// `session`, `token` (a personal API token) or `signup` (an invitation
-    /// accepted while creating the account).
+    /// `session`, `token` (a personal API token), `signup` (an invitation
+    /// accepted while creating the account) or `system` (no person: the cron
+    /// trigger; `actor_id` and `actor_email` are then [`SYSTEM_ACTOR`]).
     pub via: String,
     pub action: Action,
     /// What was acted on: a project slug, a user id, a grant id, ...
@@ -286,6 +287,10 @@ pub struct ActionRecord {
     /// Redacted details (the new role, the version, the count, ...).
     pub details: Value,
 }
+
+/// The actor (`actor_id`, `actor_email`, `via`) of what no person did: the
+/// grants the cron trigger's membership sync revoked (`grant.revoke_sync`).
+pub const SYSTEM_ACTOR: &str = "system";
 
 macro_rules! actions {
     ($( $variant:ident = $name:literal, )*) => {
@@ -314,6 +319,7 @@ actions! {
     ProjectDelete = "project.delete",
     GrantRevoke = "grant.revoke",
     GrantRevokeBulk = "grant.revoke_bulk",
+    GrantRevokeSync = "grant.revoke_sync",
     MemberAdd = "member.add",
     MemberRoleChange = "member.role_change",
     MemberRemove = "member.remove",
@@ -463,8 +469,8 @@ fn check_action(r: &ActionRecord) -> Result<(), String> {
     if r.at <= 0 {
         return Err("at must be positive".into());
     }
-    if !["session", "token", "signup"].contains(&r.via.as_str()) {
-        return Err("via is not session, token or signup".into());
+    if !["session", "token", "signup", "system"].contains(&r.via.as_str()) {
+        return Err("via is not session, token, signup or system".into());
     }
     let texts = [Some(&r.actor_id), Some(&r.actor_email), Some(&r.target), r.org.as_ref()];
     if texts.iter().flatten().any(|t| t.len() > MAX_TEXT) || r.details.to_string().len() > 16 * 1024 {

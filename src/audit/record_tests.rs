@@ -134,3 +134,23 @@ fn docs_list_every_code_and_action() {
         assert!(doc.contains(&format!("`{f}`")), "docs/AUDIT.md lacks the field {f}");
     }
 }
+
+#[test]
+fn system_actions_decode_and_unknown_vias_do_not() {
+    let action = |via: &str| ActionRecord {
+        id: "act_0123456789abcdef0123456789abcdef".into(),
+        at: 1,
+        org: Some("acme".into()),
+        actor_id: SYSTEM_ACTOR.into(),
+        actor_email: SYSTEM_ACTOR.into(),
+        via: via.into(),
+        action: Action::GrantRevokeSync,
+        target: "usr_1".into(),
+        details: json!({"cause": "member.remove", "revoked_count": 1}),
+    };
+    let ok = QueueMessage::decode(&json!({"kind": "action", "v": 1, "record": action("system")})).unwrap();
+    assert_eq!(ok.id(), "act_0123456789abcdef0123456789abcdef");
+    assert_eq!(Action::parse("grant.revoke_sync"), Some(Action::GrantRevokeSync));
+    let bad = QueueMessage::decode(&json!({"kind": "action", "v": 1, "record": action("cron")})).unwrap_err();
+    assert!(bad.contains("via"), "{bad}");
+}

@@ -60,6 +60,12 @@ pub fn action(ctx: &Ctx, record: ActionRecord) {
     });
 }
 
+/// Sends a record of what the system did (no request, so no `ctx.defer`:
+/// the cron trigger awaits it).
+pub async fn system_action(env: &Env, db: &D1Database, record: ActionRecord) {
+    deliver(env, db, QueueMessage::Action { v: MESSAGE_VERSION, record }).await;
+}
+
 fn d1(env: &Env) -> Option<D1Database> {
     env.d1("DB").map_err(|e| worker::console_error!("audit: no D1 binding: {e}")).ok()
 }
