@@ -38,7 +38,12 @@ pub struct Config {
     /// `publish.pointer-after` (the hub moved the pointer, the answer is lost),
     /// `publish.reread` (the hub cannot be asked afterwards), `hub.draft`
     /// (draft reads fail), `hub.members:N` (the first N membership pushes of
-    /// an isolate fail). Empty in every real deployment.
+    /// an isolate fail), `token.index` / `token.index.first` (the grants
+    /// index write of the token endpoint fails always / once),
+    /// `audit.garbage` (malformed queue messages on request), `audit.d1:N`
+    /// (the queue consumer's first N D1 batches fail before writing) and
+    /// `audit.ack:N` (the next N are written, then retried as if the answer
+    /// was lost). Empty in every real deployment.
     pub faults: Vec<String>,
     /// Benchmark-only switch (`DOCKYARD_AUDIT=off`): MCP requests still get a
     /// `Dockyard-Request-Id` but send no audit record, so `bench/audit.mjs`
@@ -64,6 +69,17 @@ impl fmt::Display for ConfigError {
         }
         write!(f, "Dockyard is not configured: {}", parts.join("; "))
     }
+}
+
+/// The names in a `DOCKYARD_FAULTS` value (comma-separated, trimmed); for
+/// code that reads the var without a `Config` (the queue consumer).
+pub fn parse_faults(raw: &str) -> Vec<String> {
+    raw.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect()
+}
+
+/// How often the counted fault `name` (`name:N`) fires; 0 when not set.
+pub fn count_of(faults: &[String], name: &str) -> u32 {
+    faults.iter().find_map(|f| f.strip_prefix(name)?.strip_prefix(':')?.parse().ok()).unwrap_or(0)
 }
 
 impl Config {
@@ -162,12 +178,7 @@ impl Config {
             allow_loopback_upstreams,
             session_idle_secs,
             session_max_secs,
-            faults: get("DOCKYARD_FAULTS")
-                .unwrap_or_default()
-                .split(',')
-                .map(|f| f.trim().to_string())
-                .filter(|f| !f.is_empty())
-                .collect(),
+            faults: parse_faults(&get("DOCKYARD_FAULTS").unwrap_or_default()),
             audit_off,
         })
     }
@@ -180,7 +191,7 @@ impl Config {
     /// How often the counted test fault `name` fires (`name:N` in
     /// `DOCKYARD_FAULTS`, e.g. `hub.members:3`); 0 when it is not set.
     pub fn fault_count(&self, name: &str) -> u32 {
-        self.faults.iter().find_map(|f| f.strip_prefix(name)?.strip_prefix(':')?.parse().ok()).unwrap_or(0)
+        count_of(&self.faults, name)
     }
 
     /// True when the instance runs on plain HTTP on a loopback host (local dev):

@@ -133,6 +133,8 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const worker = {
     url, port, dir, config, settings, stop,
     output: () => output,
+    /** The process group of wrangler and its workerd processes (memory sampling, scripts/load.mjs). */
+    pgid: () => child.pid,
     /**
      * SIGKILLs wrangler and workerd (no shutdown, nothing flushed) and starts
      * them again on the same port and persisted state: what survives is what

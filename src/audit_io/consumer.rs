@@ -14,12 +14,34 @@
 //!   retried on its own, never acknowledged, so after `max_retries` it ends
 //!   in the dead-letter queue instead of being lost; the rest of the batch is
 //!   inserted and acknowledged as usual.
+//!
+//! Test-only faults (`DOCKYARD_FAULTS`, unset in every deployment; see
+//! `config.rs`): `audit.d1:N` fails the first N D1 batches of this isolate
+//! before anything is written (the batch is retried: nothing may be lost);
+//! `audit.ack:N` writes the first N batches and then retries them as if
+//! D1's answer had been lost (the redelivery must not duplicate).
 
 use crate::audit::record::QueueMessage;
 use crate::store::audit as store;
 use js_sys::JSON;
 use wasm_bindgen::JsValue;
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+
+thread_local! {
+    /// D1 batches attempted by this isolate (for `audit.d1:N`, `audit.ack:N`).
+    static BATCHES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The injected faults for this batch: `(fail before the write, lose the answer after it)`.
+fn injected(env: &Env) -> (bool, bool) {
+    let faults = crate::config::parse_faults(&env.var("DOCKYARD_FAULTS").map(|v| v.to_string()).unwrap_or_default());
+    let (before, after) = (crate::config::count_of(&faults, "audit.d1"), crate::config::count_of(&faults, "audit.ack"));
+    if before == 0 && after == 0 {
+        return (false, false);
+    }
+    let n = BATCHES.with(|c| c.replace(c.get() + 1));
+    (n < before, n >= before && n < before + after)
+}
 
 /// Seconds before a failed batch is delivered again.
 const RETRY_DELAY_SECS: u32 = 5;
@@ -75,7 +97,17 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker
     if stmts.is_empty() {
         return Ok(());
     }
-    match db.batch(stmts).await {
+    let (fail_before, lose_answer) = injected(&env);
+    let written = if fail_before {
+        Err(worker::Error::RustError("injected fault audit.d1".into()))
+    } else {
+        db.batch(stmts).await
+    };
+    let written = match written {
+        Ok(_) if lose_answer => Err(worker::Error::RustError("injected fault audit.ack (written)".into())),
+        other => other,
+    };
+    match written {
         Ok(_) => {
             prepared.iter().for_each(|m| m.ack());
             if dropped > 0 {

@@ -4,6 +4,11 @@
 // evaluated; a syntax error in the handler fails the load itself, with its
 // `handler.js:<line>:<col>` (src/tools/code_plan.rs maps it to the 422).
 //
+// The call's wall clock (`payload.deadlineMs`, the Type's timeout_ms) runs
+// here too: when the handler has not finished by then, the answer is
+// `{kind: 'timeout'}` with the console lines captured so far, which the
+// parent's own timer (a little later, src/tools/code.rs) could not keep.
+//
 // Secrets and the caller arrive with each call (`run(payload)`), never in
 // the isolate's `env`, so a cached isolate holds no secret and a changed
 // secret is seen on the next call. The answer goes back as JSON text:
@@ -22,7 +27,7 @@ export default class Runner extends WorkerEntrypoint {
 
   async run(payload) {
     const call = { limits: payload.limits, subrequests: 0, logs: [], logBytes: 0, droppedLogs: 0 };
-    const reply = await current.run(call, async () => {
+    const work = current.run(call, async () => {
       if (typeof entry?.run !== 'function') return { ok: false, kind: 'no_run' };
       try {
         const value = await entry.run(payload.args, payload.env);
@@ -36,6 +41,13 @@ export default class Runner extends WorkerEntrypoint {
         return { ok: false, kind: 'threw', name, message: String(e?.message ?? e) };
       }
     });
-    return { ...reply, logs: call.logs, droppedLogs: call.droppedLogs, subrequests: call.subrequests };
+    let timer;
+    const deadline = new Promise((resolve) => {
+      if (payload.deadlineMs > 0) timer = setTimeout(() => resolve({ ok: false, kind: 'timeout' }), payload.deadlineMs);
+    });
+    const reply = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+    // A copy: a timed-out handler may go on logging into `call.logs`.
+    return { ...reply, logs: [...call.logs], droppedLogs: call.droppedLogs, subrequests: call.subrequests };
   }
 }

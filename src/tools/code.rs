@@ -10,9 +10,13 @@
 //!   and the platform `limits`;
 //! - `getEntrypoint().run(payload)`: one call over RPC, carrying the
 //!   arguments, the secrets and the caller;
-//! - the parent's wall clock: the RPC races a timer of `timeout_ms`; when
-//!   the timer wins, the call is over for us (the isolate may keep waiting
-//!   on its own promise; the next call is served all the same).
+//! - two wall clocks: the runner races the handler against `timeout_ms`
+//!   itself and answers `{kind: "timeout"}` with the `console.*` lines
+//!   captured so far (so a timed-out call's audit record keeps them); the
+//!   parent's RPC races a timer of `timeout_ms + RUNNER_GRACE_MS`, the
+//!   backstop when the runner cannot answer (then without lines). Either way
+//!   the call is over for us (the isolate may keep waiting on its own
+//!   promise; the next call is served all the same).
 //!
 //! [`trial`] is the save-time check: the same modules loaded with no
 //! outbound access (`globalOutbound: null`) and no secrets; the load itself
@@ -56,7 +60,7 @@ pub async fn run(ctx: &Ctx, spec: &CodeSpec, call: &DataCall) -> CodeOutcome {
             return failed(code_plan::rpc_failure(&text, plan.timeout_ms));
         }
     };
-    CodeOutcome { result: code_plan::answer(&reply), logs: code_plan::bounded_logs(&reply) }
+    CodeOutcome { result: code_plan::answer(&reply, plan.timeout_ms), logs: code_plan::bounded_logs(&reply) }
 }
 
 /// `Ok(None)`: the wall clock ended the call.
@@ -67,9 +71,10 @@ async fn invoke(ctx: &Ctx, spec: &CodeSpec, plan: &Plan, call: &DataCall) -> Res
     let limits = code_plan::platform_limits(plan.cpu_ms);
     let code = worker_code(&spec.source, gateway, &limits)?;
     let entry = entrypoint(ctx, &plan.id, code)?;
-    let promise = method(&entry, "run", &[js(&code_plan::payload(call))?])?;
+    let promise = method(&entry, "run", &[js(&code_plan::payload(call, plan.timeout_ms))?])?;
     let rpc = Box::pin(JsFuture::from(js_sys::Promise::from(promise)));
-    let timer = Box::pin(Delay::from(std::time::Duration::from_millis(plan.timeout_ms)));
+    let backstop = plan.timeout_ms + code_plan::RUNNER_GRACE_MS;
+    let timer = Box::pin(Delay::from(std::time::Duration::from_millis(backstop)));
     match select(rpc, timer).await {
         Either::Left((Ok(value), _)) => {
             let text = JSON::stringify(&value).map(String::from).unwrap_or_default();

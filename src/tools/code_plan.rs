@@ -37,7 +37,7 @@ use crate::projects::types::CodeSpec;
 
 /// Bumped when the sandbox modules (`src/js/setup.mjs`, `runner.mjs`)
 /// change, so isolates loaded with the old ones are not reused.
-pub const RUNTIME_VERSION: &str = "v1";
+pub const RUNTIME_VERSION: &str = "v2";
 /// The sandbox's compatibility date (at most the local workerd's build date).
 pub const COMPATIBILITY_DATE: &str = "2026-11-17";
 /// CPU time of one call in production (the platform's `limits.cpuMs`).
@@ -106,9 +106,16 @@ pub fn platform_limits(cpu_ms: u64) -> Value {
     json!({ "cpuMs": cpu_ms, "subRequests": MAX_SUBREQUESTS })
 }
 
+/// How much longer than the Type's `timeout_ms` the parent waits for the
+/// runner's own timeout answer (which carries the captured `console.*`
+/// lines) before it ends the call itself, without them.
+pub const RUNNER_GRACE_MS: u64 = 500;
+
 /// What one call sends into the sandbox: `run(args, env)`'s arguments and
-/// the runner's per-call bounds.
-pub fn payload(call: &DataCall) -> Value {
+/// the runner's per-call bounds, `deadlineMs` (the Type's `timeout_ms`)
+/// among them: the runner answers `{kind: "timeout"}` with the lines
+/// captured so far when the handler has not finished by then.
+pub fn payload(call: &DataCall, deadline_ms: u64) -> Value {
     let c = &call.caller;
     json!({
         "args": call.arguments,
@@ -120,6 +127,7 @@ pub fn payload(call: &DataCall) -> Value {
             "caller": c,
         },
         "limits": { "subrequests": MAX_SUBREQUESTS, "lines": MAX_LOG_LINES, "bytes": MAX_LOG_BYTES },
+        "deadlineMs": deadline_ms,
     })
 }
 
@@ -130,7 +138,7 @@ pub struct Reply {
     /// The answer as JSON text; `None` when it has none (`undefined`, a function).
     #[serde(default)]
     pub json: Option<String>,
-    /// `threw`, `no_run`, `unserializable`.
+    /// `threw`, `no_run`, `unserializable`, `timeout`.
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
@@ -143,8 +151,9 @@ pub struct Reply {
     pub dropped_logs: u64,
 }
 
-/// What a reply means: the answer for `result::from_answer`, or the failure.
-pub fn answer(reply: &Reply) -> Result<Value, Failure> {
+/// What a reply means: the answer for `result::from_answer`, or the failure
+/// (`timeout_ms`, the Type's, names the limit of a `timeout` reply).
+pub fn answer(reply: &Reply, timeout_ms: u64) -> Result<Value, Failure> {
     if reply.ok {
         let Some(text) = &reply.json else { return Err(Failure::NotAnObject) };
         if text.len() > MAX_ANSWER_BYTES {
@@ -153,6 +162,7 @@ pub fn answer(reply: &Reply) -> Result<Value, Failure> {
         return serde_json::from_str(text).map_err(|_| Failure::InvalidJson);
     }
     Err(match reply.kind.as_str() {
+        "timeout" => Failure::HandlerTimeout { limit_ms: timeout_ms },
         "no_run" => Failure::HandlerThrew("the module's default export has no run(args, env) function".into()),
         "unserializable" => Failure::HandlerThrew(format!("its answer is not JSON: {}", reply.message)),
         _ if reply.name.is_empty() => Failure::HandlerThrew(reply.message.clone()),

@@ -33,7 +33,7 @@ fn one_isolate_per_source_and_policy_for_both_channels() {
     let draft = Plan::new(&s, &call(Channel::Draft, None));
     let production = Plan::new(&s, &call(Channel::Production, None));
     assert_eq!(draft.id, production.id, "one hash serves draft and production");
-    assert!(draft.id.starts_with("code-v1-"));
+    assert!(draft.id.starts_with("code-v2-"));
     let edited = Plan::new(
         &spec("export default { run() { return {a:1} } }", &["api.example.com"]),
         &call(Channel::Draft, None),
@@ -52,7 +52,7 @@ fn secrets_travel_with_the_call_not_in_the_id() {
     let before = Plan::new(&s, &a).id;
     a.secrets.insert("API_KEY".into(), "rotated".into());
     assert_eq!(Plan::new(&s, &a).id, before, "a secret change keeps the isolate");
-    let p = payload(&a);
+    let p = payload(&a, 1500);
     assert_eq!(p["env"]["secrets"]["API_KEY"], "rotated");
     assert_eq!(p["env"]["org"], "acme");
     assert_eq!(p["env"]["project"], "tools");
@@ -60,6 +60,7 @@ fn secrets_travel_with_the_call_not_in_the_id() {
     assert_eq!(p["env"]["caller"]["user_id"], "usr_1");
     assert_eq!(p["args"], json!({"value": 1}));
     assert_eq!(p["limits"]["subrequests"], MAX_SUBREQUESTS);
+    assert_eq!(p["deadlineMs"], 1500, "the runner ends the call itself and keeps its logs");
 }
 
 #[test]
@@ -110,16 +111,19 @@ fn the_gateway_allows_only_the_effective_hosts_over_https() {
 #[test]
 fn replies_map_to_answers_and_failures() {
     let ok = |json: Option<&str>| Reply { ok: true, json: json.map(String::from), ..Default::default() };
-    assert_eq!(answer(&ok(Some(r#"{"a":1}"#))).unwrap(), json!({"a": 1}));
-    assert_eq!(answer(&ok(Some("5"))).unwrap(), json!(5), "a non-object is from_answer's to refuse");
-    assert_eq!(answer(&ok(None)).unwrap_err(), Failure::NotAnObject);
+    assert_eq!(answer(&ok(Some(r#"{"a":1}"#)), 1000).unwrap(), json!({"a": 1}));
+    assert_eq!(answer(&ok(Some("5")), 1000).unwrap(), json!(5), "a non-object is from_answer's to refuse");
+    assert_eq!(answer(&ok(None), 1000).unwrap_err(), Failure::NotAnObject);
     let big = format!("\"{}\"", "x".repeat(MAX_ANSWER_BYTES));
-    assert_eq!(answer(&ok(Some(&big))).unwrap_err(), Failure::TooLarge { limit_bytes: MAX_ANSWER_BYTES });
+    assert_eq!(answer(&ok(Some(&big)), 1000).unwrap_err(), Failure::TooLarge { limit_bytes: MAX_ANSWER_BYTES });
     let threw =
         Reply { kind: "threw".into(), name: "RangeError".into(), message: "bad unit".into(), ..Default::default() };
-    assert_eq!(answer(&threw).unwrap_err(), Failure::HandlerThrew("RangeError: bad unit".into()));
+    assert_eq!(answer(&threw, 1000).unwrap_err(), Failure::HandlerThrew("RangeError: bad unit".into()));
     let no_run = Reply { kind: "no_run".into(), ..Default::default() };
-    assert!(matches!(answer(&no_run).unwrap_err(), Failure::HandlerThrew(m) if m.contains("no run(args, env)")));
+    assert!(matches!(answer(&no_run, 1000).unwrap_err(), Failure::HandlerThrew(m) if m.contains("no run(args, env)")));
+    let timeout = Reply { kind: "timeout".into(), logs: vec!["log: before".into()], ..Default::default() };
+    assert_eq!(answer(&timeout, 1500).unwrap_err(), Failure::HandlerTimeout { limit_ms: 1500 });
+    assert_eq!(bounded_logs(&timeout), vec!["log: before".to_string()], "a timeout keeps its lines");
 }
 
 #[test]

@@ -13,6 +13,12 @@
 //! refused until it ends, and a refused call is not counted. A fixed window
 //! lets at most twice the limit through across one window edge; that is
 //! the usual trade for O(1) state and is written down here on purpose.
+//!
+//! Test-only: `DOCKYARD_TEST_RATE_WINDOW_SECS` (1..=60, read by the hub,
+//! [`window_secs`]) shortens the window so that an end-to-end test can see a
+//! window end without waiting a minute. Unset (every deployment) or not a
+//! number in range, the window is 60 s; the limit stays "per minute" in
+//! every message, since only tests shorten it.
 
 pub use crate::identity::ratelimit::Window;
 use crate::identity::ratelimit::{check, record_failure, Decision, Limit};
@@ -24,11 +30,20 @@ pub const MIN_RATE_PER_MINUTE: u32 = 1;
 pub const MAX_RATE_PER_MINUTE: u32 = 10_000;
 /// The window length.
 pub const WINDOW_SECS: u64 = 60;
+/// The test-only var that shortens the window (see the module doc).
+pub const TEST_WINDOW_VAR: &str = "DOCKYARD_TEST_RATE_WINDOW_SECS";
 
-/// Counts one execution at `now` (unix seconds): `Ok(next window)` to store,
-/// or `Err(retry_after_secs)` (at least 1) when the window is full.
-pub fn take(window: Window, per_minute: u32, now: u64) -> Result<Window, u64> {
-    let limit = Limit { max: per_minute.max(1), window_secs: WINDOW_SECS };
+/// The window length for the value of [`TEST_WINDOW_VAR`]: that many
+/// seconds when it is an integer from 1 to 60, else [`WINDOW_SECS`].
+pub fn window_secs(test_var: Option<&str>) -> u64 {
+    test_var.and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| (1..=WINDOW_SECS).contains(n)).unwrap_or(WINDOW_SECS)
+}
+
+/// Counts one execution at `now` (unix seconds) in a window of
+/// `window_secs`: `Ok(next window)` to store, or `Err(retry_after_secs)` (at
+/// least 1) when the window is full.
+pub fn take(window: Window, per_minute: u32, now: u64, window_secs: u64) -> Result<Window, u64> {
+    let limit = Limit { max: per_minute.max(1), window_secs };
     match check(&window, limit, now) {
         Decision::Allow => Ok(record_failure(window, limit, now)),
         Decision::Deny { retry_after } => Err(retry_after),
@@ -55,21 +70,34 @@ mod tests {
     fn the_window_fills_refuses_and_recovers() {
         let mut w = Window::default();
         for i in 0..3 {
-            w = take(w, 3, 1000 + i).expect("under the limit");
+            w = take(w, 3, 1000 + i, WINDOW_SECS).expect("under the limit");
         }
         assert_eq!(w.count, 3);
-        assert_eq!(take(w, 3, 1010), Err(50), "retry when the window that started at 1000 ends");
-        assert_eq!(take(w, 3, 1059), Err(1));
-        let fresh = take(w, 3, 1060).expect("a new window");
+        assert_eq!(take(w, 3, 1010, WINDOW_SECS), Err(50), "retry when the window that started at 1000 ends");
+        assert_eq!(take(w, 3, 1059, WINDOW_SECS), Err(1));
+        let fresh = take(w, 3, 1060, WINDOW_SECS).expect("a new window");
         assert_eq!((fresh.start, fresh.count), (1060, 1));
     }
 
     #[test]
     fn a_refused_call_is_not_counted() {
         let w = Window { start: 100, count: 1 };
-        assert_eq!(take(w, 1, 101), Err(59));
-        assert_eq!(take(w, 1, 101), Err(59));
+        assert_eq!(take(w, 1, 101, WINDOW_SECS), Err(59));
+        assert_eq!(take(w, 1, 101, WINDOW_SECS), Err(59));
         assert_eq!(w.count, 1);
+    }
+
+    #[test]
+    fn a_test_window_is_shorter_and_bounded() {
+        assert_eq!(window_secs(None), 60);
+        assert_eq!(window_secs(Some("2")), 2);
+        assert_eq!(window_secs(Some(" 60 ")), 60);
+        for bad in ["0", "61", "-1", "2.5", "x", ""] {
+            assert_eq!(window_secs(Some(bad)), 60, "{bad:?}");
+        }
+        let w = take(Window::default(), 1, 1000, 2).expect("the first call");
+        assert_eq!(take(w, 1, 1001, 2), Err(1));
+        assert!(take(w, 1, 1002, 2).is_ok(), "a 2 s window ends after 2 s");
     }
 
     #[test]

@@ -113,6 +113,7 @@ export async function startUpstream({ secret = 'whsec_test_secret' } = {}) {
   up.port = server.address().port;
   up.base = `http://127.0.0.1:${up.port}`;
   up.last = () => requests.at(-1);
+  up.server = server; // scripts/load-mix.mjs sets its keep-alive timeout
   up.stop = async () => {
     for (const s of open) s.destroy();
     await new Promise((r) => server.close(r));
