@@ -74,7 +74,7 @@ pub struct RunView {
     /// For the rendered UI: the arguments and the result as JSON texts.
     pub tool_input: String,
     pub tool_result: String,
-    /// The result can be drawn (a tool result, not a refusal).
+    /// The result can be drawn (a successful tool result, not an error or a refusal).
     pub has_result: bool,
     pub request_id: String,
 }
@@ -159,6 +159,10 @@ async fn studio_grant(
         )
         .await?;
     }
+    // Active from its first use (the listing shows only redeemed grants), and
+    // "last used" follows every Run.
+    crate::authz::index_writes::after_commit(ctx, crate::authz::index_writes::IndexWrite::Touch(grant.id.clone()))
+        .await;
     Ok(grant)
 }
 
@@ -251,7 +255,7 @@ fn describe(status: u16, reply: Value, logs: Vec<String>, request_id: String, ar
         logs,
         tool_input: arguments.to_string(),
         tool_result: result.as_ref().map(Value::to_string).unwrap_or_default(),
-        has_result: result.is_some(),
+        has_result: result.as_ref().is_some_and(|r| r["isError"] != true),
         request_id,
     }
 }
