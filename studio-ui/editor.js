@@ -8,7 +8,8 @@
 // the value the form posts (kept in sync on every change), and CodeMirror's
 // content element takes over the label (aria-labelledby the <label>, whose
 // `for` is dropped), so getByLabel('Input schema') finds the editable element.
-// Each change also dispatches a `dockyard:change` event on the textarea, for
+// On pages that set data-style-nonce (the Type editor), CodeMirror's styles
+// are admitted by the CSP nonce. Each change also dispatches a `dockyard:change` event on the textarea, for
 // live previews and validation.
 //
 //   window.DockyardEditor.mount(textarea, 'json') -> EditorView
@@ -20,6 +21,10 @@ import { javascript } from '@codemirror/lang-javascript';
 
 const MODES = { json: () => json(), html: () => html(), javascript: () => javascript() };
 const views = new Map();
+// CodeMirror injects its theme as a <style> element; the page's CSP admits it
+// only with this response's nonce (the editor page sets data-style-nonce).
+const nonce = document.querySelector('[data-style-nonce]')?.dataset.styleNonce;
+const cspNonce = nonce ? [EditorView.cspNonce.of(nonce)] : [];
 
 function mount(textarea, mode = textarea.dataset.editor) {
   if (views.has(textarea.id)) return views.get(textarea.id);
@@ -38,6 +43,7 @@ function mount(textarea, mode = textarea.dataset.editor) {
   const view = new EditorView({
     doc: textarea.value,
     extensions: [
+      ...cspNonce,
       basicSetup,
       language,
       EditorView.lineWrapping,

@@ -66,6 +66,8 @@ pub struct EditorView {
     stale: bool,
     /// The test panel (saved Types only).
     test: Option<TestPanel>,
+    /// This response's CSP nonce for CodeMirror's generated `<style>` (see `with_frames`).
+    style_nonce: String,
 }
 crate::studio_page!(TypesView, EditorView);
 
@@ -150,9 +152,14 @@ fn placed(err: &ApiError) -> FieldErrors {
     }
 }
 
-fn with_frames(resp: Response) -> Result<Response, ApiError> {
-    // The editor frames its own preview path: the page CSP plus `frame-src 'self'`.
-    let csp = format!("{}; frame-src 'self'", PAGE_HEADERS[1].1);
+/// The editor's CSP: the page CSP plus `frame-src 'self'` (it frames its own
+/// preview path) and a per-response style nonce: CodeMirror injects its
+/// theme as one `<style>` element, which `style-src 'self'` alone blocks
+/// (the editors then render unstyled); editor.js hands it the nonce
+/// (`EditorView.cspNonce`) from the form's `data-style-nonce`. Scripts stay `'self'` only.
+fn with_frames(resp: Response, style_nonce: &str) -> Result<Response, ApiError> {
+    let csp = format!("{}; frame-src 'self'", PAGE_HEADERS[1].1)
+        .replace("style-src 'self'", &format!("style-src 'self' 'nonce-{style_nonce}'"));
     resp.headers().set("Content-Security-Policy", &csp).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }
@@ -235,8 +242,9 @@ fn render_editor(p: &Proj, name: &str, shown: Shown, test: Option<TestPanel>) ->
         errors: shown.errors,
         stale: shown.stale,
         test,
+        style_nonce: crate::crypto::new_id("css"),
     };
-    with_frames(render_page(shown.status, &view)?)
+    with_frames(render_page(shown.status, &view)?, &view.style_nonce)
 }
 
 /// The test panel's Run: the saved Type called on the draft endpoint as a
