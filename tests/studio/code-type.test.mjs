@@ -45,6 +45,8 @@ test('journey 8: create a code Type, fix its errors inline, save, test it, publi
   await studioSignIn(page, w.url, OWNER.email, OWNER.password, `/studio/${org}/${project}/types/new`);
   await page.getByRole('heading', { level: 1, name: 'New Type' }).waitFor();
   await page.locator('.cm-content').first().waitFor();
+  // CodeMirror's theme passes the CSP (its <style> carries the page's nonce): the editor is laid out.
+  assert.equal(await page.locator('.cm-editor').first().evaluate((e) => getComputedStyle(e).display), 'flex', 'CodeMirror is styled');
   await page.getByLabel('Kind', { exact: true }).selectOption('code');
   // The code fields show; the UI HTML does not; one Timeout (ms) field for the page.
   assert.equal(await page.getByLabel('UI HTML', { exact: true }).isVisible(), false);
