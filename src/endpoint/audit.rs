@@ -104,6 +104,11 @@ impl AuditDraft {
         self.logs = logs;
     }
 
+    /// The captured lines (for `serve_capturing_logs`).
+    pub fn captured_logs(&self) -> &[String] {
+        &self.logs
+    }
+
     pub fn tool_ran(&mut self) {
         self.hint.tool_ran = true;
     }

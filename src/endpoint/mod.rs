@@ -73,6 +73,28 @@ pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draf
     Ok(audit.finish(ctx, resp))
 }
 
+/// [`serve`] for an in-process caller that also gets what a `code` handler
+/// wrote to its console (a host never sees those lines; they go to the
+/// audit record): the Studio test panel (`studio::test_panel`). Additive:
+/// the same steps, audit record and request id as [`serve`].
+pub async fn serve_capturing_logs(
+    ctx: &Ctx,
+    inc: &mut Incoming,
+    org: &str,
+    project: &str,
+    draft: bool,
+) -> Result<(Response, Vec<String>), ApiError> {
+    let resource = endpoint_of(org, project, draft)?;
+    let headers: Vec<(String, String)> = inc.headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    let mut audit = AuditDraft::start(ctx, &resource, inc.method.as_ref(), &headers);
+    let resp = match steps(ctx, inc, &resource, &headers, &mut audit).await {
+        Ok(resp) => resp,
+        Err(e) => error_response(&e),
+    };
+    let logs = audit.captured_logs().to_vec();
+    Ok((audit.finish(ctx, resp), logs))
+}
+
 /// Steps 2-6; every answer, refusals included, goes back through `serve`
 /// (the audit record and `Dockyard-Request-Id`).
 async fn steps(

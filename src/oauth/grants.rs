@@ -100,6 +100,18 @@ impl Channel {
     }
 }
 
+/// The Studio's own client: the test panel's grants name it. Its
+/// `oauth_clients` row (`store::clients::ensure_first_party`) carries the
+/// name the audit log and Authorized apps show, and a `failure` text, so
+/// `/oauth/authorize` and `/oauth/token` refuse it as unusable: it never
+/// goes through OAuth, and nobody can authorize a client as it.
+pub const STUDIO_CLIENT_ID: &str = "dockyard-studio";
+/// Its display name.
+pub const STUDIO_CLIENT_NAME: &str = "Dockyard Studio";
+/// Why OAuth refuses the Studio's client id.
+pub const STUDIO_CLIENT_REFUSAL: &str =
+    "dockyard-studio is the Studio's own test panel client; it cannot be authorized through OAuth";
+
 /// One authorization: a member let a client act on one resource.
 /// Re-authorizing the same client (another device) makes another grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

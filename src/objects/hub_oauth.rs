@@ -53,6 +53,7 @@ pub fn handle(sql: &SqlStorage, access: &HubAccess, path: &str, cmd: &Value) -> 
         "/grants/revoke" => revoke(sql, cmd, now),
         "/grants/revoke-many" => revoke_many(sql, cmd, now),
         "/grants/revoke-refresh" => revoke_refresh(sql, cmd, now),
+        "/grants/first-party" => first_party(sql, access, cmd, now),
         "/grants/get" => field::<String>(cmd, "id").and_then(|id| reply(200, json!({ "grant": rows::get(sql, &id)? }))),
         _ => return None,
     };
@@ -69,6 +70,47 @@ fn create(sql: &SqlStorage, access: &HubAccess, cmd: &Value) -> Result<Answer> {
     rows::save(sql, &grant)?;
     rows::put_code(sql, &code)?;
     reply(200, json!({ "ok": true }))
+}
+
+/// The Studio test panel's grant for one member on one endpoint
+/// (`studio::test_panel`): the member's live one is reused, or a new one
+/// (id `new_id`, no code, no refresh token) is stored like any grant, so
+/// revocation, membership and role changes apply to it. `created` tells the
+/// worker to add it to the listing.
+fn first_party(sql: &SqlStorage, access: &HubAccess, cmd: &Value, now: i64) -> Result<Answer> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        doc: String,
+    }
+    let user_id: String = field(cmd, "user_id")?;
+    let resource: Resource = field(cmd, "resource")?;
+    let scopes: Vec<String> = field(cmd, "scopes")?;
+    if !access.members.contains_key(&user_id) {
+        return oauth_error("access_denied", "you are not a member of this organization", None);
+    }
+    let mine: Vec<Doc> =
+        sql.exec("SELECT doc FROM grants WHERE user_id = ?", vec![user_id.clone().into()])?.to_array()?;
+    for d in mine {
+        let mut g: Grant = serde_json::from_str(&d.doc)?;
+        if g.client_id == grants::STUDIO_CLIENT_ID && g.resource == resource && !g.is_revoked() {
+            g.last_used_at = Some(now);
+            rows::save(sql, &g)?;
+            return reply(200, json!({ "grant": g, "created": false }));
+        }
+    }
+    let grant = Grant {
+        id: field(cmd, "new_id")?,
+        user_id,
+        client_id: grants::STUDIO_CLIENT_ID.into(),
+        resource,
+        scopes,
+        created_at: now,
+        last_used_at: Some(now),
+        revoked_at: None,
+        refresh: None,
+    };
+    rows::save(sql, &grant)?;
+    reply(200, json!({ "grant": grant, "created": true }))
 }
 
 fn redeem(sql: &SqlStorage, cmd: &Value, now: i64) -> Result<Answer> {

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod problem;
 mod schema_diff;
 pub mod semver;
+pub mod test_form;
 pub mod toolset;
 mod type_checks;
 pub mod type_form;

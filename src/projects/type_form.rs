@@ -7,8 +7,13 @@
 //! .../draft/types/<name>` takes, so the save goes through the same
 //! validation and the same 422 `fields`. A field whose text must be JSON
 //! (the schemas) and does not parse is reported at that field, before the
-//! document is built. Unknown kinds (`code` before its runtime lands) are
-//! passed through for the validator to answer.
+//! document is built. Unknown kinds are passed through for the validator to
+//! answer.
+//!
+//! One **Timeout (ms)** field serves both data kinds (`http.timeout_ms` and
+//! `code.timeout_ms`): a page can label an input "Timeout (ms)" only once,
+//! and only the chosen kind's object gets it. **Allowed hosts** are one host
+//! per line (spaces and commas also separate them), shown back one per line.
 
 use serde_json::{json, Map, Value};
 
@@ -34,6 +39,10 @@ pub struct TypeForm {
     /// `Name: value` lines.
     pub headers: String,
     pub secret: String,
+    /// The `code` kind's handler (`code.source`), exactly as typed.
+    pub source: String,
+    /// `code.allowed_hosts`, one per line.
+    pub allowed_hosts: String,
 }
 
 /// What a new Type starts with.
@@ -75,9 +84,18 @@ impl TypeForm {
             hints,
             ui_html: text(&doc["ui"]["html"]),
             url: text(&doc["http"]["url"]),
-            timeout_ms: doc["http"]["timeout_ms"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
+            timeout_ms: doc["http"]["timeout_ms"]
+                .as_u64()
+                .or(doc["code"]["timeout_ms"].as_u64())
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             headers,
             secret: text(&doc["http"]["secret"]),
+            source: text(&doc["code"]["source"]),
+            allowed_hosts: doc["code"]["allowed_hosts"]
+                .as_array()
+                .map(|a| a.iter().map(text).collect::<Vec<_>>().join("\n"))
+                .unwrap_or_default(),
         }
     }
 
@@ -123,13 +141,8 @@ impl TypeForm {
             "http" => {
                 let mut http = Map::new();
                 http.insert("url".into(), json!(self.url.trim()));
-                if !self.timeout_ms.trim().is_empty() {
-                    match self.timeout_ms.trim().parse::<u64>() {
-                        Ok(n) => {
-                            http.insert("timeout_ms".into(), json!(n));
-                        }
-                        Err(_) => problems.push(("timeout_ms".into(), "must be a whole number of milliseconds".into())),
-                    }
+                if let Some(n) = self.timeout(&mut problems) {
+                    http.insert("timeout_ms".into(), json!(n));
                 }
                 let mut headers = Map::new();
                 for line in self.headers.lines().filter(|l| !l.trim().is_empty()) {
@@ -150,6 +163,17 @@ impl TypeForm {
                 }
                 doc.insert("http".into(), Value::Object(http));
             }
+            "code" => {
+                let hosts: Vec<&str> =
+                    self.allowed_hosts.split([' ', ',', '\n', '\t']).map(str::trim).filter(|s| !s.is_empty()).collect();
+                let mut code = Map::new();
+                code.insert("source".into(), json!(self.source));
+                code.insert("allowed_hosts".into(), json!(hosts));
+                if let Some(n) = self.timeout(&mut problems) {
+                    code.insert("timeout_ms".into(), json!(n));
+                }
+                doc.insert("code".into(), Value::Object(code));
+            }
             _ => {}
         }
         if problems.is_empty() {
@@ -157,6 +181,22 @@ impl TypeForm {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl TypeForm {
+    /// The shared Timeout (ms) field: `None` when empty or not a number (then
+    /// a problem at `timeout_ms`).
+    fn timeout(&self, problems: &mut Vec<(String, String)>) -> Option<u64> {
+        let raw = self.timeout_ms.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let n = raw.parse::<u64>().ok();
+        if n.is_none() {
+            problems.push(("timeout_ms".into(), "must be a whole number of milliseconds".into()));
+        }
+        n
     }
 }
 
@@ -181,6 +221,9 @@ pub fn field_of(path: &str) -> Option<&'static str> {
         ("http", "headers") => "headers",
         ("http", "secret") => "secret",
         ("http", _) => "url",
+        ("code", "allowed_hosts") => "allowed_hosts",
+        ("code", "timeout_ms") => "timeout_ms",
+        ("code", _) => "source",
         _ => return None,
     })
 }
@@ -260,7 +303,41 @@ mod tests {
         assert_eq!(field_of("/ui"), Some("ui_html"));
         assert_eq!(field_of("/http/timeout_ms"), Some("timeout_ms"));
         assert_eq!(field_of("/http"), Some("url"));
+        assert_eq!(field_of("/code/source"), Some("source"));
+        assert_eq!(field_of("/code/allowed_hosts/0"), Some("allowed_hosts"));
+        assert_eq!(field_of("/code/timeout_ms"), Some("timeout_ms"));
+        assert_eq!(field_of("/code"), Some("source"));
         assert_eq!(field_of("/"), None);
+    }
+
+    #[test]
+    fn code_fields_round_trip_and_share_the_timeout() {
+        let doc = json!({
+            "name": "echo", "description": "Echoes", "kind": "code",
+            "input_schema": { "type": "object" }, "scopes": [],
+            "code": { "source": "export default {\n  async run(a) { return a; }\n};\n",
+                      "allowed_hosts": ["api.example.com", "data.example.org:8443"], "timeout_ms": 2500 },
+        });
+        let form = TypeForm::from_doc(&doc);
+        assert_eq!(form.allowed_hosts, "api.example.com\ndata.example.org:8443");
+        assert_eq!(form.timeout_ms, "2500");
+        assert_eq!(form.to_doc().unwrap(), doc);
+        let spaced =
+            TypeForm { allowed_hosts: " a.example.com b.example.com,\n\nc.example.com ".into(), ..form.clone() };
+        assert_eq!(
+            spaced.to_doc().unwrap()["code"]["allowed_hosts"],
+            json!(["a.example.com", "b.example.com", "c.example.com"])
+        );
+        let bad = TypeForm { timeout_ms: "later".into(), ..form.clone() };
+        assert_eq!(
+            bad.to_doc().unwrap_err(),
+            vec![("timeout_ms".to_string(), "must be a whole number of milliseconds".to_string())]
+        );
+        // The http object never gets the code fields, and the reverse.
+        let as_http = TypeForm { kind: "http".into(), url: "https://api.example.com/x".into(), ..form };
+        let d = as_http.to_doc().unwrap();
+        assert_eq!(d["http"]["timeout_ms"], 2500);
+        assert!(d.get("code").is_none());
     }
 
     #[test]

@@ -100,3 +100,20 @@ pub async fn touch(db: &D1Database, client_id: &str, now: i64) -> Result<(), Api
 pub async fn purge_expired(db: &D1Database, now: i64) -> Result<(), ApiError> {
     run(db, "DELETE FROM oauth_clients WHERE kind = 'dcr' AND expires_at < ?1", &[Arg::Int(now)]).await.map(|_| ())
 }
+
+/// The Studio's first-party client row (`oauth::grants::STUDIO_CLIENT_ID`),
+/// written once: its name for the audit log and the grant listings, and a
+/// `failure` so OAuth refuses it (never expires, never purged: `expires_at`
+/// is NULL).
+pub async fn ensure_first_party(db: &D1Database, now: i64) -> Result<(), ApiError> {
+    use crate::oauth::grants::{STUDIO_CLIENT_ID, STUDIO_CLIENT_NAME, STUDIO_CLIENT_REFUSAL};
+    let metadata = serde_json::json!({ "client_name": STUDIO_CLIENT_NAME, "redirect_uris": [] }).to_string();
+    run(
+        db,
+        "INSERT INTO oauth_clients (client_id, kind, metadata, created_at, failure) VALUES (?1, 'dcr', ?2, ?3, ?4)
+         ON CONFLICT (client_id) DO NOTHING",
+        &[STUDIO_CLIENT_ID.into(), metadata.as_str().into(), Arg::Int(now), STUDIO_CLIENT_REFUSAL.into()],
+    )
+    .await
+    .map(|_| ())
+}

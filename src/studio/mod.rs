@@ -13,6 +13,7 @@ pub mod pages;
 pub mod projects;
 pub mod releases;
 pub mod secrets;
+pub mod test_panel;
 pub mod type_save;
 pub mod ui;
 pub mod upstream_hosts;

@@ -115,6 +115,7 @@ pub async fn route(
         (["types"], false) => types::list(ctx, p).await,
         (["types", name], _) => types::editor(ctx, inc, p, name, post).await,
         (["types", name, "preview"], _) => types::preview(ctx, inc, p, name, post).await,
+        (["types", name, "run"], true) => types::run(ctx, inc, p, name).await,
         (["instructions"], _) => instructions::page(ctx, inc, p, post).await,
         (["publish"], _) => releases::publish(ctx, inc, p, post).await,
         (["settings"], _) => settings::page(ctx, inc, p, post).await,

@@ -26,6 +26,7 @@ use crate::identity::validate::FieldError;
 use crate::projects::diff;
 use crate::projects::type_form::{self, TypeForm, HINTS};
 use crate::studio::draft::{load_draft, load_pointer, production_snapshot, save_type, snapshot_of};
+use crate::studio::test_panel::{self, RunRequest, TestPanel};
 use crate::studio::ui::forms::{self, FieldErrors, Form};
 use crate::studio::ui::{redirect_with_flash, render_page, Chrome};
 use askama::Template;
@@ -63,6 +64,10 @@ pub struct EditorView {
     errors: FieldErrors,
     /// All messages of a field, one per line (several paths may land on one field).
     stale: bool,
+    /// The test panel (saved Types only).
+    test: Option<TestPanel>,
+    /// This response's CSP nonce for CodeMirror's generated `<style>` (see `with_frames`).
+    style_nonce: String,
 }
 crate::studio_page!(TypesView, EditorView);
 
@@ -123,6 +128,8 @@ fn form_of(f: &Form) -> TypeForm {
         timeout_ms: get("timeout_ms"),
         headers: get("headers"),
         secret: get("secret"),
+        source: get("source"),
+        allowed_hosts: get("allowed_hosts"),
     }
 }
 
@@ -145,9 +152,14 @@ fn placed(err: &ApiError) -> FieldErrors {
     }
 }
 
-fn with_frames(resp: Response) -> Result<Response, ApiError> {
-    // The editor frames its own preview path: the page CSP plus `frame-src 'self'`.
-    let csp = format!("{}; frame-src 'self'", PAGE_HEADERS[1].1);
+/// The editor's CSP: the page CSP plus `frame-src 'self'` (it frames its own
+/// preview path) and a per-response style nonce: CodeMirror injects its
+/// theme as one `<style>` element, which `style-src 'self'` alone blocks
+/// (the editors then render unstyled); editor.js hands it the nonce
+/// (`EditorView.cspNonce`) from the form's `data-style-nonce`. Scripts stay `'self'` only.
+fn with_frames(resp: Response, style_nonce: &str) -> Result<Response, ApiError> {
+    let csp = format!("{}; frame-src 'self'", PAGE_HEADERS[1].1)
+        .replace("style-src 'self'", &format!("style-src 'self' 'nonce-{style_nonce}'"));
     resp.headers().set("Content-Security-Policy", &csp).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(resp)
 }
@@ -195,22 +207,83 @@ pub async fn editor(ctx: &Ctx, inc: &mut Incoming, p: Proj, name: &str, post: bo
             .ok_or_else(|| ApiError::NotFound(format!("the draft has no Type {name:?}")))?;
         (TypeForm::from_doc(doc), draft.revision, FieldErrors::none(), false, 200)
     };
+    let test = saved(&draft, name).filter(|_| !is_new).map(|doc| TestPanel::of(&p.base, doc, None));
+    render_editor(&p, name, Shown { form, revision, errors, stale, status }, test)
+}
+
+/// The saved Type `name` of the draft.
+fn saved<'a>(draft: &'a crate::objects::hub_api::Draft, name: &str) -> Option<&'a serde_json::Value> {
+    draft.types.iter().find(|t| t["name"].as_str() == Some(name))
+}
+
+/// What the editor form shows.
+struct Shown {
+    form: TypeForm,
+    revision: i64,
+    errors: FieldErrors,
+    stale: bool,
+    status: u16,
+}
+
+fn render_editor(p: &Proj, name: &str, shown: Shown, test: Option<TestPanel>) -> Result<Response, ApiError> {
+    let is_new = name == "new";
     let title = if is_new { "New Type".to_string() } else { format!("Type {name}") };
     let action = format!("{}/types/{name}", p.base);
-    let mut chrome = p.chrome(title, ProjTab::Types).with_problem(errors.page.clone());
+    let mut chrome = p.chrome(title, ProjTab::Types).with_problem(shown.errors.page.clone());
     chrome.editor = true;
     let view = EditorView {
         chrome,
         preview: format!("{action}/preview"),
         action,
         is_new,
-        revision,
-        hints: hints_of(&form),
-        form,
-        errors,
-        stale,
+        revision: shown.revision,
+        hints: hints_of(&shown.form),
+        form: shown.form,
+        errors: shown.errors,
+        stale: shown.stale,
+        test,
+        style_nonce: crate::crypto::new_id("css"),
     };
-    with_frames(render_page(status, &view)?)
+    with_frames(render_page(shown.status, &view)?, &view.style_nonce)
+}
+
+/// The test panel's Run: the saved Type called on the draft endpoint as a
+/// host would (`studio::test_panel`), then the editor page with the result.
+pub async fn run(ctx: &Ctx, inc: &mut Incoming, p: Proj, name: &str) -> Result<Response, ApiError> {
+    let f = forms::read(ctx, inc, &p.s).await?;
+    forms::expect_intent(&f, &["run"])?;
+    let draft = load_draft(ctx, &p.r).await?;
+    let doc = saved(&draft, name).ok_or_else(|| ApiError::NotFound(format!("the draft has no Type {name:?}")))?;
+    let type_scopes = draft
+        .types
+        .iter()
+        .flat_map(|t| t["scopes"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
+    let arguments = crate::projects::test_form::arguments(&doc["input_schema"], &f.fields);
+    let ran = test_panel::run(
+        ctx,
+        RunRequest {
+            org: &p.org,
+            project: &p.r.project,
+            role: &p.role,
+            user_id: &p.s.caller.user.id,
+            type_scopes,
+            tool: name,
+            arguments,
+        },
+    )
+    .await?;
+    let mut test = TestPanel::of(&p.base, doc, Some(&f.fields));
+    test.ran = Some(ran);
+    let shown = Shown {
+        form: TypeForm::from_doc(doc),
+        revision: draft.revision,
+        errors: FieldErrors::none(),
+        stale: false,
+        status: 200,
+    };
+    render_editor(&p, name, shown, Some(test))
 }
 
 /// The UI preview document: the posted (or saved) UI HTML, with its own CSP.
