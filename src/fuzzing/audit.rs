@@ -1,7 +1,7 @@
 //! Audit targets: page cursors and the query strings of the audit API.
 
 use crate::audit::cursor::{decode, encode, CursorError};
-use crate::audit::query::{fingerprint, parse, where_clause, Listing, Position, Scope, SqlArg};
+use crate::audit::query::{fingerprint, parse, where_clause, Filter, Listing, Position, Scope};
 
 const KEY: &[u8] = b"fuzz cursor key";
 
@@ -48,12 +48,23 @@ pub fn audit_query(data: &[u8]) {
                 assert!(w.sql.contains(&format!("?{n}")), "placeholder ?{n} missing in {}", w.sql);
             }
             assert!(!w.sql.contains(&format!("?{}", w.args.len() + 1)), "a placeholder without argument");
-            for arg in &w.args {
-                if let SqlArg::Text(t) = arg {
-                    let spliced = t.len() > 2 && !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-                    assert!(!(spliced && w.sql.contains(t.as_str())), "value {t:?} reached the SQL text {}", w.sql);
-                }
-            }
+            // The SQL text depends on which filters are given, never on
+            // their values: the same filters with other values give it too.
+            let v = |o: &Option<String>| o.as_ref().map(|_| "v".to_string());
+            let f = &q.filter;
+            let blank = Filter {
+                org: v(&f.org),
+                project: v(&f.project),
+                channel: v(&f.channel),
+                tool: v(&f.tool),
+                user: v(&f.user),
+                client: v(&f.client),
+                from: f.from.map(|_| 0),
+                to: f.to.map(|_| 0),
+                ..f.clone()
+            };
+            let other = Position { at: 0, id: "v".into() };
+            assert_eq!(where_clause(&scope, &blank, Some(&other), actions).sql, w.sql, "a value reached the SQL text");
         }
     }
 }
