@@ -60,7 +60,7 @@ for t in "${targets[@]}"; do
 done
 
 say "building ${#targets[@]} targets (release, debug assertions, AddressSanitizer)"
-cargo "${toolchain[@]}" fuzz build -O "${targets[@]}" >&2
+cargo "${toolchain[@]}" fuzz build -O >&2
 
 rows=()
 crashed=0
