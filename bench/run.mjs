@@ -73,12 +73,30 @@ const SCENARIOS = [
     url: (c) => c.seed.publicUrl, request: () => listTools(null) },
   { id: 'dockyard-draft-call', label: 'Dockyard: tools/call, draft endpoint, OAuth token', server: 'dockyard',
     url: (c) => c.seed.draftUrl, request: (c) => callCard(c.seed.draftToken) },
+  // Scale rows (issue 14: per-request cost flat): the same requests on a
+  // project of 1,000 Types and on a hub that holds 10,000 grants; and the
+  // private call on a second Dockyard with audit off. Not in the sweep.
+  { id: 'dockyard-big-call', label: 'Dockyard: tools/call, public project of 1,000 Types', server: 'dockyard', sweep: false,
+    url: (c) => c.seed.bigUrl, request: () => callCard(null) },
+  { id: 'dockyard-big-list', label: 'Dockyard: tools/list, public project of 1,000 Types (first page)', server: 'dockyard', sweep: false,
+    url: (c) => c.seed.bigUrl, request: () => listTools(null) },
+  { id: 'dockyard-grants-call', label: 'Dockyard: tools/call, private project whose hub holds 10,000 more grants', server: 'dockyard', sweep: false,
+    url: (c) => c.seed.grantsUrl, request: (c) => callCard(c.seed.grantsToken) },
+  { id: 'dockyard-audit-off-call', label: 'Dockyard with audit off: tools/call, private project, OAuth token', server: 'dockyardOff', sweep: false,
+    url: (c) => c.seedOff.privateUrl, request: (c) => callCard(c.seedOff.token) },
   { id: 'dockyard-data-call', label: 'Dockyard: data-tool call against a loopback upstream',
     pending: 'measured by bench/datatools-http.mjs (next to the direct round trip; its table follows)' },
   { id: 'dockyard-code-warm', label: 'Dockyard: `code` tool call, warm', pending: 'measured by bench/code.mjs (sequential, with cold)' },
   { id: 'dockyard-code-cold', label: 'Dockyard: `code` tool call, cold (fresh sandbox isolate)', pending: 'measured by bench/code.mjs (each call needs a new source)' },
 ];
 const LIVE = SCENARIOS.filter((s) => !s.pending);
+const SWEPT = LIVE.filter((s) => s.sweep !== false);
+/** Issue 14's "flat" and "within noise" rows: [scenario, its reference, target, text]. */
+const PAIRS = [
+  ['dockyard-big-call', 'dockyard-public-call', 'a project of 1,000 Types: tools/call p50 ≤ 1.2× a one-Type project'],
+  ['dockyard-big-list', 'dockyard-public-list', 'a project of 1,000 Types: tools/list p50 ≤ 1.2× a one-Type project'],
+  ['dockyard-grants-call', 'dockyard-private-call', 'an org of 10,000 grants: tools/call p50 ≤ 1.2× one with 3 grants'],
+];
 /** The rows of issue 14's throughput and p50 targets. */
 const TARGETED = [
   ['dockyard-private-call', 'authenticated tools/call'],
@@ -169,8 +187,9 @@ try {
     prepared.hop = { url: `http://127.0.0.1:${hopPorts.port}`, start: () => startServer({ name: 'floor-hop', config: join(FLOOR_DIR, 'wrangler-hop.toml'), cwd: FLOOR_DIR, ...hopPorts, persistTo: join(stateRoot, 'hop') }) };
     prepared.anchor = prepareAnchor({ ...(await ports()), persistTo: join(stateRoot, 'anchor') });
     prepared.dockyard = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard') });
+    prepared.dockyardOff = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard-off'), vars: { DOCKYARD_AUDIT: 'off' }, name: 'dockyard-audit-off' });
     // One at a time: starts compete for the same two cores.
-    for (const name of ['floor', 'hop', 'anchor', 'dockyard']) {
+    for (const name of ['floor', 'hop', 'anchor', 'dockyard', 'dockyardOff']) {
       running[name] = await prepared[name].start();
       memory[name] = { idle: await running[name].memory(), readyMs: Math.round(running[name].readyMs) };
     }
@@ -178,6 +197,7 @@ try {
   });
   await phase('seeds and OAuth flows', async () => {
     ctx.seed = await seedDockyard(prepared.dockyard);
+    ctx.seedOff = await seedDockyard(prepared.dockyardOff, { scale: false });
     ctx.anchorAuth = await authorizeAnchor(prepared.anchor);
   });
   const scripts = {};
@@ -215,9 +235,9 @@ try {
   });
   for (const c of O.sweep) {
     await phase(`sweep c=${c}`, async () => {
-      const rounds = Object.fromEntries(LIVE.map((s) => [s.id, []]));
-      for (let i = 0; i < O.sweepRounds; i++) for (const s of LIVE) rounds[s.id].push(await load(s, c, O.sweepSeconds[c]));
-      sweep[c] = Object.fromEntries(LIVE.map((s) => [s.id, summarize(rounds[s.id])]));
+      const rounds = Object.fromEntries(SWEPT.map((s) => [s.id, []]));
+      for (let i = 0; i < O.sweepRounds; i++) for (const s of SWEPT) rounds[s.id].push(await load(s, c, O.sweepSeconds[c]));
+      sweep[c] = Object.fromEntries(SWEPT.map((s) => [s.id, summarize(rounds[s.id])]));
     });
   }
   for (const name of Object.keys(running)) memory[name].afterLoad = await running[name].memory();
@@ -295,6 +315,7 @@ const cold = Object.fromEntries(Object.entries(coldRuns).map(([k, runs]) => [k, 
 const targetRows = targets({
   results, sizes: sizeFigures, sweep,
   cold: { dockyard: cold.dockyard.firstMs, anchor: cold.anchor.firstMs }, authedIds: TARGETED,
+  pairs: PAIRS, audit: ['dockyard-private-call', 'dockyard-audit-off-call'],
 });
 machine.loadavgEnd = loadavg().map((x) => +x.toFixed(2));
 const kib = (b) => `${Math.round(b / 1024).toLocaleString('en-US')} KiB`;
@@ -307,7 +328,7 @@ out.push(`wrk, 1 thread, ${O.connections} connections, ${O.rounds} alternating r
 out.push(mainTable(SCENARIOS, results));
 if (Object.keys(sweep).length) {
   out.push(`\nConnections (${O.sweepRounds} alternating rounds per level, of ${Object.entries(O.sweepSeconds).map(([c, t]) => `${t} s at c=${c}`).join(', ')}; req/s / p50 ms / p99 ms):\n`);
-  out.push(sweepTable(SCENARIOS, { ...sweep, [O.connections]: results }));
+  out.push(sweepTable(SWEPT, { ...sweep, [O.connections]: results }));
 }
 out.push('\nToken refresh (`refresh_token` grant, sequential):\n');
 out.push(table(['Server', 'n', 'p50 ms', 'p90 ms'], Object.entries(refreshes).map(([k, r]) => [k, r.n, r.p50.toFixed(1), r.p90.toFixed(1)])));

@@ -11,6 +11,7 @@ rm -rf studio-ui/dist
 mkdir -p "$out"
 "$ESBUILD" studio-ui/studio.js --bundle --minify --format=iife --target=es2022 --outfile="$out/studio.js" --log-level=warning
 "$ESBUILD" studio-ui/project.js --bundle --minify --format=iife --target=es2022 --outfile="$out/project.js" --log-level=warning
+"$ESBUILD" studio-ui/markdown.js --bundle --minify --format=iife --target=es2022 --outfile="$out/markdown.js" --log-level=warning
 "$ESBUILD" studio-ui/editor.js --bundle --minify --format=esm --target=es2022 --outfile="$out/editor.js" --log-level=warning
 "$ESBUILD" studio-ui/studio.css --minify --outfile="$out/studio.css" --log-level=warning
 cp studio-ui/_headers studio-ui/dist/_headers

@@ -155,12 +155,22 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
     /**
      * Runs one SQL statement on this worker's local D1 (`wrangler d1 execute`,
      * beside the running worker) and returns its rows: for tests that must
-     * look at, or break, what the API does not show.
+     * look at, or break, what the API does not show. The SQLite file is shared
+     * with the running worker, so a statement can meet SQLITE_BUSY; it did not
+     * run then, and is tried again (up to 5 times).
      */
     async d1(sql) {
       const args = ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config, '--command', sql, '--json'];
-      const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
-      return JSON.parse(stdout)[0]?.results ?? [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+          return JSON.parse(stdout)[0]?.results ?? [];
+        } catch (e) {
+          const text = `${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`;
+          if (attempt >= 5 || !/SQLITE_BUSY|database is locked/i.test(text)) throw e;
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+        }
+      }
     },
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */
     async bootstrapOwner(email = 'owner@example.test', password = 'correct horse battery') {

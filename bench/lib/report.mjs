@@ -64,7 +64,17 @@ export function sweepTable(scenarios, sweep) {
  * The target rows of issue 14 that the bench measures now; the others are
  * printed as not measured, with the reason.
  */
-export function targets({ results, sizes, cold, sweep, authedIds }) {
+/** Per round a/b of one figure, then the median (the rounds alternate, so both saw the same drift). */
+export function pairRatio(results, a, b, key) {
+  const ra = results[a]?.perRound ?? [];
+  const rb = results[b]?.perRound ?? [];
+  return median(ra.map((r, i) => r[key] / rb[i]?.[key]));
+}
+
+/** Audit on vs off is "within noise" at ≤ 1.1× p50 and ≥ 0.9× throughput (±10 %, less than the rounds' own spread on this machine). */
+export const AUDIT_NOISE = 0.1;
+
+export function targets({ results, sizes, cold, sweep, authedIds, pairs = [], audit }) {
   const rows = [];
   for (const [id, label] of authedIds) {
     const { rpsRatio: tp, p50Ratio: p50 } = results[id];
@@ -96,8 +106,19 @@ export function targets({ results, sizes, cold, sweep, authedIds }) {
       pass: errors === 0 && silent === 0,
     });
   }
-  rows.push({ target: 'a project of 1,000 Types and an org of 10,000 grants: p50 within 1.2× of a small one', value: 'not measured yet', pass: null });
-  rows.push({ target: 'audit on vs off within noise', value: 'not in this table yet: measured by hand, bench/README.md "Audit log" (c=8: 1.33× p50)', pass: null });
+  for (const [id, ref, label] of pairs) {
+    const p50 = pairRatio(results, id, ref, 'p50');
+    rows.push({ target: label, value: `${f(p50, 2)}× (c=8)`, pass: p50 <= 1.2 });
+  }
+  if (audit) {
+    const [on, off] = audit;
+    const p50 = pairRatio(results, on, off, 'p50');
+    const rps = pairRatio(results, on, off, 'rps');
+    rows.push({
+      target: `audit on vs off within noise (private tools/call, c=8: p50 ≤ ${1 + AUDIT_NOISE}×, req/s ≥ ${1 - AUDIT_NOISE}×)`,
+      value: `p50 ${f(p50, 2)}×, req/s ${f(rps, 2)}×`, pass: p50 <= 1 + AUDIT_NOISE && rps >= 1 - AUDIT_NOISE,
+    });
+  }
   rows.push({ target: 'workerd memory', value: 'reported in the memory table', pass: null });
   return rows;
 }

@@ -92,8 +92,7 @@ pub struct McpRecord {
 }
 
 /// The outcome class of a request (the `status` key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Ok,
     /// Bad arguments, protocol errors, HTTP-level 400/405/406/413/415.
@@ -141,9 +140,9 @@ macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal => $status:ident, )*) => {
         /// Why a request did not end `ok`: one fixed taxonomy (docs/AUDIT.md).
         /// Each code belongs to exactly one [`Status`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $( $(#[$doc])* #[serde(rename = $name)] $variant, )*
+            $( $(#[$doc])* $variant, )*
         }
 
         impl ErrorCode {
@@ -277,8 +276,9 @@ pub struct ActionRecord {
     pub org: Option<String>,
     pub actor_id: String,
     pub actor_email: String,
-    /// `session`, `token` (a personal API token) or `signup` (an invitation
-    /// accepted while creating the account).
+    /// `session`, `token` (a personal API token), `signup` (an invitation
+    /// accepted while creating the account) or `system` (no person: the cron
+    /// trigger; `actor_id` and `actor_email` are then [`SYSTEM_ACTOR`]).
     pub via: String,
     pub action: Action,
     /// What was acted on: a project slug, a user id, a grant id, ...
@@ -287,12 +287,16 @@ pub struct ActionRecord {
     pub details: Value,
 }
 
+/// The actor (`actor_id`, `actor_email`, `via`) of what no person did: the
+/// grants the cron trigger's membership sync revoked (`grant.revoke_sync`).
+pub const SYSTEM_ACTOR: &str = "system";
+
 macro_rules! actions {
     ($( $variant:ident = $name:literal, )*) => {
         /// What a management action did.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Action {
-            $( #[serde(rename = $name)] $variant, )*
+            $( $variant, )*
         }
 
         impl Action {
@@ -314,6 +318,7 @@ actions! {
     ProjectDelete = "project.delete",
     GrantRevoke = "grant.revoke",
     GrantRevokeBulk = "grant.revoke_bulk",
+    GrantRevokeSync = "grant.revoke_sync",
     MemberAdd = "member.add",
     MemberRoleChange = "member.role_change",
     MemberRemove = "member.remove",
@@ -337,6 +342,29 @@ impl Action {
         Action::ALL.iter().copied().find(|a| a.as_str() == s)
     }
 }
+
+/// serde for the three word enums as their `as_str` words, through `parse`.
+/// Written out instead of derived: the derive builds a field visitor per enum
+/// that matches every name twice (as `str` and as bytes) for each
+/// deserializer, about 9 KB of wasm for `ErrorCode` alone (bench/README.md,
+/// "Bundle size"); this is one `String` read and the `parse` that exists.
+macro_rules! word_serde {
+    ($($t:ident = $what:literal),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let word = String::deserialize(d)?;
+                $t::parse(&word).ok_or_else(|| serde::de::Error::custom(format!("unknown {} `{word}`", $what)))
+            }
+        }
+    )*};
+}
+
+word_serde!(Status = "status", ErrorCode = "error code", Action = "action");
 
 /// What travels through the queue. `payload` is the encrypted payload
 /// (`v1.<iv>.<ciphertext>`) when the org stores payloads.
@@ -463,8 +491,8 @@ fn check_action(r: &ActionRecord) -> Result<(), String> {
     if r.at <= 0 {
         return Err("at must be positive".into());
     }
-    if !["session", "token", "signup"].contains(&r.via.as_str()) {
-        return Err("via is not session, token or signup".into());
+    if !["session", "token", "signup", "system"].contains(&r.via.as_str()) {
+        return Err("via is not session, token, signup or system".into());
     }
     let texts = [Some(&r.actor_id), Some(&r.actor_email), Some(&r.target), r.org.as_ref()];
     if texts.iter().flatten().any(|t| t.len() > MAX_TEXT) || r.details.to_string().len() > 16 * 1024 {

@@ -134,3 +134,43 @@ fn docs_list_every_code_and_action() {
         assert!(doc.contains(&format!("`{f}`")), "docs/AUDIT.md lacks the field {f}");
     }
 }
+
+#[test]
+fn system_actions_decode_and_unknown_vias_do_not() {
+    let action = |via: &str| ActionRecord {
+        id: "act_0123456789abcdef0123456789abcdef".into(),
+        at: 1,
+        org: Some("acme".into()),
+        actor_id: SYSTEM_ACTOR.into(),
+        actor_email: SYSTEM_ACTOR.into(),
+        via: via.into(),
+        action: Action::GrantRevokeSync,
+        target: "usr_1".into(),
+        details: json!({"cause": "member.remove", "revoked_count": 1}),
+    };
+    let ok = QueueMessage::decode(&json!({"kind": "action", "v": 1, "record": action("system")})).unwrap();
+    assert_eq!(ok.id(), "act_0123456789abcdef0123456789abcdef");
+    assert_eq!(Action::parse("grant.revoke_sync"), Some(Action::GrantRevokeSync));
+    let bad = QueueMessage::decode(&json!({"kind": "action", "v": 1, "record": action("cron")})).unwrap_err();
+    assert!(bad.contains("via"), "{bad}");
+}
+
+#[test]
+fn the_word_enums_travel_as_their_words_and_unknown_words_are_refused() {
+    for c in ErrorCode::ALL {
+        assert_eq!(serde_json::to_value(c).unwrap(), json!(c.as_str()));
+        assert_eq!(serde_json::from_value::<ErrorCode>(json!(c.as_str())).unwrap(), *c);
+    }
+    for s in Status::ALL {
+        assert_eq!(serde_json::from_str::<Status>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
+    }
+    for a in Action::ALL {
+        assert_eq!(serde_json::from_value::<Action>(json!(a.as_str())).unwrap(), *a);
+    }
+    assert!(serde_json::from_value::<ErrorCode>(json!("TokenMissing")).is_err(), "the Rust name is not a word");
+    assert!(serde_json::from_value::<Status>(json!(1)).is_err());
+    let mut v = message(&McpRecord { status: Status::Denied, error_code: Some(ErrorCode::TokenMissing), ..sample() });
+    v["record"]["error_code"] = json!("no_such_code");
+    let err = QueueMessage::decode(&v).expect_err("an unknown code is refused");
+    assert!(err.contains("unknown error code `no_such_code`"), "{err}");
+}

@@ -2,13 +2,14 @@
 //! [`management`], after the change succeeded (a refused change records
 //! nothing: it changed nothing).
 
-use crate::audit::record::{Action, ActionRecord};
+use crate::audit::record::{Action, ActionRecord, SYSTEM_ACTOR};
 use crate::audit::redact::redact;
 use crate::crypto;
 use crate::http::context::Ctx;
 use crate::store::users::User;
 use crate::studio::auth::{Caller, Via};
 use serde_json::Value;
+use worker::{D1Database, Env};
 
 /// Who acted, and how they were signed in.
 #[derive(Clone, Copy)]
@@ -52,4 +53,22 @@ pub fn management<'a>(
         details: redact(&details),
     };
     super::send::action(ctx, record);
+}
+
+/// Records that the system (no person: the cron trigger) did `action` on
+/// `target` in `org`; actor and `via` are [`SYSTEM_ACTOR`]. Awaited, since a
+/// scheduled run has no request to defer it to.
+pub async fn system(env: &Env, db: &D1Database, org: &str, action: Action, target: &str, details: Value, now_ms: i64) {
+    let record = ActionRecord {
+        id: crypto::new_id("act"),
+        at: now_ms,
+        org: Some(org.to_string()),
+        actor_id: SYSTEM_ACTOR.into(),
+        actor_email: SYSTEM_ACTOR.into(),
+        via: SYSTEM_ACTOR.into(),
+        action,
+        target: target.chars().take(512).collect(),
+        details: redact(&details),
+    };
+    super::send::system_action(env, db, record).await;
 }

@@ -65,7 +65,7 @@ impl AuditDraft {
 
     /// Step 2: the request, once its body is read (or refused unread).
     pub fn request(&mut self, ctx: &Ctx, req: &HttpRequest, resource: &Resource) {
-        let key = crypto::hmac_sha256(&ctx.config.secrets_key, super::SESSION_KEY_LABEL);
+        let key = super::session_key(&ctx.config.secrets_key);
         let endpoint_url = resource.canonical_url(&ctx.config.public_url);
         let check = SessionCheck { key: &key, endpoint_url: &endpoint_url, now_secs: ctx.now.max(0) as u64 };
         self.facts = observe::request_facts(req, &check);

@@ -16,20 +16,25 @@ use worker::{Response, Stub};
 
 /// For a `tools/call` of a Type the caller may not call: the 403 step-up
 /// answer or the -32602 error naming the missing scope (with its audit code).
+/// The body of a `tools/call` POST as JSON (`None` for anything else).
+pub fn tool_call_message(req: &HttpRequest) -> Option<serde_json::Value> {
+    if req.method != "POST" {
+        return None;
+    }
+    let msg = serde_json::from_slice::<serde_json::Value>(req.body).ok()?;
+    (msg["method"] == "tools/call").then_some(msg)
+}
+
+/// `message`: [`tool_call_message`] of the request.
 pub fn scope_refusal(
     ctx: &Ctx,
     req: &HttpRequest,
+    message: Option<&serde_json::Value>,
     resource: &Resource,
     types: &[TypeDoc],
     access: &Access,
 ) -> Result<Option<(ErrorCode, Response)>, ApiError> {
-    if req.method != "POST" {
-        return Ok(None);
-    }
-    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(req.body) else { return Ok(None) };
-    if msg["method"] != "tools/call" {
-        return Ok(None);
-    }
+    let Some(msg) = message else { return Ok(None) };
     let Some(doc) = msg["params"]["name"].as_str().and_then(|n| types.iter().find(|t| t.name == n)) else {
         return Ok(None);
     };

@@ -32,6 +32,7 @@
 
 mod access;
 mod audit;
+mod bench_seed;
 mod cache;
 mod calls;
 mod reply;
@@ -44,7 +45,7 @@ use crate::http::ApiError;
 use crate::identity::validate;
 use crate::mcp::{self, HttpReply, HttpRequest, Outcome, ReplyBody, ServerView, StreamKind};
 use crate::oauth::resource::Resource;
-use crate::objects::hub_api::EndpointView;
+use crate::objects::hub_api::{DraftHave, EndpointView};
 use crate::objects::{call, existing_hub, hub};
 use crate::projects::diff::Snapshot;
 use crate::projects::toolset;
@@ -53,6 +54,7 @@ use crate::store::versions;
 use crate::tools::Caller;
 use access::Access;
 use audit::AuditDraft;
+use cache::Served;
 use serde_json::json;
 use std::rc::Rc;
 use worker::{Response, Stub};
@@ -123,7 +125,7 @@ async fn steps(
             }
         },
     };
-    let hop = hub_round_trip(ctx, &stub, &req, resource, claims.as_ref()).await?;
+    let mut hop = hub_round_trip(ctx, &stub, &req, resource, claims.as_ref()).await?;
     let access = match access::decide(ctx, &req, resource, &hop, claims.as_ref()) {
         Ok(access) => access,
         Err((code, refusal)) => {
@@ -131,7 +133,10 @@ async fn steps(
             return refusal;
         }
     };
-    let view = project_view(ctx, &hop, draft).await?;
+    if let Some(seed) = bench_seed::requested(ctx, headers) {
+        return bench_seed::grants(&stub, &access, seed).await;
+    }
+    let view = project_view(ctx, &mut hop, resource).await?;
     audit.served(&view.version, &view.types);
     answer(ctx, &stub, &req, resource, &access, &view, hop.session_ended, audit).await
 }
@@ -172,6 +177,8 @@ pub(crate) struct Hop {
     /// The hub's access answer for a presented grant (`Null` without one).
     pub access: serde_json::Value,
     pub session_ended: bool,
+    /// The cached draft whose revision the command named (draft channel).
+    held_draft: Option<cache::CachedDraft>,
 }
 
 /// Step 4: one hop to the hub (DESIGN step 4; no cache answers this).
@@ -184,12 +191,16 @@ async fn hub_round_trip(
 ) -> Result<Hop, ApiError> {
     let session_hash = mcp::session_id_of(req).map(|id| crypto::sha256_hex(id.as_bytes()));
     let grant = claims.map(|c| json!({ "id": c.grant_id, "scopes": c.scopes() }));
+    // The draft this isolate holds: the hub sends the Types only if it moved on.
+    // Held through the hop, so an entry evicted meanwhile is still at hand.
+    let held_draft = resource.draft.then(|| cache::draft(&draft_key(resource))).flatten();
+    let draft_have = held_draft.as_ref().map(|d| DraftHave { project_id: d.project_id.clone(), revision: d.revision });
     let mut answer = call(
         stub,
         "/endpoint",
         &json!({
             "channel": resource.channel().as_str(), "session_hash": session_hash,
-            "grant": grant, "resource": resource, "now": ctx.now,
+            "grant": grant, "resource": resource, "now": ctx.now, "draft_have": draft_have,
         }),
     )
     .await?;
@@ -197,50 +208,62 @@ async fn hub_round_trip(
     let access = answer.get_mut("access").map(serde_json::Value::take).unwrap_or_default();
     let view: EndpointView =
         serde_json::from_value(answer).map_err(|e| ApiError::Internal(format!("hub endpoint view: {e}")))?;
-    Ok(Hop { view, access, session_ended })
+    Ok(Hop { view, access, session_ended, held_draft })
 }
 
-/// The Types, Instructions and version label one request is served from.
+/// The Types, Instructions and version label one request is served from
+/// (shared with the isolate's caches, never copied per request).
 struct ProjectView {
     types: Rc<Vec<TypeDoc>>,
-    instructions: String,
+    instructions: Rc<str>,
     version: String,
 }
 
+impl ProjectView {
+    fn empty(version: String) -> Self {
+        ProjectView { types: Rc::new(Vec::new()), instructions: "".into(), version }
+    }
+}
+
+/// The draft cache's key.
+fn draft_key(resource: &Resource) -> String {
+    format!("{}/{}", resource.org, resource.project)
+}
+
 /// Step 5: production = the published snapshot, draft = the working copy.
-async fn project_view(ctx: &Ctx, hop: &Hop, draft: bool) -> Result<ProjectView, ApiError> {
-    if draft {
-        let d = hop.view.draft.as_ref().ok_or_else(|| ApiError::Internal("hub sent no draft".into()))?;
-        let docs: Vec<TypeDoc> = d.types.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect();
-        return Ok(ProjectView {
-            types: Rc::new(docs),
-            instructions: d.instructions.clone(),
-            version: format!("draft-r{}", d.revision),
-        });
+async fn project_view(ctx: &Ctx, hop: &mut Hop, resource: &Resource) -> Result<ProjectView, ApiError> {
+    if resource.draft {
+        let key = draft_key(resource);
+        let project_id = hop.view.project.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+        let cached = match hop.view.draft.take() {
+            Some(d) => {
+                let docs: Vec<TypeDoc> = d.types.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+                let fresh =
+                    cache::CachedDraft { project_id, revision: d.revision, served: Served::new(docs, d.instructions) };
+                cache::put_draft(&key, fresh.clone());
+                fresh
+            }
+            None if hop.view.draft_unchanged => hop
+                .held_draft
+                .take()
+                .filter(|c| c.project_id == project_id)
+                .ok_or_else(|| ApiError::Internal("hub said the draft is unchanged, but none is cached".into()))?,
+            None => return Err(ApiError::Internal("hub sent no draft".into())),
+        };
+        let Served { types, instructions } = cached.served;
+        return Ok(ProjectView { types, instructions, version: format!("draft-r{}", cached.revision) });
     }
     let Some(p) = &hop.view.production else {
-        return Ok(ProjectView {
-            types: Rc::new(Vec::new()),
-            instructions: String::new(),
-            version: "unpublished".into(),
-        });
+        return Ok(ProjectView::empty("unpublished".into()));
     };
     let project_id = hop.view.project.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
     let Some(snap) = production_snapshot(ctx, project_id, &p.version, &p.content_hash).await? else {
         // Publishing never deletes a row production may point at; if one is
         // missing anyway, production serves nothing rather than a 500.
         worker::console_error!("project {project_id}: production points at missing version {}: no tools", p.version);
-        return Ok(ProjectView {
-            types: Rc::new(Vec::new()),
-            instructions: String::new(),
-            version: format!("{}-unavailable", p.version),
-        });
+        return Ok(ProjectView::empty(format!("{}-unavailable", p.version)));
     };
-    Ok(ProjectView {
-        types: Rc::new(snap.types.clone()),
-        instructions: snap.instructions.clone(),
-        version: p.version.clone(),
-    })
+    Ok(ProjectView { types: snap.types, instructions: snap.instructions, version: p.version.clone() })
 }
 
 /// The published snapshot (cached by content hash), `None` when its row is missing.
@@ -249,14 +272,14 @@ async fn production_snapshot(
     project_id: &str,
     version: &str,
     hash: &str,
-) -> Result<Option<Rc<Snapshot>>, ApiError> {
-    if let Some(s) = cache::get(hash) {
+) -> Result<Option<Served>, ApiError> {
+    if let Some(s) = cache::snapshot(hash) {
         return Ok(Some(s));
     }
     let Some(row) = versions::get(&ctx.db, project_id, version).await? else { return Ok(None) };
     let snap: Snapshot =
         serde_json::from_str(&row.snapshot).map_err(|e| ApiError::Internal(format!("stored snapshot: {e}")))?;
-    Ok(Some(cache::put(hash, snap)))
+    Ok(Some(cache::put_snapshot(hash, snap)))
 }
 
 /// Step 6: the engine's answer, with tool calls run, ended sessions recorded
@@ -273,21 +296,35 @@ async fn answer(
     audit: &mut AuditDraft,
 ) -> Result<Response, ApiError> {
     let role_allows = |s: &str| access.role_allows(s);
+    // The body as JSON, parsed once here for the scope gate and the tool
+    // filter (the engine parses its own typed message).
+    let message = calls::tool_call_message(req);
+    // A call needs only the called Type in the view (the engine looks the
+    // tool up by name): a project of 1,000 Types does not map 999 others.
+    let called = message.as_ref().and_then(|m| m["params"]["name"].as_str());
+    let in_view: Vec<TypeDoc>;
+    let types: &[TypeDoc] = match called {
+        Some(name) => {
+            in_view = view.types.iter().filter(|t| t.name == name).cloned().collect();
+            &in_view
+        }
+        None => &view.types,
+    };
     let server_view = ServerView {
         server_name: format!("{}/{}{}", resource.org, resource.project, if resource.draft { "-draft" } else { "" }),
         server_version: view.version.clone(),
         title: Some(resource.project.clone()),
-        instructions: (!view.instructions.trim().is_empty()).then(|| view.instructions.clone()),
-        tools: toolset::visible_tools(&resource.project, &view.types, &access.effective_scopes, &role_allows),
+        instructions: (!view.instructions.trim().is_empty()).then(|| view.instructions.to_string()),
+        tools: toolset::visible_tools(&resource.project, types, &access.effective_scopes, &role_allows),
         endpoint_url: resource.canonical_url(&ctx.config.public_url),
     };
     // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
     // function that filtered the list.
-    if let Some((code, refusal)) = calls::scope_refusal(ctx, req, resource, &view.types, access)? {
+    if let Some((code, refusal)) = calls::scope_refusal(ctx, req, message.as_ref(), resource, types, access)? {
         audit.because(code);
         return Ok(refusal);
     }
-    let session_key = crypto::hmac_sha256(&ctx.config.secrets_key, SESSION_KEY_LABEL);
+    let session_key = session_key(&ctx.config.secrets_key);
     let is_ended = |_id: &str| session_ended;
     let env = mcp::EngineEnv {
         session_key: &session_key,
@@ -309,7 +346,7 @@ async fn answer(
                 client_id: audit.client_id().map(str::to_string),
             };
             let request_id = audit.id().to_string();
-            let (reply, code, logs) = calls::run(ctx, stub, call, access, &view.types, caller, request_id).await;
+            let (reply, code, logs) = calls::run(ctx, stub, call, access, types, caller, request_id).await;
             if let Some(code) = code {
                 audit.because(code);
             }
@@ -331,9 +368,31 @@ async fn answer(
     reply::to_response(http_reply)
 }
 
-/// Argument and output validation against a Type's JSON Schemas.
+/// Argument and output validation against a Type's JSON Schemas, compiled
+/// once per isolate and schema (`schema::cached`).
 pub(crate) fn validate_args(schema: &serde_json::Value, args: &serde_json::Value) -> Result<(), Vec<(String, String)>> {
-    types::validate_arguments(schema, args).map_err(|ps| ps.into_iter().map(|p| (p.path, p.message)).collect())
+    let checked = match crate::schema::cached::compiled(schema) {
+        Ok(validator) => types::check_arguments(&validator, args),
+        // Validated on save: only a stored-data bug; the uncached path words it.
+        Err(_) => types::validate_arguments(schema, args),
+    };
+    checked.map_err(|ps| ps.into_iter().map(|p| (p.path, p.message)).collect())
+}
+
+/// The legacy session key (HMAC of `SECRETS_KEY`), derived once per isolate.
+pub(crate) fn session_key(secrets_key: &[u8]) -> [u8; 32] {
+    thread_local! {
+        static KEY: std::cell::RefCell<Option<(Vec<u8>, [u8; 32])>> = const { std::cell::RefCell::new(None) };
+    }
+    KEY.with(|k| {
+        let mut k = k.borrow_mut();
+        if let Some((_, key)) = k.as_ref().filter(|(s, _)| crypto::ct_eq(s, secrets_key)) {
+            return *key;
+        }
+        let key = crypto::hmac_sha256(secrets_key, SESSION_KEY_LABEL);
+        *k = Some((secrets_key.to_vec(), key));
+        key
+    })
 }
 
 /// A listen stream (legacy GET or modern `subscriptions/listen`), held open

@@ -6,11 +6,25 @@ use crate::config::Config;
 use crate::http::ApiError;
 use worker::{Env, Response};
 
+/// The parsed settings, read from `env` once per isolate: an isolate's vars
+/// and secrets never change (a new deployment or setting is a new isolate),
+/// and reading them is about twenty calls into JavaScript per request.
+/// A misconfiguration is not kept, so it is reported on every request.
 pub fn load_config(env: &Env) -> Result<Config, ApiError> {
-    Config::from_lookup(|name| {
+    thread_local! {
+        static CONFIG: std::cell::OnceCell<Config> = const { std::cell::OnceCell::new() };
+    }
+    if let Some(config) = CONFIG.with(|c| c.get().cloned()) {
+        return Ok(config);
+    }
+    let config = Config::from_lookup(|name| {
         env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
     })
-    .map_err(|e| ApiError::Misconfigured(e.to_string()))
+    .map_err(|e| ApiError::Misconfigured(e.to_string()))?;
+    CONFIG.with(|c| {
+        let _ = c.set(config.clone());
+    });
+    Ok(config)
 }
 
 pub fn json(status: u16, body: &serde_json::Value) -> Result<Response, ApiError> {

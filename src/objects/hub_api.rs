@@ -35,6 +35,20 @@ pub struct Draft {
 pub struct EndpointView {
     pub project: Option<HubProject>,
     pub production: Option<ProductionPointer>,
-    /// Only for the draft channel.
+    /// Only for the draft channel, and only when the worker does not hold
+    /// this revision already (`draft_unchanged`).
     pub draft: Option<Draft>,
+    /// The worker's cached draft (`draft_have` in the command: this project
+    /// id at this revision) is current, so `draft` was not sent. A revision
+    /// is bumped by every draft change, in the one object that serializes
+    /// them, so an equal (project id, revision) means equal content.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft_unchanged: bool,
+}
+
+/// The draft a worker already holds (`draft_have` of `/endpoint`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftHave {
+    pub project_id: String,
+    pub revision: i64,
 }

@@ -136,3 +136,17 @@ pub fn purge_codes(sql: &SqlStorage, now: i64) -> Result<()> {
     sql.exec("DELETE FROM codes WHERE expires_at < ?", vec![(now - 3600).into()])?;
     Ok(())
 }
+
+/// Bench only (the hub runs it only with `DOCKYARD_FAULTS=bench.seed`, never
+/// set in production): `count` copies of grant `id` as other live grants of
+/// the same member (ids `<id>-seed-<n>`, numbered from `start`, no refresh
+/// token), so `npm run bench` can measure a call while the hub holds 10,000
+/// grants without 10,000 consent flows. Answers how many were written.
+pub fn seed_copies(sql: &SqlStorage, id: &str, start: u64, count: u64) -> Result<u64> {
+    let Some(template) = get(sql, id)? else { return Ok(0) };
+    for n in start..start + count {
+        let copy = Grant { id: format!("{id}-seed-{n}"), refresh: None, last_used_at: None, ..template.clone() };
+        save(sql, &copy)?;
+    }
+    Ok(count)
+}

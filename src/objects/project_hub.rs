@@ -21,7 +21,7 @@
 //! without writing, so anonymous probes of made-up `/<org>/<project>` paths
 //! (and forged codes naming them) leave no storage behind.
 
-use super::hub_api::{Draft, EndpointView, HubProject};
+use super::hub_api::{Draft, DraftHave, EndpointView, HubProject};
 use super::listeners::{ListenSpec, Listeners};
 use super::{hub_data, hub_grants, hub_oauth, hub_release, hub_secrets};
 use crate::oauth::grants::{HubAccess, MemberAccess};
@@ -41,7 +41,8 @@ pub struct ProjectHub {
     /// The schema is created once per object instance, not on every request.
     migrated: std::cell::Cell<bool>,
     /// Test-only failure injection (`DOCKYARD_FAULTS`; unset in production):
-    /// `hub.draft` makes every draft read fail.
+    /// `hub.draft` makes every draft read fail; `bench.seed` enables the
+    /// bench's `/bench/seed-grants`.
     faults: Vec<String>,
 }
 
@@ -146,11 +147,10 @@ impl ProjectHub {
 
     /// The hot path's grant check (DESIGN step 4): live grant, current
     /// member, channel permission, effective scopes; touches last use.
-    async fn check_access(&self, cmd: &Value, now: i64) -> Result<Value> {
+    fn check_access(&self, cmd: &Value, access: &HubAccess, now: i64) -> Result<Value> {
         let grant_id: String = field(&cmd["grant"], "id")?;
         let token_scopes: Vec<String> = field(&cmd["grant"], "scopes")?;
         let resource: Resource = field(cmd, "resource")?;
-        let access = self.access().await?;
         let mut grant = hub_grants::get(&self.sql(), &grant_id)?;
         match access.check(grant.as_ref(), &token_scopes, &resource) {
             Err(denied) => Ok(json!({ "ok": false, "reason": denied.to_string() })),
@@ -201,6 +201,24 @@ impl ProjectHub {
         self.listeners.notify("draft").await;
         Ok(())
     }
+}
+
+/// The meta rows `/endpoint` reads: project and production, plus the member
+/// snapshot when a grant is checked.
+const ENDPOINT_KEYS: [&str; 3] = ["project", "production", "access"];
+
+/// Several values of the `meta` table in one query (JSON text by key; a key
+/// never set is absent).
+fn read_metas(sql: &SqlStorage, keys: &[&str]) -> Result<std::collections::HashMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        key: String,
+        value: String,
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let binds: Vec<SqlStorageValue> = keys.iter().map(|k| (*k).into()).collect();
+    let rows: Vec<Row> = sql.exec(&format!("SELECT key, value FROM meta WHERE key IN ({marks})"), binds)?.to_array()?;
+    Ok(rows.into_iter().map(|r| (r.key, r.value)).collect())
 }
 
 /// A value of the `meta` table (JSON), `None` when the key was never set.
@@ -352,17 +370,36 @@ impl DurableObject for ProjectHub {
             },
             "/endpoint" => {
                 let channel: String = field(&cmd, "channel")?;
+                let with_grant = cmd.get("grant").is_some_and(|g| !g.is_null());
+                // One read of the meta rows this answer needs.
+                let mut metas = read_metas(&self.sql(), if with_grant { &ENDPOINT_KEYS } else { &ENDPOINT_KEYS[..2] })?;
+                let project: Option<HubProject> =
+                    metas.remove("project").map(|t| serde_json::from_str(&t)).transpose()?;
+                let production = metas.remove("production").map(|t| serde_json::from_str(&t)).transpose()?;
                 // Access first: the draft is loaded only for a caller who may read it.
-                let access = match cmd.get("grant").filter(|g| !g.is_null()) {
-                    Some(_) => Some(self.check_access(&cmd, now).await?),
-                    None => None,
+                let access = match with_grant {
+                    true => {
+                        let members: HubAccess =
+                            metas.remove("access").map(|t| serde_json::from_str(&t)).transpose()?.unwrap_or_default();
+                        Some(self.check_access(&cmd, &members, now)?)
+                    }
+                    false => None,
                 };
                 let granted = access.as_ref().is_some_and(|a| a["ok"].as_bool() == Some(true));
-                let view = EndpointView {
-                    project: self.meta("project")?,
-                    production: self.meta("production")?,
-                    draft: if channel == "draft" && granted { Some(self.draft()?) } else { None },
-                };
+                let mut view = EndpointView { project, production, draft: None, draft_unchanged: false };
+                if channel == "draft" && granted {
+                    // The worker's copy is current: the Types are not read, decoded or sent.
+                    let have: Option<DraftHave> = field(&cmd, "draft_have").ok().flatten();
+                    let current = match (&have, &view.project) {
+                        (Some(h), Some(p)) => h.project_id == p.id && h.revision == self.revision()?,
+                        _ => false,
+                    };
+                    if current {
+                        view.draft_unchanged = true;
+                    } else {
+                        view.draft = Some(self.draft()?);
+                    }
+                }
                 let mut answer = json!(view);
                 if let Some(hash) = cmd["session_hash"].as_str() {
                     answer["session_ended"] = json!(self.session_ended(hash)?);
@@ -371,6 +408,12 @@ impl DurableObject for ProjectHub {
                     answer["access"] = a;
                 }
                 reply(200, answer)
+            }
+            "/bench/seed-grants" if self.faults.iter().any(|f| f == "bench.seed") => {
+                let grant_id: String = field(&cmd, "grant_id")?;
+                let written =
+                    hub_grants::seed_copies(&self.sql(), &grant_id, field(&cmd, "start")?, field(&cmd, "count")?)?;
+                reply(200, json!({ "written": written }))
             }
             "/sessions/end" => {
                 let hash: String = field(&cmd, "hash")?;

@@ -4,7 +4,6 @@
 mod data_checks;
 pub mod diff;
 pub mod limits;
-pub mod markdown;
 pub mod problem;
 mod schema_diff;
 pub mod semver;

@@ -24,6 +24,7 @@
 //!   (see `regex`).
 //! - `dependencies` (pre-2019-09) is not applied.
 
+pub mod cached;
 mod compile;
 mod eval;
 mod numbers;

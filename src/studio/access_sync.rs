@@ -14,6 +14,9 @@
 //! 4. when a hub call failed, the row stays and the caller answers 202 with
 //!    `"sync": "pending"`; the cron trigger (`crate::scheduled`, every
 //!    minute) runs [`retry_pending`], which pushes again until it holds.
+//!    What a hub revokes then (the grants of a member removed while the push
+//!    was pending) is audited as `grant.revoke_sync` by the system actor,
+//!    with the reason: nobody made those revocations by hand.
 //!
 //! Why whole snapshots with a version instead of one delta per member: a
 //! push is idempotent and order-free (a retry may cross a newer change; the
@@ -32,6 +35,7 @@
 //! for at most the moment before the push, or one retry interval after a
 //! failure that the caller is told about.
 
+use crate::audit::record::Action;
 use crate::config::Config;
 use crate::http::context::Ctx;
 use crate::http::ApiError;
@@ -124,7 +128,7 @@ pub async fn sync_now(s: &SyncEnv<'_>, org_id: &str) -> Synced {
 /// took the change before one failed, too).
 async fn sync_now_revoking(s: &SyncEnv<'_>, org_id: &str) -> (Synced, Vec<String>) {
     let mut revoked = Vec::new();
-    let outcome = sync_org_revoking(s, org_id, &mut revoked).await;
+    let outcome = sync_org(s, org_id, &mut revoked).await;
     (sync_outcome(s, org_id, outcome).await, revoked)
 }
 
@@ -147,13 +151,9 @@ async fn sync_outcome(s: &SyncEnv<'_>, org_id: &str, outcome: Result<(), ApiErro
 }
 
 /// Pushes the org's member snapshot to every project hub, then clears the
-/// org's outbox row up to that version.
-pub async fn sync_org(s: &SyncEnv<'_>, org_id: &str) -> Result<(), ApiError> {
-    sync_org_revoking(s, org_id, &mut Vec::new()).await
-}
-
-/// [`sync_org`], adding the grants each hub revoked to `revoked`.
-async fn sync_org_revoking(s: &SyncEnv<'_>, org_id: &str, revoked_all: &mut Vec<String>) -> Result<(), ApiError> {
+/// org's outbox row up to that version. The grants each hub revoked (of
+/// members who are gone) are added to `revoked_all`, for the audit log.
+async fn sync_org(s: &SyncEnv<'_>, org_id: &str, revoked_all: &mut Vec<String>) -> Result<(), ApiError> {
     let (Some(org), Some(snapshot)) = (orgs::by_id(s.db, org_id).await?, membership::snapshot(s.db, org_id).await?)
     else {
         // The org is gone (its outbox row went with it).
@@ -177,7 +177,10 @@ async fn sync_org_revoking(s: &SyncEnv<'_>, org_id: &str, revoked_all: &mut Vec<
 pub async fn retry_pending(s: &SyncEnv<'_>) -> Result<(usize, usize), ApiError> {
     let (mut held, mut still) = (0, 0);
     for row in membership::pending(s.db, RETRY_BATCH).await? {
-        match sync_org(s, &row.org_id).await {
+        let mut revoked = Vec::new();
+        let outcome = sync_org(s, &row.org_id, &mut revoked).await;
+        audit_system_revocations(s, &row.org_id, &revoked).await;
+        match outcome {
             Ok(()) => held += 1,
             Err(e) => {
                 still += 1;
@@ -187,6 +190,37 @@ pub async fn retry_pending(s: &SyncEnv<'_>) -> Result<(usize, usize), ApiError> 
         }
     }
     Ok((held, still))
+}
+
+/// Why the cron's revocations happened, in their audit record.
+const SYNC_REVOKE_REASON: &str =
+    "no longer a member of the organization: the scheduled membership sync revoked the grants a project hub still held";
+
+/// Audits what a hub revoked during the cron's retry: one
+/// `grant.revoke_sync` per member, by the system (the admin who removed them
+/// has their own `member.remove`; these revocations happen later, and
+/// nobody made them by hand). A grant the index does not know is still
+/// counted, under an unknown user.
+async fn audit_system_revocations(s: &SyncEnv<'_>, org_id: &str, revoked: &[String]) {
+    if revoked.is_empty() {
+        return;
+    }
+    let Ok(Some(org)) = orgs::by_id(s.db, org_id).await else {
+        return worker::console_error!("audit: the org {org_id} of {} revoked grants is gone", revoked.len());
+    };
+    let mut by_user: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in revoked {
+        let user = grants::get(s.db, id).await.ok().flatten().map(|g| g.user_id).unwrap_or_default();
+        by_user.entry(user).or_default().push(id.clone());
+    }
+    for (user, ids) in by_user {
+        let details = json!({
+            "cause": "member.remove", "reason": SYNC_REVOKE_REASON, "user_id": user,
+            "revoked_count": ids.len(), "grant_ids": crate::authz::grants_api::named_ids(&ids),
+        });
+        let now_ms = s.now * 1000;
+        crate::audit_io::actions::system(s.env, s.db, &org.slug, Action::GrantRevokeSync, &user, details, now_ms).await;
+    }
 }
 
 thread_local! {

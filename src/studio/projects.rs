@@ -97,10 +97,11 @@ pub async fn get(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str) -> Res
 
 /// The data-tool rate setting lives in the project hub, next to the window
 /// it bounds (`objects::hub_data`), so the call path needs no extra hop.
-const RATE_FIELD: &str = "data_tool_rate_per_minute";
+pub const RATE_FIELD: &str = "data_tool_rate_per_minute";
 
-/// Reads (and with `set`, first writes) the hub's data-tool rate setting.
-async fn data_settings(
+/// Reads (and with `set`, first writes) the hub's data-tool rate setting
+/// (the project Settings page reads it with `None`).
+pub async fn data_settings(
     ctx: &Ctx,
     org_slug: &str,
     project_slug: &str,

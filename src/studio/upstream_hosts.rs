@@ -10,16 +10,23 @@
 //! data-tool call and the next Type save (read from D1 each time, no cache).
 //! Types saved before a change are not re-checked; their calls are refused
 //! by the call-time check.
+//!
+//! [`set`] is the operation of the org Settings page's allowlist form: a
+//! body with `upstream_hosts` only, so saving the allowlist never touches
+//! the audit settings (and the audit form, which sends no `upstream_hosts`,
+//! keeps the list).
 
 use crate::audit::record::Action;
 use crate::audit_io::actions;
 use crate::http::body::Body;
 use crate::http::context::Ctx;
 use crate::http::ApiError;
+use crate::identity::roles::Permission;
 use crate::outbound::allowlist::{self, MAX_ENTRIES};
 use crate::outbound::guard::Policy;
 use crate::store::orgs;
 use crate::studio::auth::Caller;
+use crate::studio::orgs::{membership, require_permission};
 use serde_json::{json, Value};
 
 /// What a PATCH body says about `upstream_hosts`.
@@ -85,4 +92,16 @@ pub async fn apply(ctx: &Ctx, caller: &Caller, org: &orgs::Org, change: Change) 
         json!({ "upstream_hosts": hosts }),
     );
     Ok(())
+}
+
+/// Sets or clears the allowlist alone (`org.manage`): the body is
+/// `{"upstream_hosts": [...] | null}`, checked as in `PATCH /api/v1/orgs/<org>`
+/// (each bad entry a 422 at `upstream_hosts[i]`). Answers the list after it.
+pub async fn set(ctx: &Ctx, caller: &Caller, slug: &str, mut b: Body) -> Result<Option<Vec<String>>, ApiError> {
+    let (org, role) = membership(ctx, caller, slug).await?;
+    require_permission(&role, Permission::OrgManage)?;
+    let change = take(&mut b, ctx.config.allow_loopback_upstreams);
+    b.finish()?;
+    apply(ctx, caller, &org, change).await?;
+    orgs::upstream_hosts(&ctx.db, &org.id).await
 }

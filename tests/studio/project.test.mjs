@@ -190,13 +190,15 @@ test('journey 2: the Server tab, Draft, Copy URL; an SDK client connects with it
 test('instructions: a markdown editor with a safe preview, saved to the draft', async () => {
   await page.goto(`${base()}/instructions`);
   await page.getByRole('heading', { level: 1, name: 'Instructions' }).waitFor();
-  const text = '# City cards\n\nUse **show_city** for a city.\n\n<script>alert(1)</script>';
+  const text = '# City cards\n\nUse **show_city** for a city.\n\n<script>alert(1)</script>\n\n[docs](https://example.com/cards) and [bad](javascript:alert(1))';
   await fillByLabel(page, { Instructions: text });
   await clickButton(page, 'Preview');
   const preview = page.getByRole('region', { name: 'Preview' });
   await preview.getByRole('heading', { name: 'City cards' }).waitFor();
   assert.match(await preview.innerText(), /<script>alert\(1\)<\/script>/, 'raw HTML shows as text');
   assert.equal(await preview.locator('script').count(), 0);
+  assert.equal(await preview.getByRole('link', { name: 'docs' }).getAttribute('href'), 'https://example.com/cards');
+  assert.equal(await preview.locator('a[href^="javascript"]').count(), 0, 'an unsafe URL is never a link');
   assert.equal(await page.getByLabel('Instructions', { exact: true }).inputValue(), text, 'the preview keeps the text');
   await clickButton(page, 'Save');
   await page.getByRole('status').filter({ hasText: 'Saved the Instructions' }).waitFor();

@@ -20,3 +20,4 @@ pub mod members;
 pub mod orgs;
 pub mod projects;
 pub mod roles;
+pub mod secrets;

@@ -1,7 +1,15 @@
 //! `/studio/<org>/settings`: the org's name and audit settings (payloads,
 //! retention, SIEM webhook), saved through the same operation as
-//! `PATCH /api/v1/orgs/<org>` (`studio::audit_settings::patch`). The
-//! upstream allowlist of data tools is not here yet (it lands with them).
+//! `PATCH /api/v1/orgs/<org>` (`studio::audit_settings::patch`), and the
+//! upstream allowlist of data tools in a form of its own
+//! (`studio::upstream_hosts::set`, the same rules as the PATCH's
+//! `upstream_hosts`). Each form sends only its own fields, so saving one
+//! never overwrites what the other holds.
+//!
+//! The allowlist form: a select **Upstream allowlist** (off: no org list,
+//! the SSRF guard alone decides; on: only the hosts listed, none when the
+//! list is empty) and a textarea **Allowed upstream hosts**, one host (or
+//! host:port) a line. A refused entry is shown at the textarea by its line.
 
 use super::forms::{self, FieldErrors};
 use super::{redirect_with_flash, render_page, Chrome, OrgTab, Session};
@@ -10,8 +18,10 @@ use crate::http::context::{Ctx, Incoming};
 use crate::http::html::format_time;
 use crate::http::ApiError;
 use crate::store::audit as store;
+use crate::store::orgs;
 use crate::studio::audit_settings::{current, patch};
 use crate::studio::ops::members::admin;
+use crate::studio::upstream_hosts;
 use askama::Template;
 use serde_json::{json, Map, Value};
 use worker::Response;
@@ -28,6 +38,12 @@ pub struct OrgSettingsView {
     webhook_status: Option<String>,
     webhook_secret: Option<String>,
     errors: FieldErrors,
+    /// The allowlist is on (`upstream_hosts` is a list, maybe empty).
+    hosts_on: bool,
+    /// One entry a line (or what was typed, after a refusal).
+    hosts_text: String,
+    /// The allowlist form's refusals, one sentence each (naming the line).
+    hosts_errors: Vec<String>,
 }
 crate::studio_page!(OrgSettingsView);
 
@@ -36,6 +52,7 @@ pub async fn page(ctx: &Ctx, inc: &mut Incoming, s: Session, slug: &str, post: b
     let path = format!("/studio/{}/settings", org.slug);
     let row = store::settings(&ctx.db, &org.id).await?;
     let now = current(row.as_ref());
+    let hosts = orgs::upstream_hosts(&ctx.db, &org.id).await?;
     let mut view = OrgSettingsView {
         chrome: Chrome::signed_in(&s, "Settings").for_org(&org, &role, OrgTab::Settings),
         path: path.clone(),
@@ -54,12 +71,17 @@ pub async fn page(ctx: &Ctx, inc: &mut Incoming, s: Session, slug: &str, post: b
         }),
         webhook_secret: None,
         errors: FieldErrors::none(),
+        hosts_on: hosts.is_some(),
+        hosts_text: hosts.unwrap_or_default().join("\n"),
+        hosts_errors: Vec::new(),
     };
     if !post {
         return render_page(200, &view);
     }
     let form = forms::read(ctx, inc, &s).await?;
-    forms::expect_intent(&form, &["save"])?;
+    if forms::expect_intent(&form, &["save", "upstream_hosts"])? == "upstream_hosts" {
+        return save_hosts(ctx, &s, &org.slug, &path, &form, view).await;
+    }
     let retention = form.get("retention_days");
     let webhook = form.get("webhook_url");
     let mut audit = Map::new();
@@ -94,6 +116,64 @@ pub async fn page(ctx: &Ctx, inc: &mut Incoming, s: Session, slug: &str, post: b
             view.chrome.problem = view.errors.page.clone();
             (view.name, view.payloads, view.retention, view.webhook_url) =
                 (form.get("name"), form.get("payloads") == "true", retention, webhook);
+            render_page(e.status(), &view)
+        }
+    }
+}
+
+/// The allowlist form's entries: one a line (commas split too), blanks dropped.
+fn entries(text: &str) -> Vec<String> {
+    text.split(['\n', ',']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect()
+}
+
+/// A refusal of the allowlist as sentences: `upstream_hosts[i]` names the
+/// i-th entry, shown with its line as typed.
+fn host_messages(e: &ApiError, typed: &[String]) -> Vec<String> {
+    let ApiError::Invalid(list) = e else { return vec![e.message()] };
+    list.iter()
+        .map(|f| {
+            let index = f.field.strip_prefix("upstream_hosts[").and_then(|r| r.strip_suffix(']'));
+            match index.and_then(|i| i.parse::<usize>().ok()) {
+                Some(i) => format!("{} {}", typed.get(i).map(String::as_str).unwrap_or("?"), f.message),
+                None => format!("The list {}", f.message),
+            }
+        })
+        .collect()
+}
+
+async fn save_hosts(
+    ctx: &Ctx,
+    s: &Session,
+    org: &str,
+    path: &str,
+    form: &forms::Form,
+    mut view: OrgSettingsView,
+) -> Result<Response, ApiError> {
+    let on = form.get("allowlist") == "on";
+    let typed = entries(&form.get("upstream_hosts"));
+    let mut body = Map::new();
+    body.insert("upstream_hosts".into(), if on { json!(typed) } else { Value::Null });
+    match upstream_hosts::set(ctx, &s.caller, org, Body::from_object(body)).await {
+        Ok(None) => redirect_with_flash(
+            path,
+            "Turned the upstream allowlist off: data tools may call any public host, from the next call.",
+        ),
+        Ok(Some(list)) if list.is_empty() => redirect_with_flash(
+            path,
+            "Saved an empty upstream allowlist: data tools may call no host at all, from the next call.",
+        ),
+        Ok(Some(list)) => redirect_with_flash(
+            path,
+            &format!(
+                "Saved the upstream allowlist ({}): it applies from the next call and the next save.",
+                list.join(", ")
+            ),
+        ),
+        Err(ApiError::Internal(d)) => Err(ApiError::Internal(d)),
+        Err(e) => {
+            view.hosts_errors = host_messages(&e, &typed);
+            view.hosts_on = on;
+            view.hosts_text = form.get("upstream_hosts");
             render_page(e.status(), &view)
         }
     }

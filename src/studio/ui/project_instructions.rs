@@ -1,15 +1,16 @@
 //! `instructions`: the project's Instructions (markdown sent to hosts at
-//! initialize) in an editor with a preview. The preview is rendered on the
-//! server (`projects::markdown`: raw HTML escaped, unsafe link URLs dropped)
-//! when the person presses Preview, so it needs no script and no second
-//! renderer; Save goes through `draft::save_instructions` (the API's
+//! initialize) in an editor with a preview. The preview is rendered in the
+//! browser (`studio-ui/markdown.js`, markdown-it: raw HTML shown as text,
+//! links only to http(s), mailto or relative URLs), live as the person types;
+//! the Worker carries no markdown renderer (about 40 KB gzip of wasm, for one
+//! preview: bench/README.md, "Bundle size"). Without script, Preview posts
+//! the form and the page shows the text as it is. Save goes through `draft::save_instructions` (the API's
 //! operation) with the page's draft revision as `If-Match`, and a stale save
 //! comes back with the typed text kept.
 
 use super::{Proj, ProjTab};
 use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
-use crate::projects::markdown;
 use crate::studio::draft::{load_draft, save_instructions};
 use crate::studio::ui::forms::{self, FieldErrors};
 use crate::studio::ui::{redirect_with_flash, render_page, Chrome};
@@ -23,8 +24,6 @@ pub struct InstructionsView {
     path: String,
     revision: i64,
     text: String,
-    /// Safe HTML from `markdown::to_safe_html`.
-    preview_html: String,
     errors: FieldErrors,
     stale: bool,
 }
@@ -70,7 +69,6 @@ pub async fn page(ctx: &Ctx, inc: &mut Incoming, p: Proj, post: bool) -> Result<
         chrome: p.chrome("Instructions", ProjTab::Instructions).with_problem(errors.page.clone()),
         path,
         revision,
-        preview_html: markdown::to_safe_html(&text),
         text,
         errors,
         stale,
