@@ -14,6 +14,8 @@
 pub mod audit;
 pub mod config;
 pub mod crypto;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod mcp;
