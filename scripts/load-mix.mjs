@@ -132,6 +132,8 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
     },
     async revoke(c) {
       const { grantId } = c.tokens;
+      // Sent, not yet acknowledged: a crash now may or may not have revoked it.
+      state.revoking.push(grantId);
       const r = await timed('revoke', () => owner.delete(`/api/v1/orgs/${org}/grants/${grantId}`));
       if (r.status !== 200 && r.status !== 204) return fail('revoke', `${r.status} ${r.text.slice(0, 200)}`);
       state.revoked.push({ grantId, url: c.url, access: c.tokens.access_token });
@@ -188,7 +190,7 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
 }
 
 export function newState() {
-  return { requests: 0, ms: {}, ids: [], errors: [], grants: [], revoked: [], revokedRefused: 0, drafts: [], publishes: [], seconds: 0 };
+  return { requests: 0, ms: {}, ids: [], errors: [], grants: [], revoking: [], revoked: [], revokedRefused: 0, drafts: [], publishes: [], seconds: 0 };
 }
 
 /** Every revoked grant is still refused (one MCP request each; their ids join `state.ids`). */
