@@ -31,6 +31,12 @@ import { tokenLog } from '../tests/oauth-helpers.mjs';
 
 /** The mix of a non-editor client: cumulative weights out of 100. */
 export const MIX = [['list', 30], ['call', 25], ['data', 25], ['refresh', 12], ['revoke', 8]];
+/**
+ * The steady mix (`--steady`): only reads and calls, no editor and no new
+ * grants after the first authorization, so the stored state grows by audit
+ * rows alone. A soak with it tells a leak from stored data.
+ */
+export const STEADY_MIX = [['list', 40], ['call', 30], ['data', 30]];
 
 /** Seeds the world the load runs in; returns it (stop `world.up` when done). */
 export async function setupWorld(w, owner, { org = `load-${process.pid}`, project = 'shop' } = {}) {
@@ -73,7 +79,7 @@ export function latency(ms) {
  * is filled as it runs, so a caller that kills the worker meanwhile still
  * sees what was acknowledged.
  */
-export async function runMix(world, { seconds = 60, clients = 64, signal = {}, state = newState(), onError } = {}) {
+export async function runMix(world, { seconds = 60, clients = 64, signal = {}, state = newState(), onError, mix = MIX, editor = true } = {}) {
   const { w, owner, P, org } = world;
   const stopAt = Date.now() + seconds * 1000;
   const running = () => !signal.stop && Date.now() < stopAt;
@@ -126,6 +132,8 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
     },
     async revoke(c) {
       const { grantId } = c.tokens;
+      // Sent, not yet acknowledged: a crash now may or may not have revoked it.
+      state.revoking.push(grantId);
       const r = await timed('revoke', () => owner.delete(`/api/v1/orgs/${org}/grants/${grantId}`));
       if (r.status !== 200 && r.status !== 204) return fail('revoke', `${r.status} ${r.text.slice(0, 200)}`);
       state.revoked.push({ grantId, url: c.url, access: c.tokens.access_token });
@@ -150,8 +158,8 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
   const pick = () => {
     const x = Math.random() * 100;
     let sum = 0;
-    for (const [kind, weight] of MIX) { sum += weight; if (x < sum) return kind; }
-    return MIX[0][0];
+    for (const [kind, weight] of mix) { sum += weight; if (x < sum) return kind; }
+    return mix[0][0];
   };
 
   const started = Date.now();
@@ -159,10 +167,10 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
     const c = { url: i % 2 === 0 ? world.prodUrl : world.draftUrl };
     let n = 0;
     try {
-      if (i !== 0) await authorize(c);
+      if (i !== 0 || !editor) await authorize(c);
       while (running()) {
         n += 1;
-        const kind = i === 0 ? 'edit' : pick();
+        const kind = i === 0 && editor ? 'edit' : pick();
         try {
           await ops[kind](c, `${i}-${n}`);
         } catch (e) {
@@ -182,7 +190,7 @@ export async function runMix(world, { seconds = 60, clients = 64, signal = {}, s
 }
 
 export function newState() {
-  return { requests: 0, ms: {}, ids: [], errors: [], grants: [], revoked: [], revokedRefused: 0, drafts: [], publishes: [], seconds: 0 };
+  return { requests: 0, ms: {}, ids: [], errors: [], grants: [], revoking: [], revoked: [], revokedRefused: 0, drafts: [], publishes: [], seconds: 0 };
 }
 
 /** Every revoked grant is still refused (one MCP request each; their ids join `state.ids`). */

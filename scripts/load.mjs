@@ -19,7 +19,7 @@
 // figures are information, not a verdict: timings belong to bench/.
 import { startWorker } from '../tests/harness.mjs';
 import { groupMemory } from '../bench/lib/server.mjs';
-import { setupWorld, runMix, newState, recheckRevoked, auditCheck, latency } from './load-mix.mjs';
+import { setupWorld, runMix, newState, recheckRevoked, auditCheck, latency, STEADY_MIX } from './load-mix.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -27,7 +27,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 if (args.includes('--help')) {
-  console.log('usage: node scripts/load.mjs [--seconds N | --minutes N] [--clients N] [--sample-seconds N]');
+  console.log('usage: node scripts/load.mjs [--seconds N | --minutes N] [--clients N] [--sample-seconds N] [--steady]');
+  console.log('  --steady: only list, call and data calls (no editor, no revocations): the stored state grows by audit rows alone');
   process.exit(0);
 }
 const minutes = opt('minutes', args.includes('--soak') ? 10 : undefined);
@@ -35,6 +36,8 @@ const seconds = minutes !== undefined ? minutes * 60 : opt('seconds', 60);
 const clients = opt('clients', 64);
 const sampleSeconds = opt('sample-seconds', 5);
 const MEMORY_RATIO = 1.2;
+const steady = args.includes('--steady');
+const mixOptions = steady ? { mix: STEADY_MIX, editor: false } : {};
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : 0; };
 
@@ -63,7 +66,7 @@ try {
   const state = newState();
   let shown = 0;
   await runMix(world, {
-    seconds, clients, state,
+    seconds, clients, state, ...mixOptions,
     onError: (kind, what) => { if (shown++ < 20) console.error(`error (${kind}): ${String(what).slice(0, 300)}`); },
   });
   clearInterval(timer);
@@ -83,7 +86,7 @@ try {
     && audit.actions.revoke.acknowledged === audit.actions.revoke.recorded
     && (memory === null || memory.ok);
   console.log(JSON.stringify({
-    clients, seconds: state.seconds,
+    clients, seconds: state.seconds, mix: steady ? 'steady' : 'full',
     requests: state.requests, rps: Math.round(state.requests / state.seconds),
     latencyMs: { all: latency(all), ...perKind },
     errors: state.errors.length, errorsByKind,

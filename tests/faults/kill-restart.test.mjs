@@ -56,6 +56,8 @@ test('SIGKILL mid-load, restart on the same state: everything acknowledged is st
     publishes: [...state.publishes], drafts: [...state.drafts], ids: [...state.ids],
     revoked: state.revoked.map((g) => g.grantId), grants: state.grants.map((g) => ({ ...g })),
   };
+  // A revocation sent but not acknowledged when the process died may or may not have happened.
+  const inFlight = state.revoking.filter((id) => !acked.revoked.includes(id));
   await crash;
   await load;
 
@@ -69,7 +71,7 @@ test('SIGKILL mid-load, restart on the same state: everything acknowledged is st
   assert.deepEqual([...rows].sort(), [...listed].sort(), 'the D1 rows are the listed versions');
   const production = list.body.production?.version ?? list.body.production;
   assert.equal(production, listed[0], `production points at the newest version (${listed[0]}): ${JSON.stringify(list.body.production)}`);
-  const live = acked.grants.find((g) => g.url === world.prodUrl && !acked.revoked.includes(g.grantId));
+  const live = acked.grants.find((g) => g.url === world.prodUrl && !state.revoking.includes(g.grantId));
   assert.ok(live, 'a production grant that was not revoked');
   const served = await mcp(world.prodUrl, live.access, 'tools/list', {});
   assert.equal(served.status, 200, served.text);
@@ -87,6 +89,7 @@ test('SIGKILL mid-load, restart on the same state: everything acknowledged is st
   for (const g of acked.grants) {
     const r = await mcp(g.url, g.access, 'tools/list', {});
     if (acked.revoked.includes(g.grantId)) assert.equal(r.status, 401, `revoked ${g.grantId}: ${r.status}`);
+    else if (inFlight.includes(g.grantId)) assert.ok([200, 401].includes(r.status), `revocation in flight for ${g.grantId}: ${r.status}`);
     else assert.equal(r.status, 200, `grant ${g.grantId} survives: ${r.status} ${r.text.slice(0, 200)}`);
   }
 
