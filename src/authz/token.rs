@@ -119,12 +119,19 @@ async fn mirror_revocation(ctx: &Ctx, answer: &Value) {
     }
 }
 
-fn access_token(ctx: &Ctx, grant: &Grant, scopes: &[String]) -> Result<String, ApiError> {
+/// An access token for `grant` with `scopes`, valid for `lifetime_secs`: the
+/// token endpoint's, and the Studio test panel's short-lived one.
+pub(crate) fn access_token(
+    ctx: &Ctx,
+    grant: &Grant,
+    scopes: &[String],
+    lifetime_secs: i64,
+) -> Result<String, ApiError> {
     let claims = AccessClaims {
         iss: ctx.config.public_url.clone(),
         sub: grant.user_id.clone(),
         aud: grant.resource.canonical_url(&ctx.config.public_url),
-        exp: ctx.now + ACCESS_TOKEN_SECS,
+        exp: ctx.now + lifetime_secs,
         iat: ctx.now,
         jti: crypto::new_id("jti"),
         scope: scopes.join(" "),
@@ -206,7 +213,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         Some(s) if s.is_array() => serde_json::from_value(s.clone()).unwrap_or_default(),
         _ => grant.scopes.clone(),
     };
-    let access = access_token(ctx, &grant, &scopes)?;
+    let access = access_token(ctx, &grant, &scopes, ACCESS_TOKEN_SECS)?;
     // MUST 5: committed in the hub; the listing follows.
     after_commit(ctx, IndexWrite::Touch(grant.id.clone())).await;
     let refresh = issue_refresh.then_some(new_refresh.as_str());

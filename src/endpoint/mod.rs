@@ -63,20 +63,13 @@ use worker::{Response, Stub};
 pub(crate) const SESSION_KEY_LABEL: &[u8] = b"dockyard mcp session v1";
 
 pub async fn serve(ctx: &Ctx, inc: &mut Incoming, org: &str, project: &str, draft: bool) -> Result<Response, ApiError> {
-    let resource = endpoint_of(org, project, draft)?;
-    let headers: Vec<(String, String)> = inc.headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-    let mut audit = AuditDraft::start(ctx, &resource, inc.method.as_ref(), &headers);
-    let resp = match steps(ctx, inc, &resource, &headers, &mut audit).await {
-        Ok(resp) => resp,
-        Err(e) => error_response(&e),
-    };
-    Ok(audit.finish(ctx, resp))
+    serve_capturing_logs(ctx, inc, org, project, draft).await.map(|(resp, _logs)| resp)
 }
 
-/// [`serve`] for an in-process caller that also gets what a `code` handler
-/// wrote to its console (a host never sees those lines; they go to the
-/// audit record): the Studio test panel (`studio::test_panel`). Additive:
-/// the same steps, audit record and request id as [`serve`].
+/// [`serve`], also handing back what a `code` handler wrote to its console (a
+/// host never sees those lines; they go to the audit record) for the one
+/// in-process caller that shows them, the Studio test panel
+/// (`studio::test_panel`): the same steps, audit record and request id.
 pub async fn serve_capturing_logs(
     ctx: &Ctx,
     inc: &mut Incoming,

@@ -39,7 +39,6 @@ use crate::identity::roles::{Role, BASE_SCOPES};
 use crate::oauth::authorize::granted_scopes;
 use crate::oauth::grants::{self, Grant};
 use crate::oauth::resource::Resource;
-use crate::oauth::tokens::{self, AccessClaims};
 use crate::projects::test_form::{self, TestField};
 use crate::store::orgs::Org;
 use crate::store::projects::Project;
@@ -114,7 +113,7 @@ pub async fn run(ctx: &Ctx, r: RunRequest<'_>) -> Result<RunView, ApiError> {
     requested.extend(r.type_scopes.iter().cloned());
     let scopes = granted_scopes(&requested, r.role);
     let grant = studio_grant(ctx, &r, &resource, &scopes).await?;
-    let token = access_token(ctx, &grant, &scopes)?;
+    let token = crate::authz::token::access_token(ctx, &grant, &scopes, TOKEN_SECS)?;
     let (status, reply, logs, request_id) = dispatch(ctx, &r, &token).await?;
     Ok(describe(status, reply, logs, request_id, &r.arguments))
 }
@@ -164,21 +163,6 @@ async fn studio_grant(
     crate::authz::index_writes::after_commit(ctx, crate::authz::index_writes::IndexWrite::Touch(grant.id.clone()))
         .await;
     Ok(grant)
-}
-
-fn access_token(ctx: &Ctx, grant: &Grant, scopes: &[String]) -> Result<String, ApiError> {
-    let claims = AccessClaims {
-        iss: ctx.config.public_url.clone(),
-        sub: grant.user_id.clone(),
-        aud: grant.resource.canonical_url(&ctx.config.public_url),
-        exp: ctx.now + TOKEN_SECS,
-        iat: ctx.now,
-        jti: crypto::new_id("jti"),
-        scope: scopes.join(" "),
-        client_id: grant.client_id.clone(),
-        grant_id: grant.id.clone(),
-    };
-    tokens::issue_access_token(&ctx.config.jwt_signing_key, &claims).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The `tools/call` through the endpoint, in-process: (status, JSON body, logs, request id).
