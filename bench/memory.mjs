@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 // Whose memory grows under a steady load: the local runtime's or Dockyard's.
 //
-//   node bench/memory.mjs --server floor|dockyard|dockyard-off [--minutes 5]
+//   npm run bench:memory -- --server floor|dockyard|dockyard-off [--minutes 5]
 //        [--rate 60] [--clients 8] [--sample-seconds 10] [--snapshots]
+//
+// (the release builds must exist: `bash scripts/build.sh`, and the floor's
+// bench/floor/build from one `npm run bench`; this script builds nothing).
 //
 // One server at a time (wrangler dev under the pinned wrangler, the release
 // builds: build/ for Dockyard, bench/floor/build for the floor), driven at a
 // FIXED request rate, so that two servers of very different speeds get the
 // same number of requests in the same minutes (wrk would send the floor 20×
-// more). The request is the bench's authenticated `tools/call` of
-// `show_card` (the floor: its fixed answer to the same bytes); every answer is
-// checked. `dockyard-off` is Dockyard with DOCKYARD_AUDIT=off.
+// more); a server slower than the rate gets what it can take. The request is
+// the bench's authenticated `tools/call` of `show_card` (the floor: its fixed
+// answer to the same bytes); every answer is checked. `dockyard-off` is
+// Dockyard with DOCKYARD_AUDIT=off.
 //
 // Every sample: the RSS of each workerd process of the server (wrangler dev
-// runs two: its proxy and the worker's), wrangler's own Node process, and,
-// through the inspector, the worker isolate's wasm linear memory (every live WebAssembly.Memory, found with
-// Runtime.queryObjects). `--snapshots`: a V8 heap snapshot after the first
-// third and at the end (the isolate's JS heap: its total, and the growth by constructor (count and self size).
-// Prints one JSON object; memory figures, not a verdict (scripts/load.mjs
-// holds the soak's pass rule).
+// runs two: the entry proxy, the lower pid, and the worker's), wrangler's own
+// Node process, and, through the inspector, the worker isolate's wasm linear
+// memory (every live WebAssembly.Memory, found with Runtime.queryObjects).
+// `--snapshots`: V8 heap snapshots at the start, after the first third and at
+// the end: the isolate's JS heap total, and its growth by constructor (count
+// and self size). Prints one JSON object: figures, not a verdict
+// (scripts/load.mjs holds the soak's pass rule).
 import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,7 +165,8 @@ try {
   const client = async () => {
     while (running) {
       const slot = t0 + (sent++ * 1000) / rate;
-      if (slot > end) return;
+      // A server slower than `rate` gets what it can take, for `minutes`.
+      if (slot > end || Date.now() > end) return;
       if (slot > Date.now()) await sleep(slot - Date.now());
       const { method, headers, body, expect } = target.request;
       try {
