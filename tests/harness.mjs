@@ -15,7 +15,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -202,6 +201,8 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
      */
     async d1(sql) {
       const file = await d1File(dir);
+      // Imported here: node:sqlite prints an ExperimentalWarning in every suite that loads it.
+      const { DatabaseSync } = await import('node:sqlite');
       for (let attempt = 1; ; attempt++) {
         const db = new DatabaseSync(file, { timeout: 5000 });
         try {
