@@ -54,6 +54,12 @@ fn decide_listing(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn 
     required_scope_decision(&doc.scopes, effective_scopes, role_allows)
 }
 
+/// Whether `tools/list` shows `doc` to a caller who has `tools:read` (the
+/// filter of [`visible_tools`], for the glue that pages before mapping).
+pub fn is_listed(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn Fn(&str) -> bool) -> bool {
+    !matches!(decide_listing(doc, effective_scopes, role_allows), ScopeDecision::Hidden { .. })
+}
+
 /// The tools a caller may see. Without `tools:read` nothing is listed.
 pub fn visible_tools(
     project_slug: &str,
@@ -66,7 +72,7 @@ pub fn visible_tools(
     }
     types
         .iter()
-        .filter(|t| !matches!(decide_listing(t, effective_scopes, role_allows), ScopeDecision::Hidden { .. }))
+        .filter(|t| is_listed(t, effective_scopes, role_allows))
         .map(|t| tool_spec(project_slug, t))
         .collect()
 }
