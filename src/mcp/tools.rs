@@ -67,8 +67,9 @@ pub(crate) fn page<'a, T>(
     cursor: Option<&str>,
     tag: &str,
 ) -> Result<(&'a [T], Option<String>), RpcError> {
-    let after = cursor_after(cursor, tag)
-        .map_err(|()| RpcError::invalid_params("Invalid params: invalid cursor").with_data(json!({"cursor": cursor})))?;
+    let after = cursor_after(cursor, tag).map_err(|()| {
+        RpcError::invalid_params("Invalid params: invalid cursor").with_data(json!({"cursor": cursor}))
+    })?;
     let start = match after {
         None => 0,
         Some(last) => items.partition_point(|i| key(i) <= last.as_str()),

@@ -70,11 +70,7 @@ pub fn visible_tools(
     if !effective_scopes.iter().any(|s| s == "tools:read") {
         return Vec::new();
     }
-    types
-        .iter()
-        .filter(|t| is_listed(t, effective_scopes, role_allows))
-        .map(|t| tool_spec(project_slug, t))
-        .collect()
+    types.iter().filter(|t| is_listed(t, effective_scopes, role_allows)).map(|t| tool_spec(project_slug, t)).collect()
 }
 
 #[cfg(test)]
