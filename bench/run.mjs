@@ -5,6 +5,10 @@
 //   npm run bench -- --smoke      every server, every scenario, the table; ~1 s of load each
 //   options: --rounds N --seconds S --rebuild (build even when build/ is fresh)
 //            --strict (exit 1 when a target FAILs; by default only a broken harness fails)
+//            --only id,id,...  only these scenarios (floor-hop always runs: the ratios'
+//            base), only the servers and seeds they need, the c=8 rounds and their
+//            table; no sweep, refresh, cold start or sizes; writes bench/results/only.json.
+//            `extra` scenarios (config variants such as `assets-*`) run only when named here.
 //
 // Steps: builds (each only when its inputs changed), every server under the
 // pinned wrangler on its own loopback port and state dir, the seeds and OAuth
@@ -84,12 +88,28 @@ const SCENARIOS = [
     url: (c) => c.seed.grantsUrl, request: (c) => callCard(c.seed.grantsToken) },
   { id: 'dockyard-audit-off-call', label: 'Dockyard with audit off: tools/call, private project, OAuth token', server: 'dockyardOff', sweep: false,
     url: (c) => c.seedOff.privateUrl, request: (c) => callCard(c.seedOff.token) },
+  // Config variants (bench/README.md, "Static assets in front of the Worker"),
+  // `extra`: only with `--only`. The same private and public calls on a
+  // Dockyard whose wrangler config has no `[assets]` (`noassets`), or the
+  // `[assets]` of wrangler.toml with `run_worker_first = true` (`workerfirst`).
+  ...['noassets', 'workerfirst'].flatMap((v) => [
+    { id: `assets-${v}-private-call`, label: `Dockyard (${v}): tools/call, private project, OAuth token`, server: `dockyard-${v}`, sweep: false, extra: true,
+      url: (c) => c.seeds[`dockyard-${v}`].privateUrl, request: (c) => callCard(c.seeds[`dockyard-${v}`].token) },
+    { id: `assets-${v}-public-call`, label: `Dockyard (${v}): tools/call, public project`, server: `dockyard-${v}`, sweep: false, extra: true,
+      url: (c) => c.seeds[`dockyard-${v}`].publicUrl, request: () => callCard(null) },
+  ]),
   { id: 'dockyard-data-call', label: 'Dockyard: data-tool call against a loopback upstream',
     pending: 'measured by bench/datatools-http.mjs (next to the direct round trip; its table follows)' },
   { id: 'dockyard-code-warm', label: 'Dockyard: `code` tool call, warm', pending: 'measured by bench/code.mjs (sequential, with cold)' },
   { id: 'dockyard-code-cold', label: 'Dockyard: `code` tool call, cold (fresh sandbox isolate)', pending: 'measured by bench/code.mjs (each call needs a new source)' },
 ];
-const LIVE = SCENARIOS.filter((s) => !s.pending);
+const onlyArg = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+const ONLY = onlyArg ? new Set([BASE, ...onlyArg.split(',').map((x) => x.trim()).filter(Boolean)]) : null;
+if (ONLY) {
+  const unknown = [...ONLY].filter((id) => !SCENARIOS.some((s) => s.id === id && !s.pending));
+  if (unknown.length) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.filter((s) => !s.pending).map((s) => s.id).join(', ')}`);
+}
+const LIVE = SCENARIOS.filter((s) => !s.pending && (ONLY ? ONLY.has(s.id) : !s.extra));
 const SWEPT = LIVE.filter((s) => s.sweep !== false);
 /** Issue 14's "flat" and "within noise" rows: [scenario, its reference, target, text]. */
 const PAIRS = [
@@ -104,6 +124,17 @@ const TARGETED = [
   ['dockyard-public-list', 'tools/list'],
   ['dockyard-draft-call', 'draft endpoint tools/call'],
 ];
+
+/**
+ * Bench-only wrangler config variants of Dockyard (the `extra` scenarios):
+ * each edits the tests' config text (testConfig(), from wrangler.toml).
+ */
+const CONFIG_VARIANTS = {
+  // The [assets] table up to the next table header.
+  'dockyard-noassets': (text) => text.replace(/^\[assets\]\n(?:[^[\n][^\n]*\n|\n)*/m, ''),
+  'dockyard-workerfirst': (text) => text.replace(/^run_worker_first = .*\n/m, '')
+    .replace(/^\[assets\]\n/m, '[assets]\nrun_worker_first = true\n'),
+};
 
 const log = (...a) => console.log('bench:', ...a);
 const phases = {};
@@ -180,25 +211,35 @@ const coldRuns = { hop: [], anchor: [], dockyard: [] };
 const ctx = {};
 let failed = null;
 try {
+  // The servers the selected scenarios use (all of them without --only).
+  const needed = new Set(LIVE.map((s) => s.server));
+  if (!ONLY) for (const name of ['floor', 'hop', 'anchor', 'dockyard']) needed.add(name); // cold starts, refresh
   await phase('servers', async () => {
     const floorPorts = await ports();
     const hopPorts = await ports();
     prepared.floor = { url: `http://127.0.0.1:${floorPorts.port}`, start: () => startServer({ name: 'floor', config: join(FLOOR_DIR, 'wrangler.toml'), cwd: FLOOR_DIR, ...floorPorts, persistTo: join(stateRoot, 'floor') }) };
     prepared.hop = { url: `http://127.0.0.1:${hopPorts.port}`, start: () => startServer({ name: 'floor-hop', config: join(FLOOR_DIR, 'wrangler-hop.toml'), cwd: FLOOR_DIR, ...hopPorts, persistTo: join(stateRoot, 'hop') }) };
-    prepared.anchor = prepareAnchor({ ...(await ports()), persistTo: join(stateRoot, 'anchor') });
-    prepared.dockyard = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard') });
-    prepared.dockyardOff = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard-off'), vars: { DOCKYARD_AUDIT: 'off' }, name: 'dockyard-audit-off' });
+    if (needed.has('anchor')) prepared.anchor = prepareAnchor({ ...(await ports()), persistTo: join(stateRoot, 'anchor') });
+    if (needed.has('dockyard')) prepared.dockyard = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard') });
+    if (needed.has('dockyardOff')) prepared.dockyardOff = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, 'dockyard-off'), vars: { DOCKYARD_AUDIT: 'off' }, name: 'dockyard-audit-off' });
+    for (const [name, edit] of Object.entries(CONFIG_VARIANTS)) {
+      if (needed.has(name)) prepared[name] = await prepareDockyard({ ...(await ports()), persistTo: join(stateRoot, name), name, editConfig: edit });
+    }
     // One at a time: starts compete for the same two cores.
-    for (const name of ['floor', 'hop', 'anchor', 'dockyard', 'dockyardOff']) {
+    for (const name of Object.keys(prepared)) {
+      if (!needed.has(name)) continue;
       running[name] = await prepared[name].start();
       memory[name] = { idle: await running[name].memory(), readyMs: Math.round(running[name].readyMs) };
     }
     Object.assign(ctx, { floor: prepared.floor, hop: prepared.hop, anchor: prepared.anchor, dockyard: prepared.dockyard });
   });
   await phase('seeds and OAuth flows', async () => {
-    ctx.seed = await seedDockyard(prepared.dockyard);
-    ctx.seedOff = await seedDockyard(prepared.dockyardOff, { scale: false });
-    ctx.anchorAuth = await authorizeAnchor(prepared.anchor);
+    const scale = LIVE.some((s) => ['dockyard-big-call', 'dockyard-big-list', 'dockyard-grants-call'].includes(s.id));
+    if (needed.has('dockyard')) ctx.seed = await seedDockyard(prepared.dockyard, { scale });
+    if (needed.has('dockyardOff')) ctx.seedOff = await seedDockyard(prepared.dockyardOff, { scale: false });
+    ctx.seeds = {};
+    for (const name of Object.keys(CONFIG_VARIANTS)) if (needed.has(name)) ctx.seeds[name] = await seedDockyard(prepared[name], { scale: false });
+    if (needed.has('anchor')) ctx.anchorAuth = await authorizeAnchor(prepared.anchor);
   });
   const scripts = {};
   await phase('one checked request per scenario', async () => {
@@ -233,7 +274,7 @@ try {
       };
     }
   });
-  for (const c of O.sweep) {
+  for (const c of ONLY ? [] : O.sweep) {
     await phase(`sweep c=${c}`, async () => {
       const rounds = Object.fromEntries(SWEPT.map((s) => [s.id, []]));
       for (let i = 0; i < O.sweepRounds; i++) for (const s of SWEPT) rounds[s.id].push(await load(s, c, O.sweepSeconds[c]));
@@ -241,7 +282,7 @@ try {
     });
   }
   for (const name of Object.keys(running)) memory[name].afterLoad = await running[name].memory();
-  await phase('token refresh', async () => {
+  if (!ONLY) await phase('token refresh', async () => {
     const times = { dockyard: [], anchor: [] };
     for (let i = 0; i < O.rounds; i++) {
       for (const [name, once] of [['dockyard', ctx.seed.refreshOnce], ['anchor', ctx.anchorAuth.refreshOnce]]) {
@@ -272,6 +313,18 @@ const firstRequest = {
   anchor: () => [prepared.anchor.mcpUrl, callCard(ctx.anchorAuth.token)],
   dockyard: () => [ctx.seed.privateUrl, callCard(ctx.seed.token)],
 };
+if (ONLY && !failed) {
+  // --only: the c=8 rounds' table, and nothing else.
+  await rm(stateRoot, { recursive: true, force: true });
+  const sel = SCENARIOS.filter((s) => LIVE.includes(s));
+  console.log(`\n## Dockyard bench --only, ${new Date().toISOString().slice(0, 16)}Z`);
+  console.log(`load average ${machine.loadavgStart.join(' ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; wrk, 1 thread, ${O.connections} connections, ${O.rounds} alternating rounds of ${O.seconds} s; ratios per round against floor + hop.\n`);
+  console.log(mainTable(sel, results));
+  await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+  await writeFile(join(ROOT, 'bench', 'results', 'only.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: { ...machine, loadavgEnd: loadavg() }, options: O, only: [...ONLY], results }, null, 2)}\n`);
+  log('wrote bench/results/only.json');
+  process.exit(sel.every((s) => results[s.id]?.ok > 0) ? 0 : 1);
+}
 if (!failed) {
   try {
     await phase(`cold starts (${O.coldStarts} each)`, async () => {

@@ -15,6 +15,7 @@
 //                         on only with DOCKYARD_FAULTS=bench.seed)
 // `{ scale: false }` seeds only the first two (the audit-off server).
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Client, ROOT, testConfig, testSettings } from '../../tests/harness.mjs';
 import { interactiveType, putType, seedPublicProject } from '../../tests/mcp-fixtures.mjs';
@@ -28,8 +29,10 @@ const run = promisify(execFile);
  * Prepares a Dockyard server (config, settings, migrated state) without
  * starting it: `start()` can then be called again on the same port and state.
  */
-export async function prepareDockyard({ port, inspectorPort, persistTo, vars = {}, name = 'dockyard' }) {
+export async function prepareDockyard({ port, inspectorPort, persistTo, vars = {}, name = 'dockyard', editConfig = null }) {
   const config = await testConfig();
+  // A bench-only config variant (bench/run.mjs CONFIG_VARIANTS) edits the file's text.
+  if (editConfig) await writeFile(config, editConfig(await readFile(config, 'utf8')));
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, '-c', config], { cwd: ROOT, env: wranglerEnv() });
   const url = `http://127.0.0.1:${port}`;
   const settings = testSettings(url, { DOCKYARD_FAULTS: 'bench.seed', ...vars });

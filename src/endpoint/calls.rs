@@ -16,16 +16,16 @@ use worker::{Response, Stub};
 
 /// For a `tools/call` of a Type the caller may not call: the 403 step-up
 /// answer or the -32602 error naming the missing scope (with its audit code).
-/// The body of a `tools/call` POST as JSON (`None` for anything else).
-pub fn tool_call_message(req: &HttpRequest) -> Option<serde_json::Value> {
+/// The body of a POST as JSON (`None` for anything else), parsed once for
+/// the scope gate, the called Type and the `tools/list` window.
+pub fn post_message(req: &HttpRequest) -> Option<serde_json::Value> {
     if req.method != "POST" {
         return None;
     }
-    let msg = serde_json::from_slice::<serde_json::Value>(req.body).ok()?;
-    (msg["method"] == "tools/call").then_some(msg)
+    serde_json::from_slice::<serde_json::Value>(req.body).ok()
 }
 
-/// `message`: [`tool_call_message`] of the request.
+/// `message`: [`post_message`] of the request, when it is a `tools/call`.
 pub fn scope_refusal(
     ctx: &Ctx,
     req: &HttpRequest,

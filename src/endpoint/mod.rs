@@ -311,19 +311,38 @@ async fn answer(
     audit: &mut AuditDraft,
 ) -> Result<Response, ApiError> {
     let role_allows = |s: &str| access.role_allows(s);
-    // The body as JSON, parsed once here for the scope gate and the tool
-    // filter (the engine parses its own typed message).
-    let message = calls::tool_call_message(req);
-    // A call needs only the called Type in the view (the engine looks the
-    // tool up by name): a project of 1,000 Types does not map 999 others.
-    let called = message.as_ref().and_then(|m| m["params"]["name"].as_str());
+    // The body as JSON, parsed once here for the scope gate, the tool filter
+    // and the list window (the engine parses its own typed message).
+    let message = calls::post_message(req);
+    let rpc_method = message.as_ref().and_then(|m| m["method"].as_str());
+    let call_message = message.as_ref().filter(|_| rpc_method == Some("tools/call"));
     let in_view: Vec<TypeDoc>;
-    let types: &[TypeDoc] = match called {
-        Some(name) => {
-            in_view = view.types.iter().filter(|t| t.name == name).cloned().collect();
-            &in_view
+    let types: &[TypeDoc] = match rpc_method {
+        // A call needs only the called Type in the view (the engine looks the
+        // tool up by name): a project of 1,000 Types does not map 999 others.
+        Some("tools/call") => match call_message.and_then(|m| m["params"]["name"].as_str()) {
+            Some(name) => {
+                in_view = view.types.iter().filter(|t| t.name == name).cloned().collect();
+                &in_view
+            }
+            None => &view.types,
+        },
+        // A list needs only the Types its page can show (at most 101, in name
+        // order after the cursor): the engine pages them to the same page
+        // and cursor as all of them.
+        Some("tools/list") if access.effective_scopes.iter().any(|s| s == "tools:read") => {
+            let cursor = message.as_ref().and_then(|m| m["params"]["cursor"].as_str());
+            let listed: Vec<&TypeDoc> =
+                view.types.iter().filter(|t| toolset::is_listed(t, &access.effective_scopes, &role_allows)).collect();
+            match mcp::tools::list_window(&listed, |t| t.name.as_str(), cursor) {
+                Some(window) => {
+                    in_view = window.into_iter().map(|t| (*t).clone()).collect();
+                    &in_view
+                }
+                None => &view.types,
+            }
         }
-        None => &view.types,
+        _ => &view.types,
     };
     let server_view = ServerView {
         server_name: format!("{}/{}{}", resource.org, resource.project, if resource.draft { "-draft" } else { "" }),
@@ -335,7 +354,7 @@ async fn answer(
     };
     // Scopes on calls: step-up (403) or hidden (-32602), decided by the same
     // function that filtered the list.
-    if let Some((code, refusal)) = calls::scope_refusal(ctx, req, message.as_ref(), resource, types, access)? {
+    if let Some((code, refusal)) = calls::scope_refusal(ctx, req, call_message, resource, types, access)? {
         audit.because(code);
         return Ok(refusal);
     }

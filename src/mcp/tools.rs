@@ -34,6 +34,32 @@ use crate::crypto::{b64url_decode, b64url_encode};
 /// Items per `tools/list` / `resources/list` page.
 pub const PAGE_SIZE: usize = 100;
 
+/// The name a `tools/list` cursor of [`page`] points after (`None`: no
+/// cursor), or `Err` when it does not decode (the engine's -32602).
+fn cursor_after(cursor: Option<&str>, tag: &str) -> Result<Option<String>, ()> {
+    let Some(c) = cursor else { return Ok(None) };
+    b64url_decode(c)
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix(&format!("{tag}:")).map(str::to_string))
+        .map(Some)
+        .ok_or(())
+}
+
+/// The items a `tools/list` page after `cursor` can show, for the glue to
+/// map before the engine pages them: in name order, after the cursor's name,
+/// at most [`PAGE_SIZE`] + 1 (the one more tells [`page`] that a next page
+/// exists). Paging a view built from only these gives the same page and
+/// cursor as paging all of them, so a project of 1,000 Types maps 101 into
+/// tools, not 1,000. `None` when the cursor does not decode: the glue then
+/// gives the engine everything, and the engine answers its -32602.
+pub fn list_window<'a, T>(items: &'a [T], name: impl Fn(&T) -> &str, cursor: Option<&str>) -> Option<Vec<&'a T>> {
+    let after = cursor_after(cursor, "t1").ok()?;
+    let mut window: Vec<&T> = items.iter().filter(|i| after.as_deref().is_none_or(|a| name(i) > a)).collect();
+    window.sort_by(|a, b| name(a).cmp(name(b)));
+    window.truncate(PAGE_SIZE + 1);
+    Some(window)
+}
+
 /// One page of `items` (sorted by `key`) after `cursor`, and the next cursor.
 pub(crate) fn page<'a, T>(
     items: &'a [T],
@@ -41,17 +67,12 @@ pub(crate) fn page<'a, T>(
     cursor: Option<&str>,
     tag: &str,
 ) -> Result<(&'a [T], Option<String>), RpcError> {
-    let start = match cursor {
+    let after = cursor_after(cursor, tag).map_err(|()| {
+        RpcError::invalid_params("Invalid params: invalid cursor").with_data(json!({"cursor": cursor}))
+    })?;
+    let start = match after {
         None => 0,
-        Some(c) => {
-            let last = b64url_decode(c)
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.strip_prefix(&format!("{tag}:")).map(str::to_string))
-                .ok_or_else(|| {
-                    RpcError::invalid_params("Invalid params: invalid cursor").with_data(json!({"cursor": c}))
-                })?;
-            items.partition_point(|i| key(i) <= last.as_str())
-        }
+        Some(last) => items.partition_point(|i| key(i) <= last.as_str()),
     };
     let end = (start + PAGE_SIZE).min(items.len());
     let slice = &items[start..end];
@@ -267,4 +288,50 @@ pub(crate) fn prepare(
         arguments: args,
         reply: reply.clone(),
     }))
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn names(n: usize) -> Vec<String> {
+        // Deliberately out of order: the window sorts.
+        let mut v: Vec<String> = (0..n).map(|i| format!("t{i:04}")).collect();
+        v.reverse();
+        v
+    }
+
+    /// Every page through the window equals the page through all items.
+    #[test]
+    fn a_window_pages_exactly_like_the_whole_list() {
+        for n in [0, 1, 100, 101, 250, 1000] {
+            let all = names(n);
+            let mut sorted: Vec<&String> = all.iter().collect();
+            sorted.sort();
+            let mut cursor: Option<String> = None;
+            let mut seen = 0;
+            loop {
+                let (full, full_next) = page(&sorted, |s| s.as_str(), cursor.as_deref(), "t1").unwrap();
+                let window = list_window(&all, |s| s.as_str(), cursor.as_deref()).unwrap();
+                assert!(window.len() <= PAGE_SIZE + 1);
+                let (part, part_next) = page(&window, |s| s.as_str(), cursor.as_deref(), "t1").unwrap();
+                assert_eq!(full, part, "n={n} cursor={cursor:?}");
+                assert_eq!(full_next, part_next, "n={n} cursor={cursor:?}");
+                seen += part.len();
+                match part_next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, n);
+        }
+    }
+
+    #[test]
+    fn an_invalid_cursor_gives_no_window_and_the_page_error() {
+        let all = names(5);
+        assert!(list_window(&all, |s| s.as_str(), Some("not base64 !")).is_none());
+        assert!(list_window(&all, |s| s.as_str(), Some(&b64url_encode(b"r1:x"))).is_none());
+        assert!(page(&all, |s| s.as_str(), Some("not base64 !"), "t1").is_err());
+    }
 }

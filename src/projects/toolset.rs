@@ -54,6 +54,12 @@ fn decide_listing(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn 
     required_scope_decision(&doc.scopes, effective_scopes, role_allows)
 }
 
+/// Whether `tools/list` shows `doc` to a caller who has `tools:read` (the
+/// filter of [`visible_tools`], for the glue that pages before mapping).
+pub fn is_listed(doc: &TypeDoc, effective_scopes: &[String], role_allows: &dyn Fn(&str) -> bool) -> bool {
+    !matches!(decide_listing(doc, effective_scopes, role_allows), ScopeDecision::Hidden { .. })
+}
+
 /// The tools a caller may see. Without `tools:read` nothing is listed.
 pub fn visible_tools(
     project_slug: &str,
@@ -64,11 +70,7 @@ pub fn visible_tools(
     if !effective_scopes.iter().any(|s| s == "tools:read") {
         return Vec::new();
     }
-    types
-        .iter()
-        .filter(|t| !matches!(decide_listing(t, effective_scopes, role_allows), ScopeDecision::Hidden { .. }))
-        .map(|t| tool_spec(project_slug, t))
-        .collect()
+    types.iter().filter(|t| is_listed(t, effective_scopes, role_allows)).map(|t| tool_spec(project_slug, t)).collect()
 }
 
 #[cfg(test)]
