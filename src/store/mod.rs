@@ -15,9 +15,7 @@ pub mod versions;
 
 use crate::http::ApiError;
 use serde::de::DeserializeOwned;
-use worker::js_sys::{Reflect, JSON};
 use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::JsFuture;
 use worker::{D1Database, D1PreparedStatement};
 
 /// A bound SQL parameter.
@@ -67,31 +65,12 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedSt
     db.prepare(sql).bind(&values).map_err(internal)
 }
 
-/// The first row of a query, or `None` (D1's own `first()` runs the whole
-/// statement too, then keeps row 0).
 pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>, ApiError> {
-    Ok(all::<T>(db, sql, args).await?.into_iter().next())
+    stmt(db, sql, args)?.first::<T>(None).await.map_err(internal)
 }
 
-/// Every row of a query.
-///
-/// The rows cross from JS as one JSON text (`JSON.stringify` of D1's
-/// `results` array) and are decoded with serde_json, not row by row through
-/// serde_wasm_bindgen (what `D1Result::results` does): each row type then has
-/// one deserializer in the bundle instead of a serde_wasm_bindgen copy next to
-/// its serde_json one, and a result is one boundary crossing instead of one
-/// per field. Figures: bench/README.md, "Bundle size", Step 6. Our tables
-/// hold TEXT, INTEGER and REAL only (no BLOB, which would not survive JSON).
 pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>, ApiError> {
-    let statement = stmt(db, sql, args)?;
-    let promise = statement.inner().all().map_err(|e| internal(worker::Error::from(e)))?;
-    let result = JsFuture::from(promise).await.map_err(|e| internal(worker::Error::from(e)))?;
-    let rows = Reflect::get(&result, &JsValue::from_str("results")).map_err(|e| internal(worker::Error::from(e)))?;
-    if rows.is_undefined() || rows.is_null() {
-        return Ok(Vec::new());
-    }
-    let text: String = JSON::stringify(&rows).map_err(|e| internal(worker::Error::from(e)))?.into();
-    serde_json::from_str(&text).map_err(internal)
+    stmt(db, sql, args)?.all().await.map_err(internal)?.results::<T>().map_err(internal)
 }
 
 /// Runs a write; returns the number of rows it changed.
