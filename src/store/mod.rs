@@ -15,7 +15,6 @@ pub mod versions;
 
 use crate::http::ApiError;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -66,24 +65,12 @@ pub fn stmt(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<D1PreparedSt
     db.prepare(sql).bind(&values).map_err(internal)
 }
 
-/// The first row of a query, or `None`.
 pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Option<T>, ApiError> {
-    let row: Option<Value> = stmt(db, sql, args)?.first::<Value>(None).await.map_err(internal)?;
-    row.map(|r| serde_json::from_value(r).map_err(internal)).transpose()
+    stmt(db, sql, args)?.first::<T>(None).await.map_err(internal)
 }
 
-/// Every row of a query.
-///
-/// Rows cross from JS as `serde_json::Value` (one serde_wasm_bindgen
-/// instantiation, shared with the queue consumer) and become `T` with
-/// `serde_json::from_value`, whose per-type code is a fraction of
-/// serde_wasm_bindgen's (`deserialize_struct` about 190 B against 1.3 KB
-/// per row type). Decoding the rows from JSON text instead was measured
-/// larger still (serde_json's text parser is about 3 KB per type):
-/// bench/README.md, "Bundle size", Step 6.
 pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg<'_>]) -> Result<Vec<T>, ApiError> {
-    let rows = stmt(db, sql, args)?.all().await.map_err(internal)?.results::<Value>().map_err(internal)?;
-    rows.into_iter().map(|r| serde_json::from_value(r).map_err(internal)).collect()
+    stmt(db, sql, args)?.all().await.map_err(internal)?.results::<T>().map_err(internal)
 }
 
 /// Runs a write; returns the number of rows it changed.
