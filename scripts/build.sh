@@ -8,9 +8,13 @@
 # wasm-opt; seconds instead of minutes) for local edit-test loops only.
 # DOCKYARD_KEEP_NAMES=1 keeps the function names, for readable wasm stack traces.
 # The Studio's CSS/JS (scripts/build-ui.sh, about a second) is built every
-# time, skipped or not: wrangler.toml's [assets] directory must exist.
+# time, unless skipped with both already built: wrangler.toml's [assets]
+# directory must exist, and rebuilding it (rm -rf, then write) under running
+# workers (a suite's `wrangler deploy --dry-run` runs this hook) made their
+# asset servers lose files, such as /api/v1/openapi.json, mid-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${DOCKYARD_SKIP_BUILD:-}" = 1 ] && [ -f build/worker/shim.mjs ] && [ -f studio-ui/dist/api/v1/openapi.json ]; then exit 0; fi
 bash scripts/build-ui.sh
 if [ "${DOCKYARD_SKIP_BUILD:-}" = 1 ] && [ -f build/worker/shim.mjs ]; then exit 0; fi
 export PATH="$HOME/.cargo/bin:$PATH"

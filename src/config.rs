@@ -3,6 +3,15 @@
 //! it is tested without `Env`. A missing or malformed setting is a
 //! [`ConfigError`] that names every culprit; the edge turns it into a 503,
 //! never a panic.
+//!
+//! Test-only timing knobs: vars that only the end-to-end suites set, so that
+//! they need not wait out a production interval; each can only shorten it,
+//! and unset (every deployment) or out of range it is the production value.
+//! - `DOCKYARD_TEST_RATE_WINDOW_SECS` (1..=60): the data-tool rate window
+//!   (`tools::limits::window_secs`).
+//! - `DOCKYARD_TEST_QUEUE_RETRY_SECS` (0..=5): the delay before the audit
+//!   queue redelivers a failed batch ([`queue_retry_delay_secs`], read by
+//!   `audit_io::consumer`); tests/faults/audit-ingest.test.mjs sets 1.
 
 use std::fmt;
 
@@ -80,6 +89,21 @@ pub fn parse_faults(raw: &str) -> Vec<String> {
 /// How often the counted fault `name` (`name:N`) fires; 0 when not set.
 pub fn count_of(faults: &[String], name: &str) -> u32 {
     faults.iter().find_map(|f| f.strip_prefix(name)?.strip_prefix(':')?.parse().ok()).unwrap_or(0)
+}
+
+/// Seconds before the audit queue delivers a failed batch again.
+pub const QUEUE_RETRY_DELAY_SECS: u32 = 5;
+/// The test-only var that shortens [`QUEUE_RETRY_DELAY_SECS`] (module doc).
+pub const TEST_QUEUE_RETRY_VAR: &str = "DOCKYARD_TEST_QUEUE_RETRY_SECS";
+
+/// The retry delay for the value of [`TEST_QUEUE_RETRY_VAR`]: that many
+/// seconds when it is an integer from 0 to [`QUEUE_RETRY_DELAY_SECS`], else
+/// [`QUEUE_RETRY_DELAY_SECS`] (a test can shorten the delay, never lengthen it).
+pub fn queue_retry_delay_secs(test_var: Option<&str>) -> u32 {
+    test_var
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n <= QUEUE_RETRY_DELAY_SECS)
+        .unwrap_or(QUEUE_RETRY_DELAY_SECS)
 }
 
 impl Config {
@@ -322,6 +346,17 @@ mod tests {
         let two: &'static str = format!("{SEED}, {SEED}").leak();
         vars.push(("JWT_PREVIOUS_KEYS", two));
         assert_eq!(parse(&vars).unwrap().jwt_previous_keys.len(), 2);
+    }
+
+    #[test]
+    fn the_test_queue_retry_delay_only_shortens() {
+        assert_eq!(queue_retry_delay_secs(None), QUEUE_RETRY_DELAY_SECS);
+        assert_eq!(queue_retry_delay_secs(Some("1")), 1);
+        assert_eq!(queue_retry_delay_secs(Some(" 0 ")), 0);
+        assert_eq!(queue_retry_delay_secs(Some("5")), 5);
+        for bad in ["6", "3600", "-1", "1.5", "soon", ""] {
+            assert_eq!(queue_retry_delay_secs(Some(bad)), QUEUE_RETRY_DELAY_SECS, "{bad:?}");
+        }
     }
 
     #[test]

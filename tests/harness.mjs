@@ -10,11 +10,11 @@
 // not rebuild for every worker started here.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile, writeFile, readdir, rename, cp, access } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,42 @@ export function testSettings(url, vars = {}) {
 }
 
 /**
+ * Fills `dir` with a fresh persisted state on which the migrations in schema/
+ * are applied. `wrangler d1 migrations apply` costs a wrangler and a workerd
+ * start (about 10 s of CPU on the test machine), so it runs once per set of
+ * migrations, wrangler version and wrangler.toml, into .tmp/d1-template-<hash>/
+ * (shared by the suites of a run; scripts/test.sh clears old ones), and each
+ * worker starts on a copy: the same files the command would have written.
+ */
+async function migratedState(dir, config, env) {
+  const tmp = join(ROOT, '.tmp');
+  const h = createHash('sha256');
+  h.update(await readFile(join(ROOT, 'node_modules', 'wrangler', 'package.json')));
+  h.update(await readFile(join(ROOT, 'wrangler.toml')));
+  for (const f of (await readdir(join(ROOT, 'schema'))).filter((n) => n.endsWith('.sql')).sort()) {
+    h.update(f).update(await readFile(join(ROOT, 'schema', f)));
+  }
+  const template = join(tmp, `d1-template-${h.digest('hex').slice(0, 16)}`);
+  const ready = () => access(join(template, 'READY')).then(() => true, () => false);
+  if (!(await ready())) {
+    const building = await mkdtemp(join(tmp, 'd1-building-'));
+    await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', building, '-c', config], { cwd: ROOT, env });
+    await writeFile(join(building, 'READY'), '');
+    // Two suites may build it at once: the first rename wins, the other copy is dropped.
+    await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
+  }
+  await cp(template, dir, { recursive: true, filter: (src) => src !== join(template, 'READY') });
+}
+
+/** The local D1 database file of a persisted state (wrangler's --persist-to layout). */
+async function d1File(dir) {
+  const d1dir = join(dir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = (await readdir(d1dir)).filter((n) => n.endsWith('.sqlite') && n !== 'metadata.sqlite');
+  if (files.length !== 1) throw new Error(`expected one D1 database in ${d1dir}, found ${files.join(', ') || 'none'}`);
+  return join(d1dir, files[0]);
+}
+
+/**
  * Starts a worker. `vars` adds or overrides settings (e.g. SESSION_IDLE_SECONDS);
  * `logLevel` is wrangler's (`log` shows the worker's console.log lines in `output()`).
  */
@@ -81,7 +117,7 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
   const settings = testSettings(url, vars);
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', DOCKYARD_SKIP_BUILD: '1', NO_COLOR: '1' };
   const config = await testConfig();
-  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, '-c', config], { cwd: ROOT, env });
+  await migratedState(dir, config, env);
   // A free inspector port too: wrangler's default 9229 collides between workers.
   const inspectorPort = await freePort();
   const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir,
@@ -155,23 +191,28 @@ export async function startWorker({ vars = {}, logLevel = 'warn' } = {}) {
     },
     client: (opts) => new Client(url, opts),
     /**
-     * Runs one SQL statement on this worker's local D1 (`wrangler d1 execute`,
-     * beside the running worker) and returns its rows: for tests that must
-     * look at, or break, what the API does not show. The SQLite file is shared
-     * with the running worker, so a statement can meet SQLITE_BUSY; it did not
-     * run then, and is tried again (up to 5 times).
+     * Runs one SQL statement on this worker's local D1 and returns its rows:
+     * for tests that must look at, or break, what the API does not show. It
+     * opens the SQLite file beside the running worker with node:sqlite (the
+     * file `wrangler d1 execute --local` would open, without its wrangler and
+     * workerd start of about 10 s of CPU); workerd uses SQLite's own file
+     * locking, so a statement can meet a lock: it waits up to 5 s for it, and
+     * SQLITE_BUSY is tried again (up to 5 times).
      */
     async d1(sql) {
-      const args = ['d1', 'execute', 'DB', '--local', '--persist-to', dir, '-c', config, '--command', sql, '--json'];
+      const file = await d1File(dir);
+      // Imported here: node:sqlite prints an ExperimentalWarning in every suite that loads it.
+      const { DatabaseSync } = await import('node:sqlite');
       for (let attempt = 1; ; attempt++) {
+        const db = new DatabaseSync(file, { timeout: 5000 });
         try {
-          const { stdout } = await run(WRANGLER, args, { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
-          return JSON.parse(stdout)[0]?.results ?? [];
+          return db.prepare(sql).all().map((row) => ({ ...row }));
         } catch (e) {
-          const text = `${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`;
-          if (attempt >= 5 || !/SQLITE_BUSY|database is locked/i.test(text)) throw e;
-          await new Promise((r) => setTimeout(r, 250 * attempt));
+          if (attempt >= 5 || !/SQLITE_BUSY|database is locked/i.test(e.message)) throw e;
+        } finally {
+          db.close();
         }
+        await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     },
     /** Signs up the instance's first account (owner of nothing yet) and signs it in. */

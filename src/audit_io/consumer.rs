@@ -5,7 +5,9 @@
 //!   JSON, a wrong shape, an impossible status) is logged, counted in
 //!   `audit_dropped` (once per queue message id) and acknowledged: retrying
 //!   it could never succeed.
-//! - If D1 fails, the whole batch is retried after a delay; the queue's
+//! - If D1 fails, the whole batch is retried after a delay (5 s,
+//!   `config::QUEUE_RETRY_DELAY_SECS`; the fault suites shorten it with the
+//!   test-only `DOCKYARD_TEST_QUEUE_RETRY_SECS`); the queue's
 //!   `max_retries` then hands it to the dead-letter queue
 //!   (`dockyard-audit-dlq`, kept for inspection) instead of retrying forever.
 //!   Redelivered records that were already inserted are skipped by
@@ -43,9 +45,6 @@ fn injected(env: &Env) -> (bool, bool) {
     (n < before, n >= before && n < before + after)
 }
 
-/// Seconds before a failed batch is delivered again.
-const RETRY_DELAY_SECS: u32 = 5;
-
 /// The JSON text of a message body (text messages are the format we send;
 /// anything else is stringified so it can be judged, and counted).
 fn body_text(body: &JsValue) -> Option<String> {
@@ -58,7 +57,10 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) -> worker
     let mut stmts = Vec::new();
     let mut prepared = Vec::new();
     let (mut records, mut dropped) = (0, 0);
-    let retry = QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_DELAY_SECS).build();
+    // 5 s; tests may shorten it (DOCKYARD_TEST_QUEUE_RETRY_SECS, config.rs).
+    let test_delay = env.var(crate::config::TEST_QUEUE_RETRY_VAR).ok().map(|v| v.to_string());
+    let delay = crate::config::queue_retry_delay_secs(test_delay.as_deref());
+    let retry = QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build();
     for message in batch.raw_iter() {
         let text = body_text(&message.body());
         let decoded = match &text {

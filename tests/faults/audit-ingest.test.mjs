@@ -15,7 +15,9 @@ let w;
 let seed;
 
 before(async () => {
-  w = await startMcpWorker({ vars: { DOCKYARD_FAULTS: 'audit.d1:2,audit.ack:2' } });
+  // A 1 s redelivery instead of 5 s (DOCKYARD_TEST_QUEUE_RETRY_SECS, config.rs):
+  // the four retries are the same, the suite waits 16 s less.
+  w = await startMcpWorker({ vars: { DOCKYARD_FAULTS: 'audit.d1:2,audit.ack:2', DOCKYARD_TEST_QUEUE_RETRY_SECS: '1' } });
   seed = await seedPublicProject(w, { org: 'ingest', project: 'shop' });
 });
 after(async () => { await w?.stop(); });
