@@ -15,6 +15,7 @@ pub mod audit;
 pub mod config;
 pub mod crypto;
 #[doc(hidden)]
+#[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
 pub mod http;
 pub mod identity;

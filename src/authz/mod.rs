@@ -21,7 +21,7 @@ use crate::http::context::{Ctx, Incoming};
 use crate::http::respond::json;
 use crate::http::ApiError;
 use crate::identity::validate;
-use crate::oauth::{metadata, resource::Resource, tokens};
+use crate::oauth::{metadata, resource::Resource};
 use worker::Response;
 
 /// A new opaque secret routed to the hub of `hub_key` (`org/project`).
@@ -79,5 +79,5 @@ pub async fn openid_configuration(ctx: &Ctx, _inc: &mut Incoming) -> Result<Resp
 }
 
 pub async fn jwks(ctx: &Ctx, _inc: &mut Incoming) -> Result<Response, ApiError> {
-    public_json(200, &tokens::jwks(&signing_keys(ctx)))
+    public_json(200, &crate::webcrypto::jwt::jwks(&signing_keys(ctx)).await.map_err(ApiError::Internal)?)
 }

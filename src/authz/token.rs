@@ -37,7 +37,7 @@ use crate::oauth::token_request::{
     authenticate_client, check_grant_type, parse_basic_auth, parse_revoke_request, parse_token_request, resource_param,
     token_response, ClientAuth, TokenRequest,
 };
-use crate::oauth::tokens::{self, AccessClaims, ACCESS_TOKEN_SECS};
+use crate::oauth::tokens::{AccessClaims, ACCESS_TOKEN_SECS};
 use serde_json::{json, Value};
 use worker::Response;
 
@@ -121,7 +121,7 @@ async fn mirror_revocation(ctx: &Ctx, answer: &Value) {
 
 /// An access token for `grant` with `scopes`, valid for `lifetime_secs`: the
 /// token endpoint's, and the Studio test panel's short-lived one.
-pub(crate) fn access_token(
+pub(crate) async fn access_token(
     ctx: &Ctx,
     grant: &Grant,
     scopes: &[String],
@@ -138,7 +138,9 @@ pub(crate) fn access_token(
         client_id: grant.client_id.clone(),
         grant_id: grant.id.clone(),
     };
-    tokens::issue_access_token(&ctx.config.jwt_signing_key, &claims).map_err(|e| ApiError::Internal(e.to_string()))
+    crate::webcrypto::jwt::issue_access_token(&ctx.config.jwt_signing_key, &claims)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -213,7 +215,7 @@ pub async fn token(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> 
         Some(s) if s.is_array() => serde_json::from_value(s.clone()).unwrap_or_default(),
         _ => grant.scopes.clone(),
     };
-    let access = access_token(ctx, &grant, &scopes, ACCESS_TOKEN_SECS)?;
+    let access = access_token(ctx, &grant, &scopes, ACCESS_TOKEN_SECS).await?;
     // MUST 5: committed in the hub; the listing follows.
     after_commit(ctx, IndexWrite::Touch(grant.id.clone())).await;
     let refresh = issue_refresh.then_some(new_refresh.as_str());
@@ -260,7 +262,9 @@ pub async fn revoke(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
         )
         .await?;
         mirror_revocation(ctx, &answer).await;
-    } else if let Some(claims) = tokens::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url) {
+    } else if let Some(claims) =
+        crate::webcrypto::jwt::peek_claims(&token, &signing_keys(ctx), &ctx.config.public_url).await
+    {
         if claims.client_id == client_id {
             if let Some(r) = parse_resource(&ctx.config.public_url, &claims.aud) {
                 let stub = crate::objects::hub(ctx, &r.org, &r.project)?;

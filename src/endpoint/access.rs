@@ -10,7 +10,7 @@ use crate::http::ApiError;
 use crate::identity::roles::BASE_SCOPES;
 use crate::mcp::HttpRequest;
 use crate::oauth::resource::Resource;
-use crate::oauth::tokens::{self, AccessClaims};
+use crate::oauth::tokens::AccessClaims;
 use worker::Response;
 
 /// The caller's access for this one request.
@@ -45,10 +45,16 @@ pub type Refusal = (ErrorCode, Result<Response, ApiError>);
 
 /// Step 3: `Ok(None)` without a token; a presented token that fails
 /// (signature, expiry, issuer, audience) is the 401 to send.
-pub fn verify_token(ctx: &Ctx, req: &HttpRequest, resource: &Resource) -> Result<Option<AccessClaims>, Refusal> {
+pub async fn verify_token(
+    ctx: &Ctx,
+    req: &HttpRequest<'_>,
+    resource: &Resource,
+) -> Result<Option<AccessClaims>, Refusal> {
     let Some(token) = bearer(req) else { return Ok(None) };
     let endpoint_url = resource.canonical_url(&ctx.config.public_url);
-    tokens::verify_access_token(&token, &authz::signing_keys(ctx), &ctx.config.public_url, &endpoint_url, ctx.now)
+    let keys = authz::signing_keys(ctx);
+    crate::webcrypto::jwt::verify_access_token(&token, &keys, &ctx.config.public_url, &endpoint_url, ctx.now)
+        .await
         .map(Some)
         .map_err(|e| (token_refusal(&e), reply::unauthorized(ctx, req, resource, Some(&e.to_string()))))
 }

@@ -114,7 +114,7 @@ async fn steps(
         audit.because(ErrorCode::TokenInQuery);
         return reply::refuse_query_token(&req);
     }
-    let claims = match access::verify_token(ctx, &req, resource) {
+    let claims = match access::verify_token(ctx, &req, resource).await {
         Ok(claims) => claims,
         Err((code, refusal)) => {
             audit.because(code);

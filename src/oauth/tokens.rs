@@ -27,17 +27,32 @@
 //! - Secret prefixes: `dyc_` authorization codes, `dyr_` refresh tokens,
 //!   `dys_` client secrets (each followed by 43 base64url characters of 32
 //!   random bytes), so a leaked string says what it is.
+//!
+//! Signing and verifying: this module builds and checks everything but the
+//! Ed25519 primitive, in steps ([`signing_input`] then [`with_signature`];
+//! [`parse_signed`], the signature, [`claims_of`], [`check_claims`]). The
+//! Worker signs and verifies with the runtime's WebCrypto
+//! (`webcrypto::jwt`, keys imported once per isolate): no Ed25519 code in
+//! the wasm bundle (-53 KB of code before wasm-opt, bench/README.md "Bundle
+//! size", Step 6) and native speed on the hot path. Native builds (`cargo
+//! test`, the fuzz targets) compose the same steps over ed25519-compact
+//! (`tokens_native.rs`, the same names as before: `issue_access_token`,
+//! `verify_access_token`, `peek_claims`, `jwks`, `key_id`). jwt-compact
+//! still parses untrusted tokens (`UntrustedToken`: parts, header, base64);
+//! its signing API is synchronous over Rust key types, which WebCrypto's
+//! promise-based primitive cannot stand behind.
 
-use std::cell::RefCell;
 use std::fmt;
 
-use jwt_compact::alg::{Ed25519, SigningKey, VerifyingKey};
-use jwt_compact::{Algorithm, AlgorithmExt, Claims, Empty, Header, UntrustedToken, ValidationError};
+use jwt_compact::UntrustedToken;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{b64url_decode, b64url_encode, ct_eq, sha256_hex};
+use crate::crypto::{b64url_decode, b64url_encode, sha256_hex};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{issue_access_token, jwks, key_id, peek_claims, public_key, verify_access_token};
 
 /// Access token lifetime.
 pub const ACCESS_TOKEN_SECS: i64 = 3600;
@@ -132,65 +147,81 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-type SecretKey = <Ed25519 as Algorithm>::SigningKey;
-type PublicKey = <Ed25519 as Algorithm>::VerifyingKey;
-
-thread_local! {
-    /// seed -> public key. Deriving a public key costs a scalar
-    /// multiplication; the hot path verifies with the same few seeds, so the
-    /// result is kept for the isolate's life (at most 8 entries).
-    static PUBLIC_KEYS: RefCell<Vec<([u8; 32], [u8; 32])>> = const { RefCell::new(Vec::new()) };
-}
-
-fn public_key(seed: &[u8; 32]) -> [u8; 32] {
-    let cached = PUBLIC_KEYS.with(|c| c.borrow().iter().find(|(s, _)| ct_eq(s, seed)).map(|(_, pk)| *pk));
-    if let Some(pk) = cached {
-        return pk;
-    }
-    let pk = *ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed)).pk;
-    PUBLIC_KEYS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= 8 {
-            c.remove(0);
-        }
-        c.push((*seed, pk));
-    });
-    pk
-}
-
-/// The `kid` of a seed: first 16 base64url characters of SHA-256 of its
-/// public key.
-pub fn key_id(seed: &[u8; 32]) -> String {
-    let mut kid = b64url_encode(&Sha256::digest(public_key(seed)));
+/// The `kid` of a public key: the first 16 base64url characters of its
+/// SHA-256.
+pub fn key_id_of(public_key: &[u8; 32]) -> String {
+    let mut kid = b64url_encode(&Sha256::digest(public_key));
     kid.truncate(16);
     kid
 }
 
-/// Sign `claims` with `seed` (EdDSA, header `kid` and `typ: at+jwt`).
-pub fn issue_access_token(seed: &[u8; 32], claims: &AccessClaims) -> Result<String, TokenError> {
-    let mut keypair = [0u8; 64];
-    keypair[..32].copy_from_slice(seed);
-    keypair[32..].copy_from_slice(&public_key(seed));
-    let key =
-        <SecretKey as SigningKey<Ed25519>>::from_slice(&keypair).map_err(|e| TokenError::Signing(e.to_string()))?;
-    let header = Header::empty().with_key_id(key_id(seed)).with_token_type(TYP);
-    Ed25519.token(&header, &Claims::new(claims.clone()), &key).map_err(|e| TokenError::Signing(e.to_string()))
+/// The JWS signing input of an access token, `header.payload` (base64url),
+/// to be signed with the key named `kid`: step 1 of issuing, step 2 is
+/// [`with_signature`]. The signature primitive lives outside this module
+/// (module docs, "Signing and verifying").
+pub fn signing_input(kid: &str, claims: &AccessClaims) -> String {
+    let header = json!({ "alg": "EdDSA", "kid": kid, "typ": TYP });
+    let payload = serde_json::to_string(claims).unwrap_or_default();
+    format!("{}.{}", b64url_encode(header.to_string().as_bytes()), b64url_encode(payload.as_bytes()))
 }
 
-/// Verify an access token for one endpoint.
-///
-/// MUST 1: `alg` is `EdDSA` (never `none`). MUST 2: `typ` is `at+jwt`.
-/// MUST 3: `kid` names one of `seeds` (current first, then previous keys).
-/// MUST 4: the signature verifies. MUST 5: `exp > now`. MUST 6: `iss` equals
-/// `issuer`. MUST 7: `aud` equals `audience` exactly (RFC 8707).
-pub fn verify_access_token(
-    token: &str,
-    seeds: &[[u8; 32]],
-    issuer: &str,
-    audience: &str,
-    now: i64,
-) -> Result<AccessClaims, TokenError> {
-    let claims = verify_signed(token, seeds)?;
+/// The compact JWS: the signing input and its signature.
+pub fn with_signature(signing_input: &str, signature: &[u8]) -> String {
+    format!("{signing_input}.{}", b64url_encode(signature))
+}
+
+/// A token that passed MUST 1-3 of [`verify_access_token`]: still to check
+/// are the signature (`signature` over `signing_input` with the key at
+/// `key` in the list passed to [`parse_signed`]) and then the claims
+/// ([`claims_of`], [`check_claims`]).
+#[derive(Debug)]
+pub struct Signed<'a> {
+    pub key: usize,
+    pub signing_input: &'a str,
+    pub signature: Vec<u8>,
+    payload: &'a str,
+}
+
+/// MUST 1-3: the token's shape, `alg`, `typ` and `kid`; `kids` are the key
+/// ids of the configured keys, current first. The signature is not checked
+/// here.
+pub fn parse_signed<'a>(token: &'a str, kids: &[String]) -> Result<Signed<'a>, TokenError> {
+    if kids.is_empty() {
+        return Err(TokenError::NoKeys);
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(TokenError::Malformed("token is too long".into()));
+    }
+    let untrusted = UntrustedToken::new(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
+    // MUST 1
+    if untrusted.algorithm() != "EdDSA" {
+        return Err(TokenError::Algorithm(untrusted.algorithm().to_string()));
+    }
+    // MUST 2
+    let typ = untrusted.header().token_type.clone();
+    if !typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt")) {
+        return Err(TokenError::WrongType(typ));
+    }
+    // MUST 3
+    let kid = untrusted.header().key_id.clone();
+    let Some(key) = kid.as_deref().and_then(|kid| kids.iter().position(|k| k == kid)) else {
+        return Err(TokenError::UnknownKey(kid));
+    };
+    // UntrustedToken checked that there are exactly three parts.
+    let (signing_input, _) = token.rsplit_once('.').ok_or_else(|| TokenError::Malformed("parts".into()))?;
+    let payload = signing_input.split_once('.').map_or("", |(_, p)| p);
+    Ok(Signed { key, signing_input, signature: untrusted.signature_bytes().to_vec(), payload })
+}
+
+/// The payload of a token whose signature verified, decoded with our own
+/// claim names.
+pub fn claims_of(signed: &Signed<'_>) -> Result<AccessClaims, TokenError> {
+    let payload = b64url_decode(signed.payload).ok_or_else(|| TokenError::Malformed("payload".into()))?;
+    serde_json::from_slice(&payload).map_err(|e| TokenError::Malformed(e.to_string()))
+}
+
+/// MUST 5-7 of [`verify_access_token`] on verified claims.
+pub fn check_claims(claims: AccessClaims, issuer: &str, audience: &str, now: i64) -> Result<AccessClaims, TokenError> {
     // MUST 5
     if claims.exp <= now {
         return Err(TokenError::Expired { exp: claims.exp, now });
@@ -209,64 +240,19 @@ pub fn verify_access_token(
     Ok(claims)
 }
 
-/// The claims of a token *we* signed for `issuer`, whatever its audience and
-/// even if expired — for `/oauth/revoke` (RFC 7009: revoking an access token
-/// revokes its grant). Never use this to authorize a request.
-pub fn peek_claims(token: &str, seeds: &[[u8; 32]], issuer: &str) -> Option<AccessClaims> {
-    verify_signed(token, seeds).ok().filter(|c| c.iss == issuer)
-}
-
-/// MUST 1–4 of [`verify_access_token`]: header, key and signature; then the
-/// payload decoded with our claim names.
-fn verify_signed(token: &str, seeds: &[[u8; 32]]) -> Result<AccessClaims, TokenError> {
-    if seeds.is_empty() {
-        return Err(TokenError::NoKeys);
-    }
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(TokenError::Malformed("token is too long".into()));
-    }
-    let untrusted = UntrustedToken::new(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
-    // MUST 1
-    if untrusted.algorithm() != "EdDSA" {
-        return Err(TokenError::Algorithm(untrusted.algorithm().to_string()));
-    }
-    // MUST 2
-    let typ = untrusted.header().token_type.clone();
-    if !typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt")) {
-        return Err(TokenError::WrongType(typ));
-    }
-    // MUST 3
-    let kid = untrusted.header().key_id.clone();
-    let Some(seed) = kid.as_deref().and_then(|kid| seeds.iter().find(|s| key_id(s) == kid)) else {
-        return Err(TokenError::UnknownKey(kid));
-    };
-    // MUST 4
-    let key = <PublicKey as VerifyingKey<Ed25519>>::from_slice(&public_key(seed))
-        .map_err(|e| TokenError::Signing(e.to_string()))?;
-    Ed25519.validator::<Empty>(&key).validate(&untrusted).map_err(|e| match e {
-        ValidationError::InvalidSignature
-        | ValidationError::InvalidSignatureLen { .. }
-        | ValidationError::MalformedSignature(_) => TokenError::BadSignature,
-        other => TokenError::Malformed(other.to_string()),
-    })?;
-    // The signed payload, decoded with our own claim names.
-    let payload =
-        token.split('.').nth(1).and_then(b64url_decode).ok_or_else(|| TokenError::Malformed("payload".into()))?;
-    serde_json::from_slice(&payload).map_err(|e| TokenError::Malformed(e.to_string()))
-}
-
-/// `GET /.well-known/jwks.json`: every configured key (current and previous).
-pub fn jwks(seeds: &[[u8; 32]]) -> Value {
+/// `GET /.well-known/jwks.json`: every configured key (current and
+/// previous), given as public keys.
+pub fn jwks_of(public_keys: &[[u8; 32]]) -> Value {
     let mut keys: Vec<Value> = Vec::new();
-    for seed in seeds {
-        let kid = key_id(seed);
+    for pk in public_keys {
+        let kid = key_id_of(pk);
         if keys.iter().any(|k| k["kid"] == kid.as_str()) {
             continue;
         }
         keys.push(json!({
             "kty": "OKP",
             "crv": "Ed25519",
-            "x": b64url_encode(&public_key(seed)),
+            "x": b64url_encode(pk),
             "kid": kid,
             "alg": "EdDSA",
             "use": "sig",
@@ -290,6 +276,10 @@ pub fn secret_hash(secret: &str) -> String {
 pub fn is_secret(prefix: &str, s: &str) -> bool {
     s.strip_prefix(prefix).is_some_and(|rest| rest.len() == 43 && b64url_decode(rest).is_some())
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "tokens_native.rs"]
+mod native;
 
 #[cfg(test)]
 #[path = "tokens_tests.rs"]

@@ -30,12 +30,35 @@ fn verify(token: &str, aud: &str, now: i64) -> Result<AccessClaims, TokenError> 
 
 /// Sign an arbitrary payload with seed(1), exactly as issue_access_token does.
 fn sign_raw(payload: &Value) -> String {
+    let header = serde_json::json!({ "alg": "EdDSA", "kid": key_id(&seed(1)), "typ": "at+jwt" });
+    let input = format!("{}.{}", b64json(&header), b64json(payload));
+    let kp = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(seed(1)));
+    with_signature(&input, kp.sk.sign(input.as_bytes(), None).as_ref())
+}
+
+/// Another implementation agrees: jwt-compact (a dev-dependency here; the
+/// Worker parses with it but signs with WebCrypto) verifies what we sign,
+/// and we verify what it signs.
+#[test]
+fn interoperates_with_jwt_compact() {
+    use jwt_compact::alg::{Ed25519, SigningKey, VerifyingKey};
+    use jwt_compact::{Algorithm, AlgorithmExt, Claims, Empty, Header, UntrustedToken};
+    type Sk = <Ed25519 as Algorithm>::SigningKey;
+    type Pk = <Ed25519 as Algorithm>::VerifyingKey;
+    let ours = issue_access_token(&seed(1), &claims(DRAFT)).unwrap();
+    let pk = <Pk as VerifyingKey<Ed25519>>::from_slice(&public_key(&seed(1))).unwrap();
+    // Its Claims take `exp`/`iat` out of the custom claims, so check the signature only.
+    assert!(Ed25519.validator::<Empty>(&pk).validate(&UntrustedToken::new(&ours).unwrap()).is_ok());
+    let last = if ours.ends_with('A') { "B" } else { "A" };
+    let tampered = format!("{}{last}", &ours[..ours.len() - 1]);
+    assert!(Ed25519.validator::<Empty>(&pk).validate(&UntrustedToken::new(&tampered).unwrap()).is_err());
     let mut keypair = [0u8; 64];
     keypair[..32].copy_from_slice(&seed(1));
     keypair[32..].copy_from_slice(&public_key(&seed(1)));
-    let key = <SecretKey as SigningKey<Ed25519>>::from_slice(&keypair).unwrap();
+    let sk = <Sk as SigningKey<Ed25519>>::from_slice(&keypair).unwrap();
     let header = Header::empty().with_key_id(key_id(&seed(1))).with_token_type("at+jwt");
-    Ed25519.token(&header, &Claims::new(payload.clone()), &key).unwrap()
+    let theirs = Ed25519.token(&header, &Claims::new(claims(DRAFT)), &sk).unwrap();
+    assert_eq!(verify(&theirs, DRAFT, NOW), Ok(claims(DRAFT)));
 }
 
 fn b64json(v: &Value) -> String {

@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx, r: RunRequest<'_>) -> Result<RunView, ApiError> {
     requested.extend(r.type_scopes.iter().cloned());
     let scopes = granted_scopes(&requested, r.role);
     let grant = studio_grant(ctx, &r, &resource, &scopes).await?;
-    let token = crate::authz::token::access_token(ctx, &grant, &scopes, TOKEN_SECS)?;
+    let token = crate::authz::token::access_token(ctx, &grant, &scopes, TOKEN_SECS).await?;
     let (status, reply, logs, request_id) = dispatch(ctx, &r, &token).await?;
     Ok(describe(status, reply, logs, request_id, &r.arguments))
 }

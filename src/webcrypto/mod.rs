@@ -9,6 +9,8 @@
 //!
 //! - [`verify`]: JWS signature verification (RS256, PS256, ES256) with a
 //!   public JWK, for `private_key_jwt` client assertions;
+//! - [`jwt`]: Ed25519 signing and verification of our access tokens (the
+//!   steps of `oauth::tokens`), keys imported once per isolate;
 //! - [`seal`]: AES-256-GCM encryption at rest under keys derived from
 //!   `SECRETS_KEY` with HKDF (audit payloads now, project secrets with data
 //!   tools).
@@ -18,6 +20,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::SubtleCrypto;
 
+pub mod jwt;
 pub mod seal;
 pub mod verify;
 
