@@ -17,6 +17,7 @@
 // the body (truncated), so the test that made the request fails. Validators are
 // compiled once per process, on first use.
 import { AssertionError } from 'node:assert';
+import { appendFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { buildOpenApi } from '../scripts/build-openapi.mjs';
 
@@ -104,6 +105,10 @@ function check(method, path, res) {
     return fail(match ? `method not in the spec for ${match.template}` : 'path not in the spec', info);
   }
   const name = `${op.operationId} (${info.method} ${match.template})`;
+  // DOCKYARD_OPENAPI_RECORD=file appends each answer (NDJSON), to see real shapes.
+  if (process.env.DOCKYARD_OPENAPI_RECORD) {
+    appendFileSync(process.env.DOCKYARD_OPENAPI_RECORD, `${JSON.stringify({ op: op.operationId, status: res.status, body: info.text.slice(0, 4000) })}\n`);
+  }
   const code = String(res.status);
   const range = `${code[0]}XX`;
   const key = [code, range, range.toLowerCase(), 'default'].find((k) => op.responses[k]);
