@@ -17,9 +17,14 @@
 // the body (truncated), so the test that made the request fails. Validators are
 // compiled once per process, on first use.
 import { AssertionError } from 'node:assert';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { buildOpenApi } from '../scripts/build-openapi.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const DOC_ID = 'urn:dockyard:openapi';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -27,14 +32,22 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 let state = null;
 
 /** Checked responses and time spent, for measuring the check's overhead. */
-export const stats = { checked: 0, ms: 0 };
+export const stats = { checked: 0, ms: 0, loadMs: 0 };
+// DOCKYARD_OPENAPI_STATS=1 prints them when the process ends (one line per suite file).
+if (process.env.DOCKYARD_OPENAPI_STATS) {
+  process.on('exit', () => {
+    process.stderr.write(`openapi-check: ${stats.checked} responses, ${stats.ms.toFixed(0)} ms (of which ${stats.loadMs.toFixed(0)} ms building the document and ${state?.validators.size ?? 0} validators compiled)\n`);
+  });
+}
 
 function load() {
   if (state) return state;
-  const doc = buildOpenApi();
+  const t0 = performance.now();
+  const doc = builtDocument();
   // Formats are not checked (the one in the spec is `uri`): ajv-formats is not a
   // dependency of ours, only a transitive one.
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false, logger: false });
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false, validateSchema: false, logger: false });
+  // tests/hostile/openapi.test.mjs checks the document against the meta-schemas.
   ajv.addSchema({ ...doc, $id: DOC_ID });
   // Literal segments before templated ones, so /projects/{project}/draft beats a
   // sibling template, and longer literal prefixes win.
@@ -44,7 +57,27 @@ function load() {
     return { template, item, re, literals: segs.filter((s) => !s.startsWith('{')).length };
   }).sort((a, b) => b.literals - a.literals);
   state = { doc, ajv, ops, validators: new Map() };
+  stats.loadMs = performance.now() - t0;
   return state;
+}
+
+/**
+ * The built document, cached in .tmp/ under the hash of its sources: parsing the
+ * YAML costs seconds on a busy machine, once per test file otherwise.
+ */
+function builtDocument() {
+  const sources = ['docs/openapi.yaml', 'schema/type.schema.json', 'scripts/build-openapi.mjs'];
+  const hash = createHash('sha256');
+  for (const f of sources) hash.update(readFileSync(join(ROOT, f)));
+  const cache = join(ROOT, '.tmp', `openapi.${hash.digest('hex').slice(0, 16)}.json`);
+  if (existsSync(cache)) {
+    return JSON.parse(readFileSync(cache, 'utf8'));
+  }
+  const doc = buildOpenApi();
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  writeFileSync(`${cache}.${process.pid}`, JSON.stringify(doc));
+  renameSync(`${cache}.${process.pid}`, cache); // atomic: a reader sees all of it or nothing
+  return doc;
 }
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
