@@ -114,7 +114,10 @@ function fail(what, { method, path, status, text }, details = '') {
  * outside /api/v1.
  */
 export function checkApiResponse(method, url, res) {
-  const path = url.split('?')[0].split('#')[0];
+  // The path as the Worker routes it: URL parsing removes `..` and `%2e%2e` segments
+  // (the request is for the parent) and the router ignores a trailing slash.
+  let path = new URL(url, 'http://check.invalid').pathname;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   if (!path.startsWith('/api/v1/') && path !== '/api/v1') return;
   const t0 = performance.now();
   try {
