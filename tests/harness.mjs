@@ -17,6 +17,7 @@ import { join, dirname } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { checkApiResponse } from './openapi-check.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -278,6 +279,7 @@ export class Client {
     this.token = token;
     this.ip = ip;
     this.cookies = new Map();
+    this.checkOpenApi = true;
   }
 
   cookieHeader() {
@@ -304,7 +306,10 @@ export class Client {
     const text = await res.text();
     let json;
     try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-    return { status: res.status, headers: res.headers, body: json, text };
+    const out = { status: res.status, headers: res.headers, body: json, text };
+    // Every /api/v1 answer must be what docs/openapi.yaml documents (tests/openapi-check.mjs).
+    if (this.checkOpenApi) checkApiResponse(method, path, out);
+    return out;
   }
 
   get(path, opts) { return this.request('GET', path, opts); }

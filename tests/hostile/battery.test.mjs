@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorkerWithRetry, ROOT } from '../harness.mjs';
+import { checkApiResponse } from '../openapi-check.mjs';
 import { orderCard, MODERN, META_VERSION, META_CAPS, META_INFO, parseSse } from '../mcp-fixtures.mjs';
 import { parseForms, freshIp, authorizeQuery, registerClient } from '../oauth-helpers.mjs';
 import { buildOpenApi } from '../../scripts/build-openapi.mjs';
@@ -98,6 +99,12 @@ async function run(surface, cases) {
     let problem = judge(c, r);
     const allowSet = (v) => String(v ?? '').split(',').map((x) => x.trim()).sort().join(', ');
     if (!problem && c.allow && allowSet(r.headers.allow) !== allowSet(c.allow.join(','))) problem = `405 Allow ${r.headers.allow} (${r.status}), the spec says ${c.allow.join(', ')}`;
+    // Every /api/v1 answer is also the one docs/openapi.yaml documents (tests/openapi-check.mjs).
+    if (!problem && !c.raw && String(c.path).startsWith('/api/v1')) {
+      try {
+        checkApiResponse(c.method ?? 'GET', c.path, { status: r.status, text: r.text, headers: new Headers(Object.entries(r.headers).map(([k, v]) => [k, String(v)])) });
+      } catch (e) { problem = e.message; }
+    }
     if (problem) failures.push(`${surface} ${c.name}: ${problem}`);
   }
 }
