@@ -222,8 +222,10 @@ export function parseRedirect(location) {
 /**
  * The whole browser leg: open (signing in if needed), then Authorize or Deny.
  * Returns `openConsent`'s result plus `response` (the POST's answer, when the
- * consent form was reached) and `redirect` (the parsed Location of the final
- * redirect, if any — also when `/oauth/authorize` redirected straight away).
+ * consent form was reached), `redirect` (the parsed Location of the final
+ * redirect, if any — also when `/oauth/authorize` redirected straight away —
+ * or, for an error, the Continue link of the interstitial page) and
+ * `interstitial` (true when the error was offered on that page).
  */
 export async function authorize(w, user, opts = {}) {
   return finish(await openConsent(w, user, opts), opts.decision);
@@ -239,14 +241,31 @@ export async function followAuthorization(w, user, authorizationUrl, { decision 
   return finish(await openPath(w, user, u.pathname + u.search), decision);
 }
 
+/**
+ * The Continue link of the interstitial an authorization error for an
+ * untrusted client is shown on (RFC 9700 4.11.2), unescaped; null for any
+ * other page.
+ */
+export function continueLink(page) {
+  if (page.status !== 400 || !/could not be authorized: /.test(page.text ?? '')) return null;
+  const m = page.text.match(/<a class="button" href="([^"]*)">Continue<\/a>/);
+  return m ? unescapeHtml(m[1]) : null;
+}
+
+/**
+ * Where the browser ends up: a 302's Location, or the Continue link of the
+ * error interstitial (what a person clicks), with `interstitial` telling which.
+ */
+function landing(r) {
+  if (r.status === 302) return { redirect: parseRedirect(r.headers.get('location')), interstitial: false };
+  const link = continueLink(r);
+  return { redirect: parseRedirect(link), interstitial: Boolean(link) };
+}
+
 async function finish(open, decision = 'allow') {
-  if (!open.consent) {
-    const loc = open.page.status === 302 ? open.page.headers.get('location') : null;
-    return { ...open, response: null, redirect: parseRedirect(loc) };
-  }
+  if (!open.consent) return { ...open, response: null, ...landing(open.page) };
   const response = await submitConsent(open.browser, open.consent, decision);
-  const loc = response.status === 302 ? response.headers.get('location') : null;
-  return { ...open, response, redirect: parseRedirect(loc) };
+  return { ...open, response, ...landing(response) };
 }
 
 // ------------------------------------------------------------- token calls --

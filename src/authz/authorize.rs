@@ -4,7 +4,10 @@
 //! the project's hub, then redirect with `code`, `state` and `iss`.
 //!
 //! MUST 1: errors about the client or its redirect URI are shown, never
-//!         redirected; every other error goes back as an OAuth error (with `iss`).
+//!         redirected; every other error goes back as an OAuth error (with
+//!         `iss`), offered first on the interstitial page for a client we do
+//!         not trust — every client, today (RFC 9700 §4.11.2,
+//!         `oauth::authorize_error`; [`error_reply`]).
 //! MUST 2: only members of the endpoint's org can complete it.
 //! MUST 3: consent is CSRF-protected (a token bound to the session and the
 //!         client, plus the strict Origin check) and never framed.
@@ -19,7 +22,9 @@ use crate::http::context::{Ctx, Incoming};
 use crate::http::ApiError;
 use crate::identity::roles::{self, Permission};
 use crate::oauth::authorize::{granted_scopes, parse_authorize, AuthorizeError, AuthorizeRequest};
+use crate::oauth::authorize_error::{deliver, Delivery, ErrorResponse};
 use crate::oauth::grants::{Grant, PendingCode, CODE_LIFETIME_SECS};
+use crate::oauth::redirect::ValidatedRedirect;
 use crate::store::{grants as grant_index, orgs, projects};
 use crate::studio::auth::{self, Caller, Via};
 use serde_json::json;
@@ -54,6 +59,24 @@ fn throttled(retry_after: u64) -> Result<Response, ApiError> {
     Ok(resp)
 }
 
+/// An error authorization response (RFC 6749 §4.1.2.1) to the client
+/// `client_id`: a 302 for a client we trust, the interstitial whose Continue
+/// link is that same response for any other (`oauth::authorize_error`).
+fn error_reply(
+    ctx: &Ctx,
+    client: (&str, Option<&str>),
+    redirect: &ValidatedRedirect,
+    error: &str,
+    description: Option<&str>,
+    state: Option<&str>,
+) -> Result<Response, ApiError> {
+    let response = ErrorResponse { redirect, error, description, state, iss: &ctx.config.public_url };
+    match deliver(client.0, client.1, &response) {
+        Delivery::Redirect(url) => pages::redirect(&url),
+        Delivery::Page(page) => pages::html(400, pages::error_interstitial(&page)?),
+    }
+}
+
 /// A request that passed every check, ready for consent.
 struct Ready {
     req: AuthorizeRequest,
@@ -75,7 +98,6 @@ enum Checked {
 }
 
 async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query: &str) -> Result<Checked, ApiError> {
-    let iss = ctx.config.public_url.clone();
     let client_id = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.as_str()).unwrap_or("");
     let ip = auth::client_ip(&inc.headers);
     let client = match clients::lookup(ctx, client_id, &ip).await? {
@@ -92,12 +114,9 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
             return Ok(Checked::Done(pages::html(400, pages::refusal("Cannot connect this app", &message)?)?))
         }
         Err(AuthorizeError::Redirect { redirect, state, error, description }) => {
-            return Ok(Checked::Done(pages::redirect(&redirect.error(
-                error,
-                Some(&description),
-                state.as_deref(),
-                &iss,
-            ))?))
+            let name = client.as_ref().and_then(|c| c.metadata.client_name.as_deref());
+            let reply = error_reply(ctx, (client_id, name), &redirect, error, Some(&description), state.as_deref())?;
+            return Ok(Checked::Done(reply));
         }
     };
     let client_name =
@@ -113,9 +132,6 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
     let Some((session_hash, caller)) = signed_in else {
         let next = format!("/oauth/authorize?{raw_query}");
         return Ok(Checked::Done(pages::html(200, pages::sign_in(&next, &client_name)?)?));
-    };
-    let not_found = |what: &str| {
-        req.redirect.error("invalid_target", Some(&format!("there is no such {what}")), req.state.as_deref(), &iss)
     };
     // MUST 2: members only; nothing is issued otherwise. A missing org gets the
     // same page as a foreign one, so a non-member learns nothing about which
@@ -133,7 +149,16 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
         return Ok(Checked::Done(pages::html(403, pages::refusal("Not a member", &message)?)?));
     };
     let Some(project) = projects::by_slug(&ctx.db, &org.id, &req.resource.project).await? else {
-        return Ok(Checked::Done(pages::redirect(&not_found("project"))?));
+        let why = Some("there is no such project");
+        let reply = error_reply(
+            ctx,
+            (&req.client_id, Some(&client_name)),
+            &req.redirect,
+            "invalid_target",
+            why,
+            req.state.as_deref(),
+        )?;
+        return Ok(Checked::Done(reply));
     };
     let role = orgs::resolve_role(&ctx.db, &org.id, &role_name)
         .await?
@@ -157,14 +182,9 @@ async fn check(ctx: &Ctx, inc: &Incoming, params: &[(String, String)], raw_query
 }
 
 /// Nothing to consent to: the role grants none of the requested scopes.
-fn no_scopes(ctx: &Ctx, req: &AuthorizeRequest) -> Result<Response, ApiError> {
-    let to = req.redirect.error(
-        "invalid_scope",
-        Some("your role grants none of the requested scopes"),
-        req.state.as_deref(),
-        &ctx.config.public_url,
-    );
-    pages::redirect(&to)
+fn no_scopes(ctx: &Ctx, req: &AuthorizeRequest, client_name: &str) -> Result<Response, ApiError> {
+    let why = Some("your role grants none of the requested scopes");
+    error_reply(ctx, (&req.client_id, Some(client_name)), &req.redirect, "invalid_scope", why, req.state.as_deref())
 }
 
 pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
@@ -176,7 +196,7 @@ pub async fn show(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError> {
             Checked::Ready(ready) => *ready,
         };
     if scopes.is_empty() {
-        return no_scopes(ctx, &req);
+        return no_scopes(ctx, &req, &client_name);
     }
     // "claude.ai", "127.0.0.1:5000" or "the app that handles cursor:// links"
     // (escaped by the page), and the CSP source its post-submit redirect needs.
@@ -208,7 +228,7 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
     let params: Vec<(String, String)> =
         form.iter().filter(|(k, _)| !FORM_ONLY.contains(&k.as_str())).cloned().collect();
     let raw_query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish();
-    let Ready { req, caller, session_hash, org, project, scopes, issues_refresh, .. } =
+    let Ready { req, client_name, caller, session_hash, org, project, scopes, issues_refresh, .. } =
         match check(ctx, inc, &params, &raw_query).await? {
             Checked::Done(resp) => return Ok(resp),
             Checked::Ready(ready) => *ready,
@@ -218,12 +238,13 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
         return Err(ApiError::Forbidden("the consent form expired or was not ours; start again from the app".into()));
     }
     let iss = ctx.config.public_url.clone();
+    let client = (req.client_id.as_str(), Some(client_name.as_str()));
     if value("decision") != "allow" {
-        let to = req.redirect.error("access_denied", Some("the user denied access"), req.state.as_deref(), &iss);
-        return pages::redirect(&to);
+        let why = Some("the user denied access");
+        return error_reply(ctx, client, &req.redirect, "access_denied", why, req.state.as_deref());
     }
     if scopes.is_empty() {
-        return no_scopes(ctx, &req);
+        return no_scopes(ctx, &req, &client_name);
     }
     let hub_key = format!("{}/{}", org.slug, project.slug);
     let code = routed_secret("dyc_", &hub_key);
@@ -255,13 +276,8 @@ pub async fn submit(ctx: &Ctx, inc: &mut Incoming) -> Result<Response, ApiError>
         crate::objects::call(&stub, "/grants/create", &json!({ "grant": grant, "code": pending, "now": ctx.now }))
             .await?;
     if let Some(err) = answer["oauth_error"].as_str() {
-        let to = req.redirect.error(
-            if err == "access_denied" { "access_denied" } else { "server_error" },
-            answer["description"].as_str(),
-            req.state.as_deref(),
-            &iss,
-        );
-        return pages::redirect(&to);
+        let error = if err == "access_denied" { "access_denied" } else { "server_error" };
+        return error_reply(ctx, client, &req.redirect, error, answer["description"].as_str(), req.state.as_deref());
     }
     grant_index::insert(
         &ctx.db,

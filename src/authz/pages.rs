@@ -1,4 +1,5 @@
-//! The HTML of the authorization flow: sign-in, consent and refusal pages,
+//! The HTML of the authorization flow: sign-in, consent, refusal and error
+//! interstitial pages,
 //! in the Studio's look (`templates/base.html`, `templates/oauth/`). askama
 //! escapes every value (client name, hosts, slugs, scopes, hidden fields);
 //! pages carry `frame-ancestors 'none'` and `X-Frame-Options: DENY`
@@ -80,4 +81,18 @@ pub fn consent(c: &Consent<'_>) -> Result<String, ApiError> {
         c,
         channel: if c.draft { "Draft" } else { "Production" },
     })
+}
+
+#[derive(Template)]
+#[template(path = "oauth/error_redirect.html")]
+struct InterstitialView<'a> {
+    chrome: Chrome,
+    v: &'a crate::oauth::authorize_error::Interstitial,
+}
+
+/// The page an error for an untrusted client is offered on (RFC 9700
+/// §4.11.2): what failed, where Continue leads, and the link itself. A plain
+/// link needs no `form-action` source, so the page CSP is unchanged.
+pub fn error_interstitial(v: &crate::oauth::authorize_error::Interstitial) -> Result<String, ApiError> {
+    rendered(&InterstitialView { chrome: Chrome::public("Authorization failed"), v })
 }

@@ -100,7 +100,7 @@ async fn steps(
     let (org, project, draft) = (resource.org.as_str(), resource.project.as_str(), resource.draft);
     let method = inc.method.to_string();
     if let Some(early) = reject_early(ctx, &method, headers) {
-        audit.request(ctx, &HttpRequest { method: &method, headers, body: &[] }, resource);
+        audit.request(ctx, &HttpRequest { method: &method, headers, body: &[] }, resource, None);
         return reply::to_response(early);
     }
     let body = match read_body(inc, &method, headers).await? {
@@ -108,13 +108,15 @@ async fn steps(
         Err(too_large) => return reply::to_response(too_large),
     };
     let req = HttpRequest { method: &method, headers, body: &body };
-    audit.request(ctx, &req, resource);
+    // Verified first: the audit reads a legacy session id under its holder's key.
+    let verified = access::verify_token(ctx, &req, resource).await;
+    audit.request(ctx, &req, resource, verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.grant_id.as_str()));
     // MUST: tokens only in the Authorization header, never in the query string.
     if inc.url.query_pairs().any(|(k, _)| k == "access_token") {
         audit.because(ErrorCode::TokenInQuery);
         return reply::refuse_query_token(&req);
     }
-    let claims = match access::verify_token(ctx, &req, resource).await {
+    let claims = match verified {
         Ok(claims) => claims,
         Err((code, refusal)) => {
             audit.because(code);
@@ -358,7 +360,9 @@ async fn answer(
         audit.because(code);
         return Ok(refusal);
     }
-    let session_key = session_key(&ctx.config.secrets_key);
+    // Legacy session ids are bound to their holder (the grant, or anonymous).
+    let holder = mcp::session::Holder::of(access.grant_id.as_deref());
+    let session_key = mcp::session::holder_key(&session_key(&ctx.config.secrets_key), holder);
     let is_ended = |_id: &str| session_ended;
     let env = mcp::EngineEnv {
         session_key: &session_key,

@@ -9,17 +9,38 @@
 //! Format: `v2.<issued-unix-secs>.<nonce>.<host>.<mac>` where `nonce` is 16
 //! random bytes, `host` is base64url of the JSON `[name, version]` of the
 //! `clientInfo` the client sent in `initialize` (or `-` without one), and
-//! `mac` is HMAC-SHA-256 under the session key over a domain-separated string
-//! naming the endpoint URL, the issue time, the nonce and the host (all
-//! base64url, no padding). Only visible ASCII (MUST: 0x21–0x7E). Binding the
-//! endpoint URL into the MAC means an id minted on a project's draft endpoint
-//! is "not found" (404) on production or on another project.
+//! `mac` is HMAC-SHA-256 under the holder's session key over a
+//! domain-separated string naming the endpoint URL, the issue time, the
+//! nonce and the host (all base64url, no padding). Only visible ASCII (MUST:
+//! 0x21–0x7E). Binding the endpoint URL into the MAC means an id minted on a
+//! project's draft endpoint is "not found" (404) on production or on another
+//! project.
+//!
+//! Bound to its holder (MCP security best practices, session hijacking:
+//! "bind session IDs to user-specific information"): the key an id is signed
+//! under is [`holder_key`], derived from the endpoint session key and the
+//! [`Holder`] — the grant of the access token that opened the session, or
+//! [`Holder::Anonymous`] for a tokenless caller of a public project. The
+//! glue passes that key as the engine's session key, so the engine and the
+//! audit check ids exactly as before, and an id presented with another
+//! grant's token fails its MAC: "not found" (404, as for an unknown
+//! session), for POST, GET and DELETE alike, so nobody else can use or end
+//! it. Decisions:
+//! - the grant, not the user: a grant is one member *through one app*, so
+//!   another app of the same member cannot ride the session either, and a
+//!   refresh keeps the grant (the session survives token rotation);
+//! - anonymous callers of a public project share one holder: there is no
+//!   user to bind to, and such a session grants nothing anybody could not
+//!   get without it. An anonymous id is 404 with a token, and the reverse;
+//! - no stored state: the holder rides in the key, not in the id, so the id
+//!   format did not change (ids minted before the binding, under the bare
+//!   endpoint key, are now unknown: a host re-initializes on the 404, as the
+//!   spec requires of it). The older `v1.<issued>.<nonce>.<mac>` ids were
+//!   dropped with it.
 //!
 //! Why the host is in the id: the legacy era sends `clientInfo` only once,
 //! in `initialize`, but the audit log records `host_name` / `host_version`
 //! on every request of the session. A signed id carries it without storage.
-//! The earlier `v1.<issued>.<nonce>.<mac>` ids (no host) still verify until
-//! they expire, with no host; nothing else about them changed.
 //!
 //! A session carries no authority: every request still presents its own
 //! bearer token, so a leaked session id lets nobody in. Ids expire after
@@ -58,11 +79,38 @@ impl HostInfo {
     }
 }
 
+/// Who a session belongs to (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// The grant named by the caller's verified access token.
+    Grant(&'a str),
+    /// A caller without a token (public projects only).
+    Anonymous,
+}
+
+impl<'a> Holder<'a> {
+    /// The grant of the caller's token, or anonymous without one.
+    pub fn of(grant_id: Option<&'a str>) -> Holder<'a> {
+        grant_id.map_or(Holder::Anonymous, Holder::Grant)
+    }
+}
+
+/// The key `holder`'s session ids are signed and checked under:
+/// HMAC-SHA-256(endpoint session key, domain label, holder). A grant id
+/// cannot spell `anonymous` (the two are labelled apart).
+pub fn holder_key(session_key: &[u8], holder: Holder) -> [u8; 32] {
+    let who = match holder {
+        Holder::Grant(id) => format!("grant\n{id}"),
+        Holder::Anonymous => "anonymous".to_string(),
+    };
+    hmac_sha256(session_key, format!("dockyard/mcp-session/holder\n{who}").as_bytes())
+}
+
 /// A verified session id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub issued: u64,
-    /// The host that opened the session (none for `v1` ids).
+    /// The host that opened the session (none without `clientInfo`).
     pub host: Option<HostInfo>,
 }
 
@@ -78,10 +126,6 @@ pub enum SessionError {
     Expired,
     /// Issued implausibly far in the future.
     FromFuture,
-}
-
-fn mac_input_v1(endpoint_url: &str, issued: u64, nonce_b64: &str) -> Vec<u8> {
-    format!("dockyard/mcp-session/v1\n{endpoint_url}\n{issued}\n{nonce_b64}").into_bytes()
 }
 
 fn mac_input_v2(endpoint_url: &str, issued: u64, nonce_b64: &str, host: &str) -> Vec<u8> {
@@ -105,6 +149,7 @@ fn decode_host(text: &str) -> Result<Option<HostInfo>, SessionError> {
 }
 
 /// A new session id for `endpoint_url`, naming the host that opened it.
+/// `session_key` is the holder's ([`holder_key`]).
 pub fn issue(session_key: &[u8], endpoint_url: &str, now_secs: u64, host: Option<&HostInfo>) -> String {
     issue_with_nonce(session_key, endpoint_url, now_secs, host, random_bytes())
 }
@@ -123,17 +168,17 @@ pub fn issue_with_nonce(
     format!("v2.{now_secs}.{nonce_b64}.{host}.{}", b64url_encode(&mac))
 }
 
-/// Checks `id` against this endpoint.
+/// Checks `id` against this endpoint and holder (`session_key` is the
+/// holder's, [`holder_key`]): another holder's id is `BadSignature`.
 pub fn verify(session_key: &[u8], endpoint_url: &str, now_secs: u64, id: &str) -> Result<Session, SessionError> {
     if id.len() > MAX_LEN {
         return Err(SessionError::Malformed);
     }
     let parts: Vec<&str> = id.split('.').collect();
-    let (issued, nonce_b64, host_text, mac_b64) = match parts.as_slice() {
-        ["v1", issued, nonce, mac] => (*issued, *nonce, None, *mac),
-        ["v2", issued, nonce, host, mac] => (*issued, *nonce, Some(*host), *mac),
-        _ => return Err(SessionError::Malformed),
+    let ["v2", issued, nonce_b64, host_text, mac_b64] = parts.as_slice() else {
+        return Err(SessionError::Malformed);
     };
+    let (issued, nonce_b64, host_text, mac_b64) = (*issued, *nonce_b64, *host_text, *mac_b64);
     if issued.is_empty() || !issued.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SessionError::Malformed);
     }
@@ -147,17 +192,11 @@ pub fn verify(session_key: &[u8], endpoint_url: &str, now_secs: u64, id: &str) -
     if nonce.len() != 16 || mac.len() != 32 {
         return Err(SessionError::Malformed);
     }
-    let expected = match host_text {
-        None => hmac_sha256(session_key, &mac_input_v1(endpoint_url, issued_secs, nonce_b64)),
-        Some(h) => hmac_sha256(session_key, &mac_input_v2(endpoint_url, issued_secs, nonce_b64, h)),
-    };
+    let expected = hmac_sha256(session_key, &mac_input_v2(endpoint_url, issued_secs, nonce_b64, host_text));
     if !ct_eq(&expected, &mac) {
         return Err(SessionError::BadSignature);
     }
-    let host = match host_text {
-        None => None,
-        Some(h) => decode_host(h)?,
-    };
+    let host = decode_host(host_text)?;
     if issued_secs > now_secs.saturating_add(MAX_SKEW_SECS) {
         return Err(SessionError::FromFuture);
     }
@@ -224,12 +263,37 @@ mod tests {
     }
 
     #[test]
-    fn v1_ids_still_verify_without_a_host() {
+    fn v1_ids_are_no_longer_accepted() {
         let nonce = b64url_encode(&[9; 16]);
-        let mac = hmac_sha256(KEY, &mac_input_v1(DRAFT, 1_000, &nonce));
+        let mac = hmac_sha256(KEY, format!("dockyard/mcp-session/v1\n{DRAFT}\n1000\n{nonce}").as_bytes());
         let v1 = format!("v1.1000.{nonce}.{}", b64url_encode(&mac));
-        assert_eq!(verify(KEY, DRAFT, 1_000, &v1), Ok(Session { issued: 1_000, host: None }));
-        assert_eq!(verify(KEY, PROD, 1_000, &v1), Err(SessionError::BadSignature));
+        assert_eq!(verify(KEY, DRAFT, 1_000, &v1), Err(SessionError::Malformed));
+    }
+
+    #[test]
+    fn bound_to_the_holder() {
+        let alice = holder_key(KEY, Holder::Grant("grt_alice"));
+        let bob = holder_key(KEY, Holder::Grant("grt_bob"));
+        let anonymous = holder_key(KEY, Holder::Anonymous);
+        let id = issue(&alice, PROD, 1_000, Some(&host("Claude", "1")));
+        assert!(verify(&alice, PROD, 1_000, &id).is_ok());
+        // Another grant's token, no token, or the bare endpoint key: unknown.
+        for other in [&bob, &anonymous, &holder_key(KEY, Holder::Grant("grt_alicf"))] {
+            assert_eq!(verify(other, PROD, 1_000, &id), Err(SessionError::BadSignature));
+        }
+        assert_eq!(verify(KEY, PROD, 1_000, &id), Err(SessionError::BadSignature));
+        // An anonymous session is not a token holder's, and the reverse.
+        let anon_id = issue(&anonymous, PROD, 1_000, None);
+        assert!(verify(&anonymous, PROD, 1_000, &anon_id).is_ok());
+        assert_eq!(verify(&alice, PROD, 1_000, &anon_id), Err(SessionError::BadSignature));
+        // A grant id cannot spell the anonymous holder.
+        assert_ne!(holder_key(KEY, Holder::Grant("anonymous")), anonymous);
+        assert_ne!(holder_key(KEY, Holder::Grant("")), anonymous);
+        // Deterministic per (key, holder); the endpoint key matters too.
+        assert_eq!(holder_key(KEY, Holder::Grant("grt_alice")), alice);
+        assert_ne!(holder_key(b"other key", Holder::Grant("grt_alice")), alice);
+        assert_eq!(Holder::of(Some("grt_alice")), Holder::Grant("grt_alice"));
+        assert_eq!(Holder::of(None), Holder::Anonymous);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! the browser must *not* be sent anywhere — an error then is shown on our own
 //! page ([`AuthorizeError::NoRedirect`]). After that, every problem goes back
 //! to the client as an OAuth error response ([`AuthorizeError::Redirect`],
-//! carrying a [`ValidatedRedirect`], so it cannot go to an unchecked URI).
+//! carrying a [`ValidatedRedirect`], so it cannot go to an unchecked URI),
+//! which [`super::authorize_error`] offers on an interstitial page first for
+//! clients Dockyard does not trust (RFC 9700 §4.11.2: all of them).
 //!
 //! The flow needs the client before it can decide anything, so it is split:
 //! [`requested_client_id`] tells the glue which client to look up (a DCR row,

@@ -18,7 +18,9 @@
 //!   schemes for public clients; RFC 8252) and
 //!   [`redirect::ValidatedRedirect`], the only way to send a browser back to
 //!   a client.
-//! - [`authorize`]: `/oauth/authorize` parameters, two error tiers.
+//! - [`authorize`]: `/oauth/authorize` parameters, two error tiers;
+//!   [`authorize_error`]: whether an error past the redirect check is
+//!   redirected or shown first (RFC 9700 §4.11.2: no client is trusted).
 //! - [`pkce`]: S256 only.
 //! - [`token_request`], [`errors`]: `/oauth/token` and `/oauth/revoke`
 //!   parsing, client authentication, and the one map to RFC 6749 errors.
@@ -32,6 +34,7 @@
 //!   the opaque secrets (`dyc_`, `dyr_`, `dys_`).
 
 pub mod authorize;
+pub mod authorize_error;
 mod cimd;
 pub mod client_assertion;
 pub mod clients;

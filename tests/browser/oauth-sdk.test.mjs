@@ -9,6 +9,9 @@
 //     a Client ID Metadata Document served by the HTTPS loopback fixture.
 // Deny: the callback carries access_denied with state and iss, the v2 client's
 // finishAuth fails with that error, and the Authorized apps API lists no grant.
+// Errors for these clients (anyone may register one) are never redirected at
+// once: Chromium lands on the interstitial (RFC 9700 4.11.2) and clicks
+// Continue, after Deny and after a request that fails (plain PKCE).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -17,11 +20,11 @@ import { UnauthorizedError as V1UnauthorizedError } from '@modelcontextprotocol/
 import {
   Client as V2Client, StreamableHTTPClientTransport as V2Transport, UnauthorizedError as V2UnauthorizedError,
 } from '@modelcontextprotocol/client';
-import { decodeJwt } from '../oauth-helpers.mjs';
+import { decodeJwt, registerClient, authorizeQuery } from '../oauth-helpers.mjs';
 import { useBrowser } from '../browser.mjs';
 import {
   useWorld, w, fx, dev, devEmail, org, project, draftUrl, prodUrl, textOf, grantsOf, SdkProvider, authorizeInBrowser,
-  PASSWORD, INSTRUCTIONS,
+  continueFromInterstitial, PASSWORD, INSTRUCTIONS,
 } from './setup.mjs';
 
 const NO_RECONNECT = { maxRetries: 0, initialReconnectionDelay: 60_000, maxReconnectionDelay: 60_000, reconnectionDelayGrowFactor: 1 };
@@ -176,5 +179,38 @@ describe('@modelcontextprotocol/client v2 (CIMD) authorized in Chromium', () => 
     await assert.rejects(t1.finishAuth(callback.searchParams), (e) => e?.code === 'access_denied' && e.name === 'OAuthError',
       'the SDK reports the denial');
     assert.equal(provider.tokens(), undefined, 'no tokens');
+  });
+});
+
+// ------------------------------------------------------ error interstitial --
+
+describe('an error for a client anyone registered is offered, not redirected (RFC 9700 4.11.2)', () => {
+  test('plain PKCE: the interstitial names the client, the reason and the host; Continue lands on the client with error, state and iss', async (t) => {
+    const redirectUri = 'http://127.0.0.1:39517/phish/callback';
+    const reg = await registerClient(w, { client_name: 'Totally <b>Dockyard</b>', redirect_uris: [redirectUri] });
+    assert.equal(reg.status, 201, reg.text);
+    const q = authorizeQuery({
+      clientId: reg.clientId, redirectUri, resource: prodUrl(), state: 'st-plain',
+      challengeMethod: 'plain', pkce: { verifier: 'v', challenge: 'a'.repeat(43) },
+    });
+    const page = await b.page(t);
+    const leftEarly = [];
+    page.on('request', (r) => { if (r.url().startsWith(redirectUri)) leftEarly.push(r.url()); });
+    await page.goto(`${w.url}/oauth/authorize?${q.query}`); // signed out: no sign-in needed to see why it failed
+    const text = await page.locator('main').innerText();
+    assert.match(text, /Totally <b>Dockyard<\/b> could not be authorized: code_challenge_method 'plain' is not supported; use S256\./,
+      'the registered name, escaped (shown as text, not markup), and the reason');
+    assert.equal(await page.locator('main b').count(), 0, 'the name is text, not markup');
+    assert.match(text, /You are being sent back to 127\.0\.0\.1:39517/);
+    assert.deepEqual(leftEarly, [], 'the browser was not sent to the client before the click');
+    const callback = await continueFromInterstitial(page, { redirectUri, name: 'interstitial-plain-pkce' });
+    const p = callback.searchParams;
+    assert.equal(callback.origin + callback.pathname, redirectUri);
+    assert.equal(p.get('error'), 'invalid_request');
+    assert.equal(p.get('error_description'), "code_challenge_method 'plain' is not supported; use S256");
+    assert.equal(p.get('state'), 'st-plain');
+    assert.equal(p.get('iss'), w.url);
+    assert.equal(p.get('code'), null);
+    assert.deepEqual(await grantsOf(reg.clientId, 'pending'), [], 'nothing issued');
   });
 });

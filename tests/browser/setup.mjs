@@ -108,13 +108,39 @@ export async function authorizeInBrowser(page, url, { user, redirectUri, decisio
   return decide(page, { redirectUri, decision, name });
 }
 
-/** On the consent page: checks it, takes its screenshot, clicks `decision`, returns the callback URL. */
+/**
+ * On the consent page: checks it, takes its screenshot, clicks `decision`,
+ * returns the callback URL. After Deny, the error is offered on the
+ * interstitial (RFC 9700 4.11.2: no client is trusted): Continue is clicked
+ * there too ([`continueFromInterstitial`]).
+ */
 export async function decide(page, { redirectUri, decision = 'allow', name }) {
   const authorize = page.getByRole('button', { name: 'Authorize' });
   await authorize.waitFor();
   await assertAccessible(page, `${name}: consent page`);
   await shot(page, `${name}-consent`);
+  if (decision !== 'allow') {
+    await page.getByRole('button', { name: 'Deny' }).click();
+    return continueFromInterstitial(page, { redirectUri, name });
+  }
   const callback = waitForCallback(page, redirectUri);
-  await (decision === 'allow' ? authorize : page.getByRole('button', { name: 'Deny' })).click();
+  await authorize.click();
+  return callback;
+}
+
+/**
+ * On the error interstitial: checks that it names where the browser goes
+ * (the redirect host) and was not left already, takes its screenshot, clicks
+ * Continue and returns the callback URL Chromium was sent to.
+ */
+export async function continueFromInterstitial(page, { redirectUri, name }) {
+  const next = page.getByRole('link', { name: 'Continue' });
+  await next.waitFor();
+  assert.equal(new URL(page.url()).pathname, '/oauth/authorize', `still on Dockyard, nothing redirected automatically: ${page.url()}`);
+  assert.match(await page.locator('main').innerText(), new RegExp(`You are being sent back to ${new URL(redirectUri).host.replace(/[.]/g, '\\.')}`));
+  await assertAccessible(page, `${name}: error interstitial`);
+  await shot(page, `${name}-error-interstitial`);
+  const callback = waitForCallback(page, redirectUri);
+  await next.click();
   return callback;
 }

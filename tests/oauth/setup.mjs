@@ -18,7 +18,9 @@ import assert from 'node:assert/strict';
 import {
   orderCard, interactiveType, uniq, createOrg, createProject, putType, publish, ownerOf, startMcpWorker,
 } from '../mcp-fixtures.mjs';
-import { BASE_SCOPES, DEFAULT_REDIRECT, mcp, parseChallenge, parseRedirect, newSeed, startCimdFixture } from '../oauth-helpers.mjs';
+import {
+  BASE_SCOPES, DEFAULT_REDIRECT, mcp, parseChallenge, parseRedirect, newSeed, startCimdFixture, continueLink, unescapeHtml,
+} from '../oauth-helpers.mjs';
 
 export const PASSWORD = 'member password 1'; // what harness addMember uses
 export const K_CURRENT = newSeed();
@@ -74,18 +76,38 @@ export function assertErrorPage(r, status, message, label = '') {
   assert.doesNotMatch(r.text, /name="csrf"/, `${ctx}: no consent form`);
 }
 
-/** An OAuth error response sent back to the client: 302 with error, state and iss. */
-export function assertErrorRedirect(r, { error, state, redirectUri = DEFAULT_REDIRECT, description }, label = '') {
-  const loc = r.headers.get('location');
-  const ctx = `${label}: ${r.status} ${loc ?? r.text.slice(0, 300)}`;
-  assert.equal(r.status, 302, ctx);
-  assert.ok(loc.startsWith(`${redirectUri}?`), ctx);
+/**
+ * An OAuth error response for the client (RFC 9700 4.11.2: no client is
+ * trusted): never a redirect, but our interstitial page naming the client, the
+ * reason and the redirect host, framed by nothing, cached by nothing, whose
+ * Continue link is the error response (error, state, iss) at the registered
+ * redirect URI. `r` is the page; returns the Continue link, parsed.
+ */
+export function assertErrorRedirect(r, { error, state, redirectUri = DEFAULT_REDIRECT, description, clientName }, label = '') {
+  const ctx = `${label}: ${r.status} ${r.headers.get('location') ?? ''} ${r.text.slice(0, 400)}`;
+  assert.equal(r.status, 400, ctx);
+  assert.equal(r.headers.get('location'), null, `${ctx}: not redirected automatically`);
+  assert.match(r.headers.get('content-type') ?? '', /^text\/html/, ctx);
+  assert.equal(r.headers.get('cache-control'), 'no-store', ctx);
+  assert.equal(r.headers.get('x-frame-options'), 'DENY', ctx);
+  assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, ctx);
+  assert.doesNotMatch(r.text, /http-equiv|<script(?! src="\/studio\/assets\/)/i, `${ctx}: no refresh, no inline script`);
+  assert.match(r.text, /could not be authorized: /, ctx);
+  if (clientName) assert.match(r.text, new RegExp(`<strong>${clientName}</strong> could not be authorized`), ctx);
+  const host = new URL(redirectUri).host;
+  assert.match(r.text, new RegExp(`You are being sent back to <strong>${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</strong>`), ctx);
+  const loc = continueLink(r);
+  assert.ok(loc, `${ctx}: a Continue link`);
+  assert.ok(loc.startsWith(`${redirectUri}?`), `${ctx}: Continue goes to ${loc}`);
   const p = parseRedirect(loc);
   assert.equal(p.error, error, ctx);
   assert.equal(p.code, null, `${ctx}: no code`);
   assert.equal(p.iss, w.url, `${ctx}: iss`);
   if (state !== undefined) assert.equal(p.state, state, `${ctx}: state`);
-  if (description) assert.match(p.error_description ?? '', description, ctx);
+  if (description) {
+    assert.match(p.error_description ?? '', description, ctx);
+    assert.ok(unescapeHtml(r.text).includes(`could not be authorized: ${p.error_description}`), `${ctx}: the page says why`);
+  }
   return p;
 }
 

@@ -6,13 +6,18 @@
 // - mix-up (RFC 9207): the success redirect names the issuer, byte-identical
 //   to the AS metadata's;
 // - RFC 9700 4.12: the sign-in and consent answers are 303/302, never 307;
+// - RFC 9700 4.11.2: an error for a client anyone may register (every client)
+//   is offered on a page naming the client, the reason and the redirect host,
+//   whose Continue link is the exact error response; never a redirect;
 // - RFC 9700 2.4 / 4.15: only the code flow (no password, client
 //   credentials, implicit or device grant), at the token endpoint and in the
 //   metadata;
 // - confused deputy (consent per client): a code needs a click every time,
 //   even for a client the member approved before;
 // - session hijacking (2025-era transport): a session id carries no
-//   authority: without a live token it is 401;
+//   authority: without a live token it is 401; it is bound to the grant
+//   that opened it, so another grant's live token with it is 404 (unknown
+//   session) and cannot DELETE it;
 // - token passthrough: a data tool's backend never sees the caller's token;
 // - secrets at rest: no session id, API token, invitation, refresh or access
 //   token is in any file of the persisted state (D1 and the Durable Objects);
@@ -22,7 +27,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { authorize, openConsent, getTokens, mcp, registerClient, revokeToken, DEFAULT_REDIRECT } from '../oauth-helpers.mjs';
+import {
+  authorize, openConsent, getTokens, mcp, registerClient, revokeToken, continueLink, parseRedirect, DEFAULT_REDIRECT,
+} from '../oauth-helpers.mjs';
 import * as F from '../mcp-fixtures.mjs';
 import { securityWorld } from './setup.mjs';
 import { startUpstream, httpType, putSecret } from '../datatools/http-setup.mjs';
@@ -65,6 +72,60 @@ describe('RFC 9207 and RFC 9700 on the authorization endpoint', () => {
     const a = await authorize(world.w, member, { clientId: client.clientId, resource: world.project.url });
     assert.equal(a.response.status, 302, 'the consent POST (no credentials in it) answers 302, which browsers follow with GET');
     for (const r of [open.signIn.login, a.response]) assert.ok(![307, 308].includes(r.status));
+  });
+
+  test('RFC 9700 4.11.2: errors for a client anyone registered are shown, never redirected; Continue is the exact error response', async () => {
+    const phish = 'https://phish.example.test/cb';
+    const evil = await registerClient(world.w, { client_name: '<img src=x onerror=alert(1)>Notes', redirect_uris: [phish] });
+    assert.equal(evil.status, 201, evil.text);
+    const cases = [
+      ['plain PKCE, signed out', null, { challengeMethod: 'plain', pkce: { verifier: 'v', challenge: 'a'.repeat(43) } }, 'invalid_request', /plain/],
+      ['unknown resource', member, { resource: 'https://elsewhere.example.test/mcp' }, 'invalid_target', /not an endpoint/],
+      ['malformed scope', member, { scope: 'Tools:Read' }, 'invalid_scope', /scope 'Tools:Read'/],
+      ['no such project, signed in', member, { resource: `${world.w.url}/${world.org}/no-such-project` }, 'invalid_target', /no such project/],
+    ];
+    for (const [label, user, opts, error, why] of cases) {
+      const state = `st-${label.replace(/\W+/g, '-')}`;
+      const o = await openConsent(world.w, user, { clientId: evil.clientId, redirectUri: phish, resource: world.project.url, state, ...opts });
+      const r = o.page;
+      const ctx = `${label}: ${r.status} ${r.headers.get('location') ?? ''} ${r.text.slice(0, 300)}`;
+      assert.equal(r.status, 400, ctx);
+      assert.equal(r.headers.get('location'), null, `${ctx}: no automatic redirect`);
+      assert.equal(r.headers.get('refresh'), null, ctx);
+      assert.doesNotMatch(r.text, /http-equiv/i, `${ctx}: no meta refresh`);
+      assert.equal(r.headers.get('cache-control'), 'no-store', ctx);
+      assert.equal(r.headers.get('x-frame-options'), 'DENY', ctx);
+      assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, ctx);
+      assert.ok(!r.text.includes('<img src=x'), `${ctx}: the client name is escaped`);
+      assert.match(r.text, /&lt;img src=x onerror=alert\(1\)&gt;Notes<\/strong> could not be authorized: /, ctx);
+      assert.match(r.text, /You are being sent back to <strong>phish\.example\.test<\/strong>/, ctx);
+      assert.equal(o.consent, null, `${ctx}: no consent form`);
+      const link = continueLink(r);
+      assert.ok(link, `${ctx}: a Continue link`);
+      const p = parseRedirect(link);
+      assert.equal(p.url.origin + p.url.pathname, phish, ctx);
+      assert.deepEqual([...p.params.keys()], ['error', 'error_description', 'state', 'iss'], ctx);
+      assert.equal(p.error, error, ctx);
+      assert.match(p.error_description, why, ctx);
+      assert.equal(p.state, state, ctx);
+      assert.equal(p.iss, world.w.url, ctx);
+    }
+    // The user's own Deny is offered the same way (the BCP's second case).
+    const denied = await authorize(world.w, member, { clientId: evil.clientId, redirectUri: phish, resource: world.project.url, decision: 'deny', state: 'st-deny' });
+    assert.equal(denied.response.status, 400, denied.response.text.slice(0, 300));
+    assert.equal(denied.response.headers.get('location'), null);
+    assert.equal(denied.interstitial, true);
+    assert.equal(denied.redirect.error, 'access_denied');
+    assert.equal(denied.redirect.state, 'st-deny');
+    // Errors before the redirect URI is verified stay our own page, with no link at all.
+    const unregistered = await openConsent(world.w, member, { clientId: evil.clientId, redirectUri: 'https://phish.example.test/other', resource: world.project.url });
+    assert.equal(unregistered.page.status, 400);
+    assert.equal(continueLink(unregistered.page), null);
+    assert.doesNotMatch(unregistered.page.text, /phish\.example\.test/, 'the unverified URI is not offered');
+    // Success is unchanged: Authorize redirects with the code at once.
+    const ok = await authorize(world.w, member, { clientId: evil.clientId, redirectUri: phish, resource: world.project.url });
+    assert.equal(ok.response.status, 302);
+    assert.ok(ok.redirect.code);
   });
 
   test('only the code flow: password, client_credentials, implicit and device grants are unsupported_grant_type', async () => {
@@ -125,6 +186,35 @@ describe('MCP security best practices', () => {
     assert.equal(revoked.status, 200);
     const after = await F.legacy(world.project.url, 'tools/list', {}, { session, headers: auth });
     assert.equal(after.status, 401, 'the session outlives nothing: the revoked grant is refused');
+  });
+
+  test('session hijacking: another member\'s token with a stolen session id is 404 (unknown session) and cannot DELETE it', async () => {
+    const victim = await getTokens(world.w, member, { clientId: client.clientId, resource: world.project.url });
+    const thief = await getTokens(world.w, await world.member('mcp_user', 'thief'), { clientId: client.clientId, resource: world.project.url });
+    const own = { authorization: `Bearer ${victim.access_token}` };
+    const theirs = { authorization: `Bearer ${thief.access_token}` };
+    const init = await F.post(world.project.url, { jsonrpc: '2.0', id: F.nextId(), method: 'initialize', params: F.initializeParams() }, own);
+    assert.equal(init.status, 200, init.text);
+    const session = init.headers.get('mcp-session-id');
+    const stolen = await F.legacy(world.project.url, 'tools/list', {}, { session, headers: theirs });
+    assert.equal(stolen.status, 404, `a live token of another grant with the stolen id: ${stolen.status} ${stolen.text.slice(0, 200)}`);
+    assert.equal(stolen.json?.result, undefined, 'nothing served under the stolen id');
+    assert.equal(stolen.json?.error?.code, -32600);
+    const del = await F.post(world.project.url, undefined, { 'content-type': undefined, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', ...theirs }, { method: 'DELETE' });
+    assert.equal(del.status, 404, `DELETE with another grant's token: ${del.status} ${del.text.slice(0, 200)}`);
+    // The same user through another app (another grant) is another holder too.
+    const otherApp = await registerClient(world.w, { client_name: 'Second App', redirect_uris: [DEFAULT_REDIRECT] });
+    const second = await getTokens(world.w, member, { clientId: otherApp.clientId, resource: world.project.url });
+    const viaOtherApp = await F.legacy(world.project.url, 'tools/list', {}, { session, headers: { authorization: `Bearer ${second.access_token}` } });
+    assert.equal(viaOtherApp.status, 404, 'the same member under another grant');
+    // The holder's session is untouched: it still lists, and its own DELETE ends it.
+    const listed = await F.legacy(world.project.url, 'tools/list', {}, { session, headers: own });
+    assert.equal(listed.status, 200, `the holder still uses it: ${listed.text.slice(0, 200)}`);
+    assert.ok(listed.json.result.tools.length > 0);
+    const ended = await F.post(world.project.url, undefined, { 'content-type': undefined, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', ...own }, { method: 'DELETE' });
+    assert.equal(ended.status, 204, ended.text);
+    const gone = await F.legacy(world.project.url, 'tools/list', {}, { session, headers: own });
+    assert.equal(gone.status, 404, 'ended by its holder');
   });
 
   test('token passthrough: a data tool\'s backend never sees the caller\'s access token', async () => {
