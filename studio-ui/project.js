@@ -178,4 +178,6 @@
   form.addEventListener('dockyard:change', (event) => {
     if (['ui_html', 'input_schema'].includes(event.target.id)) refresh();
   });
+  // A Preview click renders now: the pending live refresh would only load the frame twice.
+  previewButton.addEventListener('click', () => clearTimeout(timer));
 })();

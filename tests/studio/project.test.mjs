@@ -74,6 +74,20 @@ async function connectSdk(t, url, name) {
   return client;
 }
 
+// The origin the preview frame's document runs in, once it shows `text`. A live
+// refresh that was already on its way may load the frame once more: then the
+// evaluation meets a destroyed context, and it is asked again of the new document.
+async function frameOrigin(frame, text) {
+  for (let attempt = 1; ; attempt++) {
+    await frame.getByText(text).waitFor();
+    try {
+      return await frame.locator('body').evaluate(() => origin);
+    } catch (e) {
+      if (attempt >= 5 || !/context was destroyed|navigat/i.test(e.message)) throw e;
+    }
+  }
+}
+
 test('journey 1: create an org, a project and an interactive Type; the schema error shows at its field; preview; save', async () => {
   page = await b.page();
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: w.url });
@@ -119,8 +133,7 @@ test('journey 1: create an org, a project and an interactive Type; the schema er
   const csp = (await previewResponse).headers()['content-security-policy'];
   assert.match(csp, /sandbox allow-scripts/);
   assert.match(csp, /frame-ancestors 'self'/);
-  await page.frameLocator('iframe#ui-preview').getByText('City: Lisbon').waitFor();
-  const origin = await page.frameLocator('iframe#ui-preview').locator('body').evaluate(() => origin);
+  const origin = await frameOrigin(page.frameLocator('iframe#ui-preview'), 'City: Lisbon');
   assert.equal(origin, 'null', 'the preview runs in an opaque origin');
   assert.equal(page.url(), `${base()}/types/new`, 'previewing does not leave the editor');
 
