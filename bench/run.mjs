@@ -378,7 +378,7 @@ const out = [];
 out.push(`\n## Dockyard bench, ${date}${smoke ? ' (SMOKE: figures are not meaningful)' : ''}`);
 out.push(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB; load average ${machine.loadavgStart.join(' ')} at the start, ${machine.loadavgEnd.join(' ')} at the end (shared).`);
 out.push(`wrk, 1 thread, ${O.connections} connections, ${O.rounds} alternating rounds of ${O.seconds} s; medians over rounds. Ratios: each round against the floor + one DO hop of the same round, median over rounds.\n`);
-out.push(mainTable(SCENARIOS, results));
+out.push(mainTable(SCENARIOS.filter((s) => !s.extra), results)); // `extra` ones run only with --only
 if (Object.keys(sweep).length) {
   out.push(`\nConnections (${O.sweepRounds} alternating rounds per level, of ${Object.entries(O.sweepSeconds).map(([c, t]) => `${t} s at c=${c}`).join(', ')}; req/s / p50 ms / p99 ms):\n`);
   out.push(sweepTable(SWEPT, { ...sweep, [O.connections]: results }));
