@@ -24,10 +24,10 @@
 // the end: the isolate's JS heap total, and its growth by constructor (count
 // and self size). Prints one JSON object: figures, not a verdict
 // (scripts/load.mjs holds the soak's pass rule).
-import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './lib/server.mjs';
+import { groupProcesses, startServer } from './lib/server.mjs';
 import { FLOOR_DIR } from './lib/build.mjs';
 import { prepareDockyard, seedDockyard } from './lib/dockyard.mjs';
 import { callCard } from './lib/requests.mjs';
@@ -109,23 +109,13 @@ class Inspector {
   }
 }
 
-/** Each workerd process of group `pgid` (RSS KiB, and whether it is the proxy), and the group leader's (wrangler's Node) RSS. */
+/** Each workerd process of group `pgid` (RSS KiB, by pid), and the group leader's (wrangler's Node) RSS. */
 async function processes(pgid) {
-  const out = { workerd: [], nodeKiB: 0 };
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgrp !== pgid) continue;
-      const rss = Number((await readFile(`/proc/${entry}/status`, 'utf8')).match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0);
-      if (comm.startsWith('workerd')) out.workerd.push({ pid: Number(entry), rssKiB: rss });
-      else if (Number(entry) === pgid) out.nodeKiB = rss;
-    } catch { /* exited meanwhile */ }
-  }
-  out.workerd.sort((a, b) => a.pid - b.pid);
-  return out;
+  const all = await groupProcesses(pgid);
+  return {
+    workerd: all.filter((p) => p.comm.startsWith('workerd')).map(({ pid, rssKiB }) => ({ pid, rssKiB })),
+    nodeKiB: all.find((p) => p.pid === pgid)?.rssKiB ?? 0,
+  };
 }
 
 const stateRoot = await mkdtemp(join(tmpdir(), 'dockyard-memory-'));

@@ -88,11 +88,9 @@ export async function startServer({ name, config, cwd = ROOT, port, inspectorPor
   return server;
 }
 
-/** VmRSS and VmHWM of the workerd processes in process group `pgid`. */
-export async function groupMemory(pgid) {
-  let rssKiB = 0;
-  let peakKiB = 0;
-  let count = 0;
+/** Every live process of process group `pgid`: pid, comm, VmRSS and VmHWM (KiB), by pid. */
+export async function groupProcesses(pgid) {
+  const out = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -100,12 +98,21 @@ export async function groupMemory(pgid) {
       // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgrp !== pgid || !comm.startsWith('workerd')) continue;
+      if (pgrp !== pgid) continue;
       const status = await readFile(`/proc/${entry}/status`, 'utf8');
-      rssKiB += Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0);
-      peakKiB += Number(status.match(/^VmHWM:\s+(\d+)/m)?.[1] ?? 0);
-      count++;
+      const kib = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+      out.push({ pid: Number(entry), comm, rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM') });
     } catch { /* exited meanwhile */ }
   }
-  return { rssKiB, peakKiB, processes: count };
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** VmRSS and VmHWM of the workerd processes in process group `pgid`, summed. */
+export async function groupMemory(pgid) {
+  const workerd = (await groupProcesses(pgid)).filter((p) => p.comm.startsWith('workerd'));
+  return {
+    rssKiB: workerd.reduce((n, p) => n + p.rssKiB, 0),
+    peakKiB: workerd.reduce((n, p) => n + p.peakKiB, 0),
+    processes: workerd.length,
+  };
 }
