@@ -149,6 +149,24 @@ export async function fillByLabel(page, fields, scope = page) {
   }
 }
 
+/**
+ * Replaces a CodeMirror field's text (found by its label) by typing, and checks the
+ * form's textarea `#id` follows: exactly, or with `{ sameWords: true }` word for word
+ * (CodeMirror's JavaScript mode may indent inserted lines). Returns what the textarea holds.
+ */
+export async function setCode(page, label, id, text, { sameWords = false } = {}) {
+  const editor = page.getByLabel(label, { exact: true });
+  assert.equal(await editor.getAttribute('contenteditable'), 'true', `${label}: the labelled element is the editable one`);
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+  const held = await page.locator(`textarea#${id}`).inputValue();
+  const words = (x) => (sameWords ? x.replace(/\s+/g, ' ') : x);
+  assert.equal(words(held), words(text), `${label}: the posted textarea holds the text`);
+  return held;
+}
+
 /** Clicks the button named `name` (exactly), in `scope` (a row, a section) or the page. */
 export async function clickButton(page, name, scope = page) {
   await scope.getByRole('button', { name, exact: true }).click();

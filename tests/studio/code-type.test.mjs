@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getTokens, mcp } from '../oauth-helpers.mjs';
-import { useBrowser, checkPage, studioSignIn, clickButton, fillByLabel, shots } from '../browser.mjs';
+import { useBrowser, checkPage, studioSignIn, clickButton, fillByLabel, shots, setCode } from '../browser.mjs';
 import { useStudioWorld, w, org, project, owner, dev, prodUrl, OWNER } from './world.mjs';
 
 useStudioWorld('code');
@@ -26,20 +26,6 @@ const BROKEN = [
 ].join('\n');
 const FIXED = BROKEN.replace('args.a args.b', 'args.a, args.b');
 
-/** Replaces a CodeMirror field's text (found by its label); returns what the form's textarea holds. */
-async function setCode(page, label, id, text) {
-  const editor = page.getByLabel(label, { exact: true });
-  assert.equal(await editor.getAttribute('contenteditable'), 'true', `${label}: the labelled element is the editable one`);
-  await editor.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
-  const held = await page.locator(`textarea#${id}`).inputValue();
-  // CodeMirror may indent inserted lines; the words stay.
-  assert.equal(held.replace(/\s+/g, ' '), text.replace(/\s+/g, ' '), `${label}: the posted textarea holds the text`);
-  return held;
-}
-
 test('journey 8: create a code Type, fix its errors inline, save, test it, publish it, call it on production', async (t) => {
   const page = await b.page(t);
   await studioSignIn(page, w.url, OWNER.email, OWNER.password, `/studio/${org}/${project}/types/new`);
@@ -53,8 +39,8 @@ test('journey 8: create a code Type, fix its errors inline, save, test it, publi
   assert.equal(await page.getByLabel('Timeout (ms)', { exact: true }).count(), 1);
   assert.equal(await page.getByText('no fields for the code kind').count(), 0, 'the old note is gone');
   await fillByLabel(page, { Name: 'add_numbers', Title: 'Add numbers', Description: 'Adds a and b.' });
-  await setCode(page, 'Input schema', 'input_schema', SCHEMA);
-  await setCode(page, 'Source', 'source', BROKEN);
+  await setCode(page, 'Input schema', 'input_schema', SCHEMA, { sameWords: true });
+  await setCode(page, 'Source', 'source', BROKEN, { sameWords: true });
   await fillByLabel(page, { 'Allowed hosts': 'https://api.example.com/x\ndata.example.org', 'Timeout (ms)': '5000' });
   await clickButton(page, 'Save');
 
@@ -66,7 +52,7 @@ test('journey 8: create a code Type, fix its errors inline, save, test it, publi
   assert.equal(await page.getByLabel('Allowed hosts', { exact: true }).inputValue(), 'https://api.example.com/x\ndata.example.org', 'nothing typed is lost');
   await checkPage(page, 'code-errors', { heading: 'New Type' });
 
-  const source = await setCode(page, 'Source', 'source', FIXED);
+  const source = await setCode(page, 'Source', 'source', FIXED, { sameWords: true });
   await fillByLabel(page, { 'Allowed hosts': 'api.example.com data.example.org' });
   await clickButton(page, 'Save');
   await page.waitForURL(`${w.url}/studio/${org}/${project}/types/add_numbers`);

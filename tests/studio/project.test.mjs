@@ -16,7 +16,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError as V1UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startMcpWorker, ownerOf, uniq, modern } from '../mcp-fixtures.mjs';
-import { useBrowser, studioSignIn, fillByLabel, clickButton, checkPage, confirm, shot } from '../browser.mjs';
+import { useBrowser, studioSignIn, fillByLabel, clickButton, checkPage, confirm, shot, setCode } from '../browser.mjs';
 import { SdkProvider, authorizeInBrowser } from '../browser/setup.mjs';
 
 const OWNER = { email: 'owner@example.test', password: 'correct horse battery' };
@@ -47,17 +47,6 @@ const UI = '<!doctype html><html><head><meta charset="utf-8"><title>City</title>
   + " if (m.method === 'ui/notifications/tool-input') document.getElementById('out').textContent = 'City: ' + m.params.arguments.city; });"
   + " parent.postMessage({ jsonrpc: '2.0', id: 1, method: 'ui/initialize', params: { protocolVersion: '2026-01-26', appInfo: { name: 'city', version: '1' }, appCapabilities: {} } }, '*');"
   + '</script></body></html>';
-
-/** Replaces a CodeMirror field's text (found by its label) and checks the form's textarea follows. */
-async function setCode(label, id, text) {
-  const editor = page.getByLabel(label, { exact: true });
-  assert.equal(await editor.getAttribute('contenteditable'), 'true', `${label}: the labelled element is the editable one`);
-  await editor.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
-  assert.equal(await page.locator(`textarea#${id}`).inputValue(), text, `${label}: the posted textarea holds the text`);
-}
 
 /** An SDK v1 client connected to `url`, authorized by the person in `page`'s browser. */
 async function connectSdk(t, url, name) {
@@ -109,8 +98,8 @@ test('journey 1: create an org, a project and an interactive Type; the schema er
   const kind = page.getByLabel('Kind', { exact: true });
   assert.deepEqual(await kind.locator('option').allInnerTexts(), ['interactive', 'http', 'code']);
   await fillByLabel(page, { Name: 'show_city', Title: 'City card', Description: 'Shows a city.', Scopes: '' });
-  await setCode('Input schema', 'input_schema', BAD_SCHEMA);
-  await setCode('UI HTML', 'ui_html', UI);
+  await setCode(page, 'Input schema', 'input_schema', BAD_SCHEMA);
+  await setCode(page, 'UI HTML', 'ui_html', UI);
   await clickButton(page, 'Save');
 
   // Refused with the API's 422: the error is at Input schema, and the typed text is kept.
@@ -125,7 +114,7 @@ test('journey 1: create an org, a project and an interactive Type; the schema er
   await checkPage(page, 'editor-schema-error', { heading: 'New Type' });
 
   // Fix it and preview: the sandboxed frame (no allow-same-origin) draws the sample argument.
-  await setCode('Input schema', 'input_schema', GOOD_SCHEMA);
+  await setCode(page, 'Input schema', 'input_schema', GOOD_SCHEMA);
   const frame = page.locator('iframe#ui-preview');
   assert.equal(await frame.getAttribute('sandbox'), 'allow-scripts');
   const previewResponse = page.waitForResponse((r) => r.url().endsWith('/types/new/preview') && r.request().method() === 'POST');
