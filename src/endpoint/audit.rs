@@ -13,7 +13,6 @@ use crate::audit::record::{ErrorCode, McpRecord};
 use crate::audit::redact;
 use crate::crypto;
 use crate::http::context::Ctx;
-use crate::mcp::session::{self, Holder};
 use crate::mcp::{Era, HttpRequest};
 use crate::oauth::resource::Resource;
 use crate::oauth::tokens::AccessClaims;
@@ -65,12 +64,11 @@ impl AuditDraft {
     }
 
     /// Step 2: the request, once its body is read (or refused unread).
-    /// `grant_id`: the verified token's grant (a legacy session id is
-    /// checked under its holder's key, `mcp::session::holder_key`).
-    pub fn request(&mut self, ctx: &Ctx, req: &HttpRequest, resource: &Resource, grant_id: Option<&str>) {
-        let key = session::holder_key(&super::session_key(&ctx.config.secrets_key), Holder::of(grant_id));
+    /// `session_key`: the caller's holder key, which a legacy session id is
+    /// checked under (`mcp::session::holder_key`).
+    pub fn request(&mut self, ctx: &Ctx, req: &HttpRequest, resource: &Resource, session_key: &[u8; 32]) {
         let endpoint_url = resource.canonical_url(&ctx.config.public_url);
-        let check = SessionCheck { key: &key, endpoint_url: &endpoint_url, now_secs: ctx.now.max(0) as u64 };
+        let check = SessionCheck { key: session_key, endpoint_url: &endpoint_url, now_secs: ctx.now.max(0) as u64 };
         self.facts = observe::request_facts(req, &check);
     }
 

@@ -100,7 +100,8 @@ async fn steps(
     let (org, project, draft) = (resource.org.as_str(), resource.project.as_str(), resource.draft);
     let method = inc.method.to_string();
     if let Some(early) = reject_early(ctx, &method, headers) {
-        audit.request(ctx, &HttpRequest { method: &method, headers, body: &[] }, resource, None);
+        let head_only = HttpRequest { method: &method, headers, body: &[] };
+        audit.request(ctx, &head_only, resource, &holder_session_key(ctx, None));
         return reply::to_response(early);
     }
     let body = match read_body(inc, &method, headers).await? {
@@ -108,9 +109,12 @@ async fn steps(
         Err(too_large) => return reply::to_response(too_large),
     };
     let req = HttpRequest { method: &method, headers, body: &body };
-    // Verified first: the audit reads a legacy session id under its holder's key.
+    // Verified first: the audit reads a legacy session id under its holder's
+    // key, the one the engine checks it with (derived once, here).
     let verified = access::verify_token(ctx, &req, resource).await;
-    audit.request(ctx, &req, resource, verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.grant_id.as_str()));
+    let grant_id = verified.as_ref().ok().and_then(|c| c.as_ref()).map(|c| c.grant_id.as_str());
+    let session_key = holder_session_key(ctx, grant_id);
+    audit.request(ctx, &req, resource, &session_key);
     // MUST: tokens only in the Authorization header, never in the query string.
     if inc.url.query_pairs().any(|(k, _)| k == "access_token") {
         audit.because(ErrorCode::TokenInQuery);
@@ -155,7 +159,7 @@ async fn steps(
     }
     let view = project_view(ctx, &mut hop, resource).await?;
     audit.served(&view.version, &view.types);
-    answer(ctx, &stub, &req, resource, &access, &view, hop.session_ended, audit).await
+    answer(ctx, &stub, &req, resource, &access, &view, &session_key, hop.session_ended, audit).await
 }
 
 /// Step 1: the endpoint a path names; invalid slugs are a plain 404.
@@ -309,6 +313,7 @@ async fn answer(
     resource: &Resource,
     access: &Access,
     view: &ProjectView,
+    session_key: &[u8; 32],
     session_ended: bool,
     audit: &mut AuditDraft,
 ) -> Result<Response, ApiError> {
@@ -360,12 +365,9 @@ async fn answer(
         audit.because(code);
         return Ok(refusal);
     }
-    // Legacy session ids are bound to their holder (the grant, or anonymous).
-    let holder = mcp::session::Holder::of(access.grant_id.as_deref());
-    let session_key = mcp::session::holder_key(&session_key(&ctx.config.secrets_key), holder);
     let is_ended = |_id: &str| session_ended;
     let env = mcp::EngineEnv {
-        session_key: &session_key,
+        session_key,
         now_secs: ctx.now.max(0) as u64,
         allowed_origins: ctx.config.allowed_origins.clone(),
         public_origin: ctx.config.public_url.clone(),
@@ -418,6 +420,13 @@ pub(crate) fn validate_args(schema: &serde_json::Value, args: &serde_json::Value
 }
 
 /// The legacy session key (HMAC of `SECRETS_KEY`), derived once per isolate.
+/// The key legacy session ids of this caller are signed and checked with:
+/// they are bound to their holder, the verified token's grant or anonymous
+/// (`mcp::session::holder_key`).
+fn holder_session_key(ctx: &Ctx, grant_id: Option<&str>) -> [u8; 32] {
+    mcp::session::holder_key(&session_key(&ctx.config.secrets_key), mcp::session::Holder::of(grant_id))
+}
+
 pub(crate) fn session_key(secrets_key: &[u8]) -> [u8; 32] {
     thread_local! {
         static KEY: std::cell::RefCell<Option<(Vec<u8>, [u8; 32])>> = const { std::cell::RefCell::new(None) };
